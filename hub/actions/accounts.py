@@ -1,0 +1,320 @@
+"""Accounts: users, sign-in with its rate limit, sessions, API tokens, profile."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from sqlalchemy import delete, func, update
+from sqlmodel import select
+
+from hub import ratelimit
+from hub.actions.context import Context
+from hub.actions.errors import N_, Conflict, Invalid, NotFound, RateLimited
+from hub.actions.validate import check_email, check_language, check_name, check_password
+from hub.auth import hash_password, needs_rehash, new_token, token_hash, verify_password
+from hub.db import utcnow
+from hub.models import ApiToken, AuthSession, Municipality, User
+from hub.permissions import Action
+from hub.runtime import Runtime
+
+SIGNIN_FAILED = N_("Wrong e-mail address or password.")
+# Refresh last_seen_at at most this often, so reading pages does not write on every request.
+_TOUCH_EVERY = dt.timedelta(seconds=60)
+
+
+async def access_user(ctx: Context, user_id: int) -> User:
+    user = await ctx.db.get(User, user_id)
+    if user is None:
+        raise NotFound(N_("No such user."))
+    return user
+
+
+async def find_municipality(
+    ctx: Context, slug: str | None, field: str = "municipality"
+) -> int | None:
+    if not slug:
+        return None
+    row = await ctx.db.exec(select(Municipality.id).where(Municipality.slug == slug))
+    municipality_id = row.first()
+    if municipality_id is None:
+        raise Invalid(N_("Unknown local government."), field=field)
+    return municipality_id
+
+
+async def do_create_user(
+    ctx: Context,
+    *,
+    email: str,
+    name: str,
+    password: str | None = None,
+    municipality: str | None = None,
+    is_admin: bool = False,
+    title: str = "",
+    language: str | None = None,
+) -> tuple[User, str | None]:
+    """Create a user; returns the user and the generated password when none was given."""
+    ctx.require(Action.MANAGE_USERS)
+    email = check_email(email)
+    name = check_name(name)
+    generated = None
+    if password is None:
+        generated = password = secrets.token_urlsafe(12)
+    check_password(password)
+    municipality_id = await find_municipality(ctx, municipality)
+    if language is not None:
+        check_language(language)
+    existing = await ctx.db.exec(select(User.id).where(User.email == email))
+    if existing.first() is not None:
+        raise Conflict(N_("A user with this e-mail address already exists."), field="email")
+    user = User(
+        email=email,
+        name=name,
+        password_hash=hash_password(password),
+        municipality_id=municipality_id,
+        is_admin=is_admin,
+        title=title.strip()[:200],
+        language=language or ctx.runtime.settings.default_language,
+    )
+    ctx.db.add(user)
+    await ctx.db.flush()
+    ctx.audit("user.created", user, email=email, is_admin=is_admin)
+    return user, generated
+
+
+async def _check_signin_limits(ctx: Context, email: str) -> None:
+    settings = ctx.runtime.settings
+    for key in (f"signin:ip:{ctx.ip}", f"signin:acct:{email}"):
+        wait = await ratelimit.blocked_for(ctx.runtime.redis, key, settings.signin_max_failures)
+        if wait:
+            raise RateLimited(
+                N_("Too many failed attempts. Try again in %(minutes)d minutes."),
+                retry_after=wait,
+                minutes=max(1, (wait + 59) // 60),
+            )
+
+
+async def check_credentials(ctx: Context, email: str | None, password: str | None) -> User:
+    """Verify an e-mail and password under the sign-in rate limit (per address and account)."""
+    email = (email or "").strip().lower()
+    await _check_signin_limits(ctx, email)
+    row = await ctx.db.exec(select(User).where(User.email == email))
+    user = row.first()
+    ok = verify_password(user.password_hash if user else None, password or "")
+    if not ok or user is None or not user.is_active:
+        window = ctx.runtime.settings.signin_window_seconds
+        await ratelimit.hit(ctx.runtime.redis, f"signin:ip:{ctx.ip}", window)
+        await ratelimit.hit(ctx.runtime.redis, f"signin:acct:{email}", window)
+        ctx.audit("auth.signin_failed", email=email[:254])
+        raise Invalid(SIGNIN_FAILED, field="password")
+    await ratelimit.clear(ctx.runtime.redis, f"signin:acct:{email}")
+    if user.password_hash and needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password or "")
+    return user
+
+
+async def do_sign_in(
+    ctx: Context,
+    *,
+    email: str | None,
+    password: str | None,
+    user_agent: str = "",
+    previous_token: str | None = None,
+) -> tuple[User, str]:
+    """Check the credentials and open a new server-side session; returns (user, cookie token).
+
+    Any session the browser had before is ended: the cookie is rotated at every sign-in.
+    """
+    user = await check_credentials(ctx, email, password)
+    if previous_token:
+        await ctx.db.exec(
+            delete(AuthSession).where(AuthSession.token_hash == token_hash(previous_token))
+        )  # type: ignore[call-overload]
+    token = await open_session(ctx, user, user_agent)
+    user.last_login_at = utcnow()
+    ctx.db.add(user)
+    ctx.actor = user
+    ctx.audit("auth.signin", user)
+    return user, token
+
+
+async def open_session(ctx: Context, user: User, user_agent: str) -> str:
+    token = new_token()
+    now = utcnow()
+    assert user.id is not None
+    ctx.db.add(
+        AuthSession(
+            token_hash=token_hash(token),
+            user_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + dt.timedelta(hours=ctx.runtime.settings.session_max_hours),
+            ip=ctx.ip[:64],
+            user_agent=user_agent[:300],
+        )
+    )
+    return token
+
+
+async def do_sign_out(ctx: Context, *, token: str) -> None:
+    result = await ctx.db.exec(  # type: ignore[call-overload]
+        delete(AuthSession).where(AuthSession.token_hash == token_hash(token))
+    )
+    if result.rowcount:
+        ctx.audit("auth.signout")
+
+
+async def resolve_session(runtime: Runtime, token: str | None) -> AuthSession | None:
+    """The live session for a cookie token, or None (unknown, expired, idle too long, user off)."""
+    if not token or len(token) > 100:
+        return None
+    now = utcnow()
+    idle = dt.timedelta(minutes=runtime.settings.session_idle_minutes)
+    async with runtime.sessionmaker() as db:
+        row = await db.exec(
+            select(AuthSession, User.is_active)
+            .join(User, User.id == AuthSession.user_id)  # type: ignore[arg-type]
+            .where(AuthSession.token_hash == token_hash(token))
+        )
+        found = row.first()
+        if found is None:
+            return None
+        session, active = found
+        if not active or session.expires_at <= now or session.last_seen_at + idle <= now:
+            await db.exec(delete(AuthSession).where(AuthSession.id == session.id))  # type: ignore[call-overload]
+            await db.commit()
+            return None
+        if now - session.last_seen_at >= _TOUCH_EVERY:
+            await db.exec(  # type: ignore[call-overload]
+                update(AuthSession).where(AuthSession.id == session.id).values(last_seen_at=now)
+            )
+            await db.commit()
+        return session
+
+
+async def do_issue_api_token(
+    ctx: Context, *, email: str | None, password: str | None, name: str = ""
+) -> tuple[User, str]:
+    user = await check_credentials(ctx, email, password)
+    token = "hub_" + new_token()
+    assert user.id is not None
+    api_token = ApiToken(token_hash=token_hash(token), user_id=user.id, name=name.strip()[:100])
+    ctx.db.add(api_token)
+    ctx.actor = user
+    await ctx.db.flush()
+    ctx.audit("auth.token_issued", api_token)
+    return user, token
+
+
+async def resolve_api_token(runtime: Runtime, token: str | None) -> int | None:
+    """The user id an API token stands for, or None."""
+    if not token or len(token) > 100:
+        return None
+    async with runtime.sessionmaker() as db:
+        row = await db.exec(
+            select(ApiToken.id, ApiToken.user_id, ApiToken.last_used_at)
+            .join(User, User.id == ApiToken.user_id)  # type: ignore[arg-type]
+            .where(
+                ApiToken.token_hash == token_hash(token),
+                ApiToken.revoked_at.is_(None),  # type: ignore[union-attr]
+                User.is_active.is_(True),  # type: ignore[attr-defined]
+            )
+        )
+        found = row.first()
+        if found is None:
+            return None
+        token_id, user_id, last_used = found
+        now = utcnow()
+        if last_used is None or now - last_used >= _TOUCH_EVERY:
+            await db.exec(  # type: ignore[call-overload]
+                update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now)
+            )
+            await db.commit()
+        return int(user_id)
+
+
+async def do_end_all_sessions(ctx: Context, user: User) -> None:
+    await ctx.db.exec(delete(AuthSession).where(AuthSession.user_id == user.id))  # type: ignore[call-overload]
+
+
+async def do_update_profile(
+    ctx: Context, *, name: str | None, language: str | None, title: str | None
+) -> User:
+    user = ctx.require_user()
+    user.name = check_name(name)
+    user.language = check_language(language)
+    user.title = " ".join((title or "").split())[:200]
+    ctx.db.add(user)
+    ctx.audit("user.profile_updated", user)
+    return user
+
+
+async def do_set_language(ctx: Context, *, language: str | None) -> User:
+    user = ctx.require_user()
+    user.language = check_language(language)
+    ctx.db.add(user)
+    return user
+
+
+async def do_change_password(
+    ctx: Context, *, current: str | None, new: str | None, keep_token: str | None
+) -> None:
+    user = ctx.require_user()
+    if not verify_password(user.password_hash, current or ""):
+        raise Invalid(N_("The current password is not right."), field="current_password")
+    user.password_hash = hash_password(check_password(new, field="new_password"))
+    ctx.db.add(user)
+    # Every other session ends; the one that changed the password stays signed in.
+    query = delete(AuthSession).where(AuthSession.user_id == user.id)
+    if keep_token:
+        query = query.where(AuthSession.token_hash != token_hash(keep_token))
+    await ctx.db.exec(query)  # type: ignore[call-overload]
+    ctx.audit("user.password_changed", user)
+
+
+async def do_set_user_flags(
+    ctx: Context, user_id: int, *, is_admin: bool | None = None, is_active: bool | None = None
+) -> User:
+    ctx.require(Action.MANAGE_USERS)
+    user = await access_user(ctx, user_id)
+    if (
+        ctx.actor is not None
+        and user.id == ctx.actor.id
+        and (is_admin is False or is_active is False)
+    ):
+        raise Conflict(N_("You cannot remove your own administrator rights or account."))
+    changes: dict[str, bool] = {}
+    if is_admin is not None and is_admin != user.is_admin:
+        user.is_admin = changes["is_admin"] = is_admin
+    if is_active is not None and is_active != user.is_active:
+        user.is_active = changes["is_active"] = is_active
+        if not is_active:
+            await do_end_all_sessions(ctx, user)
+    if changes:
+        ctx.db.add(user)
+        ctx.audit("user.updated", user, **changes)
+    return user
+
+
+async def do_update_user(
+    ctx: Context, user_id: int, *, name: str | None, municipality: str | None, title: str | None
+) -> User:
+    ctx.require(Action.MANAGE_USERS)
+    user = await access_user(ctx, user_id)
+    user.name = check_name(name)
+    user.municipality_id = await find_municipality(ctx, municipality)
+    user.title = " ".join((title or "").split())[:200]
+    ctx.db.add(user)
+    ctx.audit("user.updated", user, name=user.name, municipality=municipality or None)
+    return user
+
+
+async def count_users(ctx: Context) -> int:
+    row = await ctx.db.exec(select(func.count()).select_from(User))
+    return int(row.one())
+
+
+async def municipality_of(ctx: Context, user: User) -> Municipality | None:
+    if user.municipality_id is None:
+        return None
+    return await ctx.db.get(Municipality, user.municipality_id)

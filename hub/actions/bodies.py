@@ -1,0 +1,312 @@
+"""Networks, committees and who sits in them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func
+from sqlmodel import col, select
+
+from hub.actions.accounts import access_user
+from hub.actions.context import Context
+from hub.actions.errors import N_, Conflict, Invalid, NotFound
+from hub.actions.validate import check_choice, check_name, check_text
+from hub.events import Event
+from hub.models import (
+    Committee,
+    CommitteeMembership,
+    Municipality,
+    Network,
+    NetworkMembership,
+    User,
+)
+from hub.models.bodies import CommitteeRole, NetworkRole, Visibility
+from hub.permissions import Action
+
+
+@dataclass(frozen=True)
+class Member:
+    user: User
+    role: str
+    municipality: Municipality | None
+
+
+async def access_network(ctx: Context, slug: str, action: Action = Action.VIEW_NETWORK) -> Network:
+    """The network, if the actor may do `action` on it.
+
+    A network the actor may not even read is NotFound, so its existence is not revealed.
+    """
+    found = await ctx.db.exec(select(Network).where(Network.slug == slug))
+    network = found.first()
+    if network is None or not ctx.may(Action.VIEW_NETWORK, network):
+        raise NotFound(N_("No such network."))
+    if action is not Action.VIEW_NETWORK:
+        ctx.require(action, network)
+    return network
+
+
+async def access_committee(
+    ctx: Context, slug: str, action: Action = Action.VIEW_COMMITTEE
+) -> Committee:
+    found = await ctx.db.exec(select(Committee).where(Committee.slug == slug))
+    committee = found.first()
+    if committee is None:
+        raise NotFound(N_("No such committee."))
+    ctx.require(action, committee)
+    return committee
+
+
+async def list_networks(ctx: Context) -> list[Network]:
+    """Every network the actor may read, by name."""
+    rows = await ctx.db.exec(select(Network).order_by(Network.name))
+    return [n for n in rows.all() if ctx.may(Action.VIEW_NETWORK, n)]
+
+
+async def list_committees(ctx: Context) -> list[Committee]:
+    ctx.require_user()
+    rows = await ctx.db.exec(select(Committee).order_by(Committee.name))
+    return list(rows.all())
+
+
+async def member_counts(ctx: Context) -> dict[int, int]:
+    rows = await ctx.db.exec(
+        select(NetworkMembership.network_id, func.count()).group_by(
+            col(NetworkMembership.network_id)
+        )
+    )
+    return {network_id: int(count) for network_id, count in rows.all()}
+
+
+async def network_members(ctx: Context, network: Network) -> list[Member]:
+    rows = await ctx.db.exec(
+        select(User, NetworkMembership.role, Municipality)
+        .join(NetworkMembership, col(NetworkMembership.user_id) == User.id)
+        .join(Municipality, col(Municipality.id) == User.municipality_id, isouter=True)
+        .where(NetworkMembership.network_id == network.id, col(User.is_active).is_(True))
+        .order_by(col(NetworkMembership.role).desc(), User.name)
+    )
+    return [Member(user, role, municipality) for user, role, municipality in rows.all()]
+
+
+async def committee_members(ctx: Context, committee: Committee) -> list[Member]:
+    rows = await ctx.db.exec(
+        select(User, CommitteeMembership.role, Municipality)
+        .join(CommitteeMembership, col(CommitteeMembership.user_id) == User.id)
+        .join(Municipality, col(Municipality.id) == User.municipality_id, isouter=True)
+        .where(CommitteeMembership.committee_id == committee.id, col(User.is_active).is_(True))
+        .order_by(CommitteeMembership.role, User.name)
+    )
+    return [Member(user, role, municipality) for user, role, municipality in rows.all()]
+
+
+async def networks_of_committee(ctx: Context, committee: Committee) -> list[Network]:
+    rows = await ctx.db.exec(
+        select(Network).where(Network.committee_id == committee.id).order_by(Network.name)
+    )
+    return [n for n in rows.all() if ctx.may(Action.VIEW_NETWORK, n)]
+
+
+async def do_set_network_member(
+    ctx: Context, slug: str, user_id: int, *, role: str | None
+) -> NetworkMembership:
+    """Add a user to a network or change their role (admins and the network's coordinators)."""
+    network = await access_network(ctx, slug, Action.MANAGE_NETWORK_MEMBERS)
+    role = check_choice(role, tuple(NetworkRole), "role")
+    user = await access_user(ctx, user_id)
+    found = await ctx.db.exec(
+        select(NetworkMembership).where(
+            NetworkMembership.network_id == network.id, NetworkMembership.user_id == user.id
+        )
+    )
+    membership = found.first()
+    if membership is None:
+        assert network.id is not None and user.id is not None
+        membership = NetworkMembership(network_id=network.id, user_id=user.id, role=role)
+    elif membership.role == role:
+        return membership
+    membership.role = role
+    ctx.db.add(membership)
+    await ctx.db.flush()
+    ctx.audit("network.member_set", network, user_id=user.id, role=role)
+    ctx.emit(_membership_event(f"network:{network.slug}", user, role))
+    return membership
+
+
+async def do_remove_network_member(ctx: Context, slug: str, user_id: int) -> None:
+    network = await access_network(ctx, slug, Action.MANAGE_NETWORK_MEMBERS)
+    user = await access_user(ctx, user_id)
+    result = await ctx.db.exec(  # type: ignore[call-overload]
+        delete(NetworkMembership).where(
+            col(NetworkMembership.network_id) == network.id,
+            col(NetworkMembership.user_id) == user.id,
+        )
+    )
+    if not result.rowcount:
+        raise NotFound(N_("This person is not a member of the network."))
+    ctx.audit("network.member_removed", network, user_id=user.id)
+    ctx.emit(_membership_event(f"network:{network.slug}", user, None))
+
+
+async def do_set_committee_member(
+    ctx: Context, slug: str, user_id: int, *, role: str | None
+) -> CommitteeMembership:
+    committee = await access_committee(ctx, slug, Action.MANAGE_COMMITTEE_MEMBERS)
+    role = check_choice(role, tuple(CommitteeRole), "role")
+    user = await access_user(ctx, user_id)
+    found = await ctx.db.exec(
+        select(CommitteeMembership).where(
+            CommitteeMembership.committee_id == committee.id,
+            CommitteeMembership.user_id == user.id,
+        )
+    )
+    membership = found.first()
+    if membership is None:
+        assert committee.id is not None and user.id is not None
+        membership = CommitteeMembership(committee_id=committee.id, user_id=user.id, role=role)
+    elif membership.role == role:
+        return membership
+    membership.role = role
+    ctx.db.add(membership)
+    await ctx.db.flush()
+    ctx.audit("committee.member_set", committee, user_id=user.id, role=role)
+    ctx.emit(_membership_event(f"committee:{committee.slug}", user, role))
+    return membership
+
+
+async def do_remove_committee_member(ctx: Context, slug: str, user_id: int) -> None:
+    committee = await access_committee(ctx, slug, Action.MANAGE_COMMITTEE_MEMBERS)
+    user = await access_user(ctx, user_id)
+    result = await ctx.db.exec(  # type: ignore[call-overload]
+        delete(CommitteeMembership).where(
+            col(CommitteeMembership.committee_id) == committee.id,
+            col(CommitteeMembership.user_id) == user.id,
+        )
+    )
+    if not result.rowcount:
+        raise NotFound(N_("This person is not a member of the committee."))
+    ctx.audit("committee.member_removed", committee, user_id=user.id)
+    ctx.emit(_membership_event(f"committee:{committee.slug}", user, None))
+
+
+def _membership_event(channel: str, user: User, role: str | None) -> Event:
+    assert user.id is not None
+    return Event(
+        channel=channel,
+        type="membership.changed",
+        data={"user_id": user.id, "role": role},
+        audience=(user.id,),
+    )
+
+
+async def do_update_network(
+    ctx: Context,
+    slug: str,
+    *,
+    name: str | None,
+    name_en: str | None,
+    description: str | None,
+    committee: str | None,
+    visibility: str | None,
+) -> Network:
+    """Rename a network, change the committee it reports to and who may read it (admins)."""
+    network = await access_network(ctx, slug, Action.EDIT_NETWORK)
+    before = {"name": network.name, "committee_id": network.committee_id, "vis": network.visibility}
+    network.name = check_name(name, max_length=200)
+    network.name_en = check_text(name_en, "name_en", 200)
+    network.description = check_text(description, "description")
+    network.visibility = check_choice(visibility, tuple(Visibility), "visibility")
+    if committee:
+        found = await ctx.db.exec(select(Committee.id).where(Committee.slug == committee))
+        committee_id = found.first()
+        if committee_id is None:
+            raise Invalid(N_("Unknown committee."), field="committee")
+        if committee_id != network.committee_id:
+            network.committee_confirmed = True
+        network.committee_id = committee_id
+    else:
+        network.committee_id = None
+    network.confirmed = True
+    ctx.db.add(network)
+    ctx.audit("network.updated", network, before=before, visibility=network.visibility)
+    ctx.emit(Event(channel=f"network:{network.slug}", type="network.updated", data={"slug": slug}))
+    return network
+
+
+async def do_update_committee(
+    ctx: Context, slug: str, *, name: str | None, name_en: str | None, description: str | None
+) -> Committee:
+    committee = await access_committee(ctx, slug, Action.EDIT_COMMITTEE)
+    before = committee.name
+    committee.name = check_name(name, max_length=200)
+    committee.name_en = check_text(name_en, "name_en", 200)
+    committee.description = check_text(description, "description")
+    committee.confirmed = True
+    ctx.db.add(committee)
+    ctx.audit("committee.updated", committee, before=before)
+    ctx.emit(
+        Event(channel=f"committee:{committee.slug}", type="committee.updated", data={"slug": slug})
+    )
+    return committee
+
+
+async def list_municipalities(ctx: Context, kind: str | None = None) -> list[Municipality]:
+    query = select(Municipality).order_by(Municipality.name)
+    if kind:
+        query = query.where(Municipality.kind == kind)
+    rows = await ctx.db.exec(query)
+    return list(rows.all())
+
+
+async def do_update_municipality(
+    ctx: Context, slug: str, *, name: str | None, is_member: bool, confirmed: bool
+) -> Municipality:
+    ctx.require(Action.MANAGE_MUNICIPALITIES)
+    found = await ctx.db.exec(select(Municipality).where(Municipality.slug == slug))
+    municipality = found.first()
+    if municipality is None:
+        raise NotFound(N_("No such local government."))
+    municipality.name = check_name(name)
+    municipality.is_member = is_member
+    municipality.confirmed = confirmed
+    ctx.db.add(municipality)
+    ctx.audit("municipality.updated", municipality, is_member=is_member, confirmed=confirmed)
+    return municipality
+
+
+async def my_bodies(ctx: Context) -> tuple[list[tuple[Network, str]], list[tuple[Committee, str]]]:
+    """The actor's networks and committees, each with the actor's role."""
+    networks: list[tuple[Network, str]] = []
+    committees: list[tuple[Committee, str]] = []
+    if ctx.principal.networks:
+        rows = await ctx.db.exec(
+            select(Network)
+            .where(col(Network.id).in_(list(ctx.principal.networks)))
+            .order_by(Network.name)
+        )
+        networks = [(n, ctx.principal.networks[n.id or 0]) for n in rows.all()]
+    if ctx.principal.committees:
+        rows2 = await ctx.db.exec(
+            select(Committee)
+            .where(col(Committee.id).in_(list(ctx.principal.committees)))
+            .order_by(Committee.name)
+        )
+        committees = [(c, ctx.principal.committees[c.id or 0]) for c in rows2.all()]
+    return networks, committees
+
+
+async def ensure_not_last_coordinator(ctx: Context, network: Network, user_id: int) -> None:
+    rows = await ctx.db.exec(
+        select(func.count())
+        .select_from(NetworkMembership)
+        .where(
+            NetworkMembership.network_id == network.id,
+            NetworkMembership.role == NetworkRole.COORDINATOR,
+            NetworkMembership.user_id != user_id,
+        )
+    )
+    if int(rows.one()) == 0 and not ctx.principal.is_admin:
+        raise Conflict(N_("A network needs at least one coordinator."))
+
+
+async def committee_by_id(ctx: Context, committee_id: int) -> Committee | None:
+    return await ctx.db.get(Committee, committee_id)

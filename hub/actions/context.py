@@ -1,0 +1,135 @@
+"""The Context every action runs in: one transaction, the actor, and what follows the commit."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hub.actions.errors import N_, Forbidden, NotSignedIn
+from hub.events import Event
+from hub.models import AuditEntry, CommitteeMembership, NetworkMembership, User
+from hub.permissions import ANONYMOUS, Action, Principal, can
+from hub.runtime import Runtime
+
+log = logging.getLogger("hub.actions")
+
+SYSTEM = Principal(is_admin=True)
+
+
+@dataclass
+class Context:
+    runtime: Runtime
+    db: AsyncSession
+    actor: User | None = None
+    ip: str = ""
+    principal: Principal = ANONYMOUS
+    events: list[Event] = field(default_factory=list)
+    after_commit_jobs: list[tuple[str, str, tuple[Any, ...]]] = field(default_factory=list)
+
+    def emit(self, event: Event) -> None:
+        self.events.append(event)
+
+    def enqueue(self, function: str, job_id: str, *args: Any) -> None:
+        """Queue a job once the transaction commits (the database row is the durable intent)."""
+        self.after_commit_jobs.append((function, job_id, args))
+
+    def audit(self, action: str, obj: Any = None, **data: Any) -> None:
+        object_type = getattr(obj, "__tablename__", "") if obj is not None else ""
+        object_id = str(getattr(obj, "id", "") or "") if obj is not None else ""
+        self.db.add(
+            AuditEntry(
+                actor_id=self.actor.id if self.actor else None,
+                action=action,
+                object_type=object_type,
+                object_id=object_id,
+                data=data,
+                ip=self.ip,
+            )
+        )
+
+    def require_user(self) -> User:
+        if self.actor is None:
+            raise NotSignedIn(N_("Please sign in first."))
+        return self.actor
+
+    def require(self, action: Action, obj: Any = None) -> None:
+        """Raise Forbidden (logged) unless the actor may do `action` on `obj`."""
+        if not can(self.principal, action, obj):
+            if not self.principal.signed_in:
+                raise NotSignedIn(N_("Please sign in first."))
+            log.warning(
+                "refused",
+                extra={"user_id": self.principal.user_id, "action": str(action), "ip": self.ip},
+            )
+            raise Forbidden(N_("You are not allowed to do that."))
+
+    def may(self, action: Action, obj: Any = None) -> bool:
+        return can(self.principal, action, obj)
+
+
+async def load_principal(db: AsyncSession, user: User | None) -> Principal:
+    if user is None or user.id is None or not user.is_active:
+        return ANONYMOUS
+    networks = await db.exec(
+        select(NetworkMembership.network_id, NetworkMembership.role).where(
+            NetworkMembership.user_id == user.id
+        )
+    )
+    committees = await db.exec(
+        select(CommitteeMembership.committee_id, CommitteeMembership.role).where(
+            CommitteeMembership.user_id == user.id
+        )
+    )
+    return Principal(
+        user_id=user.id,
+        is_admin=user.is_admin,
+        networks=dict(networks.all()),
+        committees=dict(committees.all()),
+    )
+
+
+async def _after_commit(ctx: Context) -> None:
+    if ctx.events:
+        try:
+            await ctx.runtime.publisher(list(ctx.events))
+        except Exception:  # the database already holds the change; clients resync from it
+            log.exception("publishing events failed")
+    if ctx.after_commit_jobs and ctx.runtime.jobs is not None:
+        for function, job_id, args in ctx.after_commit_jobs:
+            try:
+                await ctx.runtime.jobs.enqueue_job(function, *args, _job_id=job_id)
+            except Exception:  # the reconciler re-enqueues from the database row
+                log.exception("enqueueing %s failed", job_id)
+
+
+@asynccontextmanager
+async def act(
+    runtime: Runtime, *, actor_id: int | None = None, ip: str = "", system: bool = False
+) -> AsyncIterator[Context]:
+    """Run actions in one transaction as `actor_id`; commit on success, then publish and enqueue.
+
+    `system` is for the operator's own tools (the CLI, workers): it may do what an admin may.
+    """
+    async with runtime.sessionmaker() as db:
+        actor = await db.get(User, actor_id) if actor_id is not None else None
+        if actor is not None and not actor.is_active:
+            actor = None
+        ctx = Context(runtime=runtime, db=db, actor=actor, ip=ip)
+        ctx.principal = SYSTEM if system else await load_principal(db, actor)
+        try:
+            yield ctx
+            await db.commit()
+        except BaseException:
+            await db.rollback()
+            raise
+    await _after_commit(ctx)
+
+
+async def refresh_principal(ctx: Context) -> None:
+    ctx.principal = await load_principal(ctx.db, ctx.actor)

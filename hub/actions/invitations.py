@@ -1,0 +1,240 @@
+"""Invitations (by admins and coordinators) and password resets: signed links sent by e-mail."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import select
+
+from hub import ratelimit
+from hub.actions.accounts import do_end_all_sessions, find_municipality
+from hub.actions.context import Context
+from hub.actions.errors import N_, Conflict, Invalid, NotFound, RateLimited
+from hub.actions.mail import do_queue_mail
+from hub.actions.validate import check_email, check_name, check_password
+from hub.auth import LinkSigner, hash_password, token_hash
+from hub.db import utcnow
+from hub.i18n import gettext
+from hub.models import Invitation, Network, NetworkMembership, User
+from hub.models.bodies import NetworkRole
+from hub.permissions import Action
+
+_INVITE = "invite"
+_RESET = "reset"
+
+
+def _signer(ctx: Context) -> LinkSigner:
+    return LinkSigner(ctx.runtime.settings.secret_key)
+
+
+async def do_invite(
+    ctx: Context,
+    *,
+    email: str | None,
+    name: str | None,
+    network: str | None = None,
+    role: str = NetworkRole.MEMBER,
+    municipality: str | None = None,
+) -> Invitation:
+    """Invite a person by e-mail; coordinators may invite only into a network they coordinate."""
+    target: Network | None = None
+    if network:
+        found = await ctx.db.exec(select(Network).where(Network.slug == network))
+        target = found.first()
+        if target is None:
+            raise Invalid(N_("Unknown network."), field="network")
+    if target is None and not ctx.principal.is_admin:
+        ctx.require_user()
+        raise Invalid(N_("Choose the network to invite this person to."), field="network")
+    ctx.require(Action.INVITE, target)
+    if role not in tuple(NetworkRole):
+        raise Invalid(
+            N_("Choose one of: %(choices)s."), field="role", choices="member, coordinator"
+        )
+    email = check_email(email)
+    name = check_name(name)
+    municipality_id = await find_municipality(ctx, municipality)
+    exists = await ctx.db.exec(select(User.id).where(User.email == email))
+    if exists.first() is not None:
+        raise Conflict(
+            N_("This person already has an account: add them as a member instead."), field="email"
+        )
+    now = utcnow()
+    settings = ctx.runtime.settings
+    invitation = Invitation(
+        email=email,
+        name=name,
+        municipality_id=municipality_id,
+        network_id=target.id if target else None,
+        network_role=role,
+        invited_by_id=ctx.actor.id if ctx.actor else None,
+        created_at=now,
+        expires_at=now + dt.timedelta(days=settings.invitation_days),
+    )
+    ctx.db.add(invitation)
+    await ctx.db.flush()
+    link = f"{settings.base_url}/invite/{_signer(ctx).sign(_INVITE, {'i': invitation.id})}"
+    lang = settings.default_language
+    inviter = ctx.actor.name if ctx.actor else "SKGO"
+    where = target.name if target else gettext(lang, "the hub")
+    await do_queue_mail(
+        ctx,
+        to=email,
+        subject=gettext(lang, "Invitation to %(where)s", where=where),
+        body=gettext(
+            lang,
+            "Hello %(name)s,\n\n%(inviter)s invites you to %(where)s.\n\n"
+            "Open this link to set your password and sign in (valid for %(days)d days):\n%(link)s\n",
+            name=name,
+            inviter=inviter,
+            where=where,
+            days=settings.invitation_days,
+            link=link,
+        ),
+    )
+    ctx.audit("invitation.created", invitation, email=email, network=network, role=role)
+    return invitation
+
+
+async def access_invitation(ctx: Context, token: str) -> Invitation:
+    """The open invitation a link stands for; NotFound when the link is bad, used or expired."""
+    max_age = ctx.runtime.settings.invitation_days * 86400
+    data = _signer(ctx).load(_INVITE, token, max_age)
+    invitation = None
+    if data is not None and isinstance(data.get("i"), int):
+        invitation = await ctx.db.get(Invitation, data["i"])
+    if (
+        invitation is None
+        or invitation.accepted_at is not None
+        or invitation.revoked_at is not None
+        or invitation.expires_at <= utcnow()
+    ):
+        raise NotFound(N_("This invitation link is not valid any more. Ask for a new one."))
+    return invitation
+
+
+async def do_accept_invitation(
+    ctx: Context, *, token: str, name: str | None, password: str | None
+) -> User:
+    invitation = await access_invitation(ctx, token)
+    name = check_name(name)
+    password = check_password(password)
+    exists = await ctx.db.exec(select(User.id).where(User.email == invitation.email))
+    if exists.first() is not None:
+        raise Conflict(N_("An account with this e-mail address already exists. Sign in instead."))
+    user = User(
+        email=invitation.email,
+        name=name,
+        password_hash=hash_password(password),
+        municipality_id=invitation.municipality_id,
+        language=ctx.runtime.settings.default_language,
+    )
+    ctx.db.add(user)
+    await ctx.db.flush()
+    assert user.id is not None
+    if invitation.network_id is not None:
+        ctx.db.add(
+            NetworkMembership(
+                network_id=invitation.network_id, user_id=user.id, role=invitation.network_role
+            )
+        )
+    invitation.accepted_at = utcnow()
+    invitation.user_id = user.id
+    ctx.db.add(invitation)
+    ctx.actor = user
+    ctx.audit("invitation.accepted", invitation, user_id=user.id)
+    return user
+
+
+async def do_revoke_invitation(ctx: Context, invitation_id: int) -> Invitation:
+    invitation = await ctx.db.get(Invitation, invitation_id)
+    if invitation is None:
+        raise NotFound(N_("No such invitation."))
+    network = await ctx.db.get(Network, invitation.network_id) if invitation.network_id else None
+    ctx.require(Action.INVITE, network)
+    if invitation.accepted_at is not None:
+        raise Conflict(N_("This invitation was already accepted."))
+    invitation.revoked_at = utcnow()
+    ctx.db.add(invitation)
+    ctx.audit("invitation.revoked", invitation)
+    return invitation
+
+
+def _reset_fingerprint(user: User) -> str:
+    # The link carries part of a hash of the current password hash: once the password changes,
+    # every earlier link stops working, so a link works once.
+    return token_hash(user.password_hash or "none")[:16]
+
+
+async def do_request_password_reset(ctx: Context, *, email: str | None) -> None:
+    """Mail a reset link if the account exists; the caller shows the same message either way."""
+    settings = ctx.runtime.settings
+    wait = await ratelimit.blocked_for(ctx.runtime.redis, f"reset:ip:{ctx.ip}", 10)
+    if wait:
+        raise RateLimited(
+            N_("Too many requests. Try again in %(minutes)d minutes."),
+            retry_after=wait,
+            minutes=max(1, (wait + 59) // 60),
+        )
+    await ratelimit.hit(ctx.runtime.redis, f"reset:ip:{ctx.ip}", 3600)
+    address = check_email(email)
+    found = await ctx.db.exec(select(User).where(User.email == address))
+    user = found.first()
+    if user is None or not user.is_active:
+        ctx.audit("auth.reset_requested_unknown", email=address)
+        return
+    token = _signer(ctx).sign(_RESET, {"u": user.id, "f": _reset_fingerprint(user)})
+    lang = user.language
+    await do_queue_mail(
+        ctx,
+        to=user.email,
+        subject=gettext(lang, "Set a new password"),
+        body=gettext(
+            lang,
+            "Hello %(name)s,\n\nsomeone asked to set a new password for your account. "
+            "If it was you, open this link (valid for %(hours)d hours):\n%(link)s\n\n"
+            "If it was not you, ignore this message: nothing changes.\n",
+            name=user.name,
+            hours=settings.reset_hours,
+            link=f"{settings.base_url}/reset/{token}",
+        ),
+    )
+    ctx.audit("auth.reset_requested", user)
+
+
+async def access_reset(ctx: Context, token: str) -> User:
+    data = _signer(ctx).load(_RESET, token, ctx.runtime.settings.reset_hours * 3600)
+    user = None
+    if data is not None and isinstance(data.get("u"), int):
+        user = await ctx.db.get(User, data["u"])
+    if (
+        user is None
+        or not user.is_active
+        or data is None
+        or data.get("f") != _reset_fingerprint(user)
+    ):
+        raise NotFound(N_("This link is not valid any more. Ask for a new one."))
+    return user
+
+
+async def do_reset_password(ctx: Context, *, token: str, password: str | None) -> User:
+    user = await access_reset(ctx, token)
+    user.password_hash = hash_password(check_password(password))
+    ctx.db.add(user)
+    await do_end_all_sessions(ctx, user)
+    ctx.actor = user
+    ctx.audit("auth.password_reset", user)
+    return user
+
+
+async def list_invitations(ctx: Context) -> list[Invitation]:
+    """Open and past invitations the actor may see: all for admins, their networks' otherwise."""
+    query = select(Invitation).order_by(Invitation.created_at.desc())  # type: ignore[attr-defined]
+    if not ctx.principal.is_admin:
+        ctx.require(Action.INVITE)
+        coordinated = [
+            nid for nid, role in ctx.principal.networks.items() if role == NetworkRole.COORDINATOR
+        ]
+        query = query.where(Invitation.network_id.in_(coordinated))  # type: ignore[union-attr]
+    rows = await ctx.db.exec(query.limit(200))
+    return list(rows.all())

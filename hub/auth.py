@@ -1,0 +1,75 @@
+"""Secrets: password hashes, session and API tokens, signed links, CSRF tokens.
+
+Nothing here touches the database; hub.actions.accounts stores what these functions make.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+_hasher = PasswordHasher()
+# Verifying against this keeps "unknown e-mail" as slow as "wrong password".
+_DUMMY_HASH = _hasher.hash("not a real password, used to even out timing")
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 256
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher.check_needs_rehash(password_hash)
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    """What the database keeps of a session or API token: a leaked table grants nothing."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def csrf_token(secret_key: str, binding: str) -> str:
+    """A token bound to the session (or, before sign-in, to the anonymous cookie)."""
+    return hmac.new(secret_key.encode(), b"csrf:" + binding.encode(), hashlib.sha256).hexdigest()
+
+
+def csrf_valid(secret_key: str, binding: str, candidate: str | None) -> bool:
+    if not candidate or not binding:
+        return False
+    return hmac.compare_digest(csrf_token(secret_key, binding), candidate)
+
+
+class LinkSigner:
+    """Signed, expiring links for invitations and password resets."""
+
+    def __init__(self, secret_key: str) -> None:
+        self._serializer = URLSafeTimedSerializer(secret_key, salt="hub.links")
+
+    def sign(self, purpose: str, payload: dict[str, object]) -> str:
+        return self._serializer.dumps({"p": purpose, **payload})
+
+    def load(self, purpose: str, token: str, max_age_seconds: int) -> dict[str, object] | None:
+        try:
+            data = self._serializer.loads(token, max_age=max_age_seconds)
+        except (SignatureExpired, BadSignature):
+            return None
+        if not isinstance(data, dict) or data.get("p") != purpose:
+            return None
+        return data

@@ -1,0 +1,204 @@
+"""The `hub` command: serve, worker, migrate, seed, user add.
+
+Bad input prints one line on stderr and exits with status 2, having written nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from hub import __version__
+from hub.config import ConfigError, Settings, load_settings
+
+
+class UsageError(Exception):
+    """Bad input: the message is printed as one line and the command exits 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="hub", description="A collaboration hub for expert networks.")
+    parser.add_argument("--version", action="version", version=f"hub {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    serve = commands.add_parser("serve", help="serve pages, the API and /ws")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--no-worker", action="store_true", help="do not run the worker in-process")
+    commands.add_parser("worker", help="run the background worker alone (needs HUB_REDIS_URL)")
+    commands.add_parser("migrate", help="upgrade the database to the latest schema")
+    seed = commands.add_parser("seed", help="load committees, networks and local governments")
+    seed.add_argument("--demo", action="store_true", help="also add demo people and threads")
+    user = commands.add_parser("user", help="manage users")
+    user_commands = user.add_subparsers(dest="user_command", required=True, parser_class=_Parser)
+    add = user_commands.add_parser("add", help="create a user")
+    add.add_argument("email")
+    add.add_argument("--name", required=True)
+    add.add_argument("--password")
+    add.add_argument("--municipality", help="slug of the user's local government")
+    add.add_argument("--admin", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "serve" and not 0 < args.port < 65536:
+            raise UsageError(f"--port must be between 1 and 65535, got {args.port}")
+        settings = load_settings()
+    except (UsageError, ConfigError) as exc:
+        print(f"hub: error: {exc}", file=sys.stderr)
+        return 2
+    from hub.logs import setup_logging
+
+    setup_logging(settings.log_format)
+    try:
+        if args.command == "serve":
+            return _serve(settings, args.host, args.port, run_worker=not args.no_worker)
+        if args.command == "worker":
+            return _worker(settings)
+        if args.command == "migrate":
+            return _migrate(settings)
+        if args.command == "seed":
+            return asyncio.run(_seed(settings, demo=args.demo))
+        if args.command == "user":
+            return asyncio.run(_user_add(settings, args))
+    except UsageError as exc:
+        print(f"hub: error: {exc}", file=sys.stderr)
+        return 2
+    return 2
+
+
+def _migrate(settings: Settings) -> int:
+    from hub.migrate import upgrade
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url)
+    print("hub: the database schema is up to date", file=sys.stderr)
+    return 0
+
+
+async def _ensure_current(settings: Settings) -> None:
+    from hub.db import make_engine
+    from hub.migrate import is_current
+
+    engine = make_engine(settings.database_url)
+    try:
+        current = await is_current(engine)
+    except Exception as exc:
+        raise UsageError(f"cannot reach the database: {type(exc).__name__}: {exc}") from exc
+    finally:
+        await engine.dispose()
+    if not current:
+        raise UsageError("the database schema is out of date: run `hub migrate` first")
+
+
+def _offline(settings: Settings) -> Settings:
+    """Settings for commands that need no Redis: a client is made but never connects."""
+    if settings.redis_url:
+        return settings
+    return settings.with_(redis_url=f"unix://{settings.data_dir / 'redis' / 'redis.sock'}")
+
+
+async def _seed(settings: Settings, *, demo: bool) -> int:
+    from hub.actions.context import act
+    from hub.actions.seed import DEMO_PASSWORD, do_seed, do_seed_demo
+    from hub.runtime import open_runtime
+
+    await _ensure_current(settings)
+    async with open_runtime(_offline(settings), with_jobs=False) as runtime:
+        async with act(runtime, system=True) as ctx:
+            report = await (do_seed_demo(ctx) if demo else do_seed(ctx))
+    created = ", ".join(f"{n} {kind}" for kind, n in report.created.items()) or "nothing new"
+    print(f"hub: seed loaded ({created})")
+    if demo:
+        print("\nDemo accounts (password for all: %s):" % DEMO_PASSWORD)
+        for email, name in report.demo_accounts:
+            print(f"  {email:<40} {name}")
+    return 0
+
+
+async def _user_add(settings: Settings, args: argparse.Namespace) -> int:
+    from hub.actions.context import act
+    from hub.actions.errors import ActionError
+    from hub.i18n import gettext
+    from hub.runtime import open_runtime
+
+    await _ensure_current(settings)
+    async with open_runtime(_offline(settings), with_jobs=False) as runtime:
+        try:
+            async with act(runtime, system=True) as ctx:
+                from hub.actions.accounts import do_create_user
+
+                user, generated = await do_create_user(
+                    ctx,
+                    email=args.email,
+                    name=args.name,
+                    password=args.password,
+                    municipality=args.municipality,
+                    is_admin=args.admin,
+                )
+        except ActionError as exc:
+            field = f"{exc.field}: " if exc.field else ""
+            raise UsageError(field + gettext("en", exc.message, **exc.params)) from exc
+    print(f"hub: created user {user.id} <{user.email}>{' (admin)' if user.is_admin else ''}")
+    if generated:
+        print(f"password: {generated}")
+    return 0
+
+
+def _serve(settings: Settings, host: str, port: int, *, run_worker: bool) -> int:
+    import uvicorn
+
+    from hub.embedded_redis import EmbeddedRedis
+    from hub.migrate import upgrade
+    from hub.web.app import create_app
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url)
+    embedded = None
+    if settings.redis_url is None:
+        embedded = EmbeddedRedis(settings.data_dir / "redis")
+        settings = settings.with_(redis_url=embedded.start())
+        print(f"hub: embedded Redis running (pid {embedded.pid})", file=sys.stderr)
+    try:
+        app = create_app(settings.with_(run_worker=run_worker))
+        config = uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_config=None,
+            access_log=False,
+            proxy_headers=False,
+            ws="websockets",
+            lifespan="on",
+        )
+        server = uvicorn.Server(config)
+        print(f"hub: serving on http://{host}:{port}/", file=sys.stderr, flush=True)
+        server.run()
+        return 0 if server.started else 1
+    finally:
+        if embedded is not None:
+            embedded.stop()
+
+
+def _worker(settings: Settings) -> int:
+    if settings.redis_url is None:
+        raise UsageError("hub worker needs HUB_REDIS_URL (hub serve runs a worker in-process)")
+    from arq.worker import run_worker
+
+    from workers.settings import WorkerSettings
+
+    run_worker(WorkerSettings)  # type: ignore[arg-type]
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,158 @@
+"""One Settings object, read from HUB_* environment variables and validated at start."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+LANGUAGES = ("sr-Latn", "sr-Cyrl", "en")
+
+
+class ConfigError(ValueError):
+    """A setting has a value the hub cannot work with; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    redis_url: str | None  # None: start the embedded Redis
+    smtp_url: str | None  # None: write .eml files to data_dir/outbox
+    secret_key: str
+    base_url: str
+    allowed_origins: tuple[str, ...]
+    default_language: str = "sr-Latn"
+    mail_from: str = "hub@localhost"
+    session_idle_minutes: int = 120
+    session_max_hours: int = 24 * 14
+    invitation_days: int = 7
+    reset_hours: int = 2
+    signin_max_failures: int = 5
+    signin_window_seconds: int = 900
+    max_body_bytes: int = 1_048_576
+    trusted_proxies: tuple[str, ...] = ()
+    log_format: str = "json"
+    run_worker: bool = True
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    scheme = urlsplit(raw).scheme
+    if scheme not in schemes:
+        allowed = ", ".join(f"{s}://" for s in schemes)
+        raise ConfigError(f"{name} must start with one of {allowed}, got {raw!r}")
+    return raw
+
+
+def _secret_key(env: Mapping[str, str], data_dir: Path) -> str:
+    key = env.get("HUB_SECRET_KEY", "").strip()
+    if key:
+        if len(key) < 32:
+            raise ConfigError("HUB_SECRET_KEY must be at least 32 characters long")
+        return key
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def _database_url(env: Mapping[str, str], data_dir: Path) -> str:
+    raw = env.get("HUB_DATABASE_URL", "").strip()
+    if not raw:
+        return f"sqlite+aiosqlite:///{data_dir / 'hub.db'}"
+    scheme = urlsplit(raw).scheme
+    # Accept the plain forms people paste and map them to the async drivers.
+    aliases = {
+        "sqlite": "sqlite+aiosqlite",
+        "postgres": "postgresql+asyncpg",
+        "postgresql": "postgresql+asyncpg",
+    }
+    if scheme in aliases:
+        return aliases[scheme] + raw[len(scheme) :]
+    if scheme not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
+        raise ConfigError(
+            f"HUB_DATABASE_URL must be a sqlite:// or postgresql:// URL, got scheme {scheme!r}"
+        )
+    return raw
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate the configuration; raise ConfigError naming the bad variable."""
+    env = os.environ if env is None else env
+    data_dir = Path(env.get("HUB_DATA_DIR", "").strip() or "var").resolve()
+    if data_dir.exists() and not data_dir.is_dir():
+        raise ConfigError(f"HUB_DATA_DIR {str(data_dir)!r} exists and is not a directory")
+    base_url = env.get("HUB_BASE_URL", "").strip().rstrip("/") or "http://127.0.0.1:8000"
+    if urlsplit(base_url).scheme not in ("http", "https") or not urlsplit(base_url).netloc:
+        raise ConfigError(f"HUB_BASE_URL must be an http:// or https:// URL, got {base_url!r}")
+    origins = tuple(
+        o.strip().rstrip("/") for o in env.get("HUB_ALLOWED_ORIGINS", "").split(",") if o.strip()
+    )
+    for origin in origins:
+        if urlsplit(origin).scheme not in ("http", "https"):
+            raise ConfigError(
+                f"HUB_ALLOWED_ORIGINS entries must be http(s) origins, got {origin!r}"
+            )
+    language = env.get("HUB_DEFAULT_LANGUAGE", "sr-Latn").strip() or "sr-Latn"
+    if language not in LANGUAGES:
+        raise ConfigError(f"HUB_DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}")
+    log_format = env.get("HUB_LOG_FORMAT", "json").strip() or "json"
+    if log_format not in ("json", "text"):
+        raise ConfigError("HUB_LOG_FORMAT must be json or text")
+    proxies = tuple(p.strip() for p in env.get("HUB_TRUSTED_PROXIES", "").split(",") if p.strip())
+    return Settings(
+        data_dir=data_dir,
+        database_url=_database_url(env, data_dir),
+        redis_url=_url(env, "HUB_REDIS_URL", ("redis", "rediss", "unix")),
+        smtp_url=_url(env, "HUB_SMTP_URL", ("smtp", "smtps")),
+        secret_key=_secret_key(env, data_dir),
+        base_url=base_url,
+        allowed_origins=origins,
+        default_language=language,
+        mail_from=env.get("HUB_MAIL_FROM", "").strip() or f"hub@{urlsplit(base_url).hostname}",
+        session_idle_minutes=_int(env, "HUB_SESSION_IDLE_MINUTES", 120),
+        session_max_hours=_int(env, "HUB_SESSION_MAX_HOURS", 24 * 14),
+        max_body_bytes=_int(env, "HUB_MAX_BODY_BYTES", 1_048_576, minimum=1024),
+        trusted_proxies=proxies,
+        log_format=log_format,
+    )

@@ -1,0 +1,38 @@
+"""Events that actions publish after commit. The real-time bus (realtime/) subscribes a publisher.
+
+Actions never publish directly: they add events to their Context, which hands them to the
+publisher only once the transaction has committed, so nobody hears of a change that was rolled back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+# Every event type the hub publishes, with what it means. tests/test_docs.py checks each is
+# documented in docs/realtime.md once that page exists.
+EVENT_TYPES: dict[str, str] = {
+    "membership.changed": "a user's role in a network or committee was set or removed",
+    "network.updated": "a network was renamed, moved to another committee or changed visibility",
+    "committee.updated": "a committee was renamed or described anew",
+    "thread.created": "a new thread on a network's board",
+    "post.created": "a new post in a thread",
+}
+
+
+@dataclass(frozen=True)
+class Event:
+    channel: str
+    type: str
+    data: dict[str, Any] = field(default_factory=dict)
+    # Users who must hear of it even if they may no longer read the channel (e.g. a removed member).
+    audience: tuple[int, ...] = ()
+
+
+Publisher = Callable[[Sequence[Event]], Awaitable[None]]
+
+
+async def discard(events: Sequence[Event]) -> None:
+    """The publisher used where no real-time bus runs (the CLI, a bare worker)."""
+    return None

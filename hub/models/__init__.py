@@ -1,0 +1,37 @@
+"""SQLModel tables, one module per aggregate. Importing this package registers every table."""
+
+from hub.models.audit import AuditEntry
+from hub.models.auth import ApiToken, AuthSession, Invitation
+from hub.models.bodies import (
+    Committee,
+    CommitteeMembership,
+    CommitteeRole,
+    Network,
+    NetworkMembership,
+    NetworkRole,
+    Visibility,
+)
+from hub.models.jobs import MailMessage
+from hub.models.municipalities import Municipality, MunicipalityKind
+from hub.models.threads import Post, Thread
+from hub.models.users import User
+
+__all__ = [
+    "ApiToken",
+    "AuditEntry",
+    "AuthSession",
+    "Committee",
+    "CommitteeMembership",
+    "CommitteeRole",
+    "Invitation",
+    "MailMessage",
+    "Municipality",
+    "MunicipalityKind",
+    "Network",
+    "NetworkMembership",
+    "NetworkRole",
+    "Post",
+    "Thread",
+    "User",
+    "Visibility",
+]

@@ -1,0 +1,27 @@
+"""Fixed-window counters in Redis: how many times a key was hit in its current window."""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+
+
+async def blocked_for(redis: Redis, key: str, limit: int) -> int:
+    """Seconds until `key` may be tried again, or 0 when it is under its limit."""
+    count = await redis.get(f"rl:{key}")
+    if count is None or int(count) < limit:
+        return 0
+    ttl = int(await redis.ttl(f"rl:{key}"))
+    return max(ttl, 1)
+
+
+async def hit(redis: Redis, key: str, window_seconds: int) -> int:
+    """Count one hit; the window starts with the first hit and lasts `window_seconds`."""
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.incr(f"rl:{key}")
+        pipe.expire(f"rl:{key}", window_seconds, nx=True)
+        count, _ = await pipe.execute()
+    return int(count)
+
+
+async def clear(redis: Redis, key: str) -> None:
+    await redis.delete(f"rl:{key}")

@@ -1,0 +1,68 @@
+"""The shared resources of one process: settings, database engine, Redis, job queue, publisher."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hub.config import Settings
+from hub.db import make_engine, make_sessionmaker
+from hub.events import Publisher, discard
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    redis: Redis
+    publisher: Publisher = discard
+    # An arq pool (ArqRedis) where jobs can be queued; None where no queue is reachable.
+    jobs: Any = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    async def close(self) -> None:
+        if self.jobs is not None:
+            await self.jobs.aclose()
+        await self.redis.aclose()
+        await self.engine.dispose()
+
+
+def redis_client(url: str) -> Redis:
+    return Redis.from_url(url, decode_responses=True, health_check_interval=30)
+
+
+def arq_settings(url: str) -> Any:
+    from arq.connections import RedisSettings
+
+    if url.startswith("unix://"):
+        return RedisSettings(unix_socket_path=url[len("unix://") :].split("?")[0])
+    return RedisSettings.from_dsn(url)
+
+
+@asynccontextmanager
+async def open_runtime(settings: Settings, *, with_jobs: bool = True) -> AsyncIterator[Runtime]:
+    """Open every shared resource for `settings` (whose redis_url must be set by now)."""
+    if settings.redis_url is None:
+        raise RuntimeError("open_runtime needs a Redis URL; start the embedded Redis first")
+    engine = make_engine(settings.database_url)
+    runtime = Runtime(
+        settings=settings,
+        engine=engine,
+        sessionmaker=make_sessionmaker(engine),
+        redis=redis_client(settings.redis_url),
+    )
+    if with_jobs:
+        from arq import create_pool
+
+        runtime.jobs = await create_pool(arq_settings(settings.redis_url))
+    try:
+        yield runtime
+    finally:
+        await runtime.close()

@@ -1,0 +1,97 @@
+"""create_app(): the one place where routes, middleware and lifespan are wired."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+
+from hub.actions.errors import ActionError
+from hub.config import Settings
+from hub.migrate import is_current
+from hub.runtime import Runtime, open_runtime
+from hub.web.errors import action_error_handler, http_error_handler, server_error_handler
+from hub.web.middleware import (
+    BodyLimitMiddleware,
+    CSRFMiddleware,
+    HeadersAndMetricsMiddleware,
+    VisitorMiddleware,
+)
+from hub.web.routes import all_routes
+
+log = logging.getLogger("hub.web")
+
+
+class OutdatedSchema(RuntimeError):
+    pass
+
+
+def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Starlette:
+    """The ASGI app. With `runtime` given (tests), the caller owns it and its lifetime."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            rt = runtime or await stack.enter_async_context(open_runtime(settings))
+            if not await is_current(rt.engine):
+                raise OutdatedSchema(
+                    "the database schema is out of date: run `hub migrate` (or `hub serve`)"
+                )
+            app.state.runtime = rt
+            if settings.run_worker and runtime is None:
+                await stack.enter_async_context(_in_process_worker(rt))
+            log.info("started", extra={"base_url": settings.base_url})
+            yield
+
+    def current_runtime() -> Runtime:
+        return app.state.runtime  # type: ignore[no-any-return]
+
+    middleware = [
+        Middleware(HeadersAndMetricsMiddleware, secure=settings.secure_cookies),
+        Middleware(BodyLimitMiddleware, limit=lambda path: settings.max_body_bytes),
+        Middleware(VisitorMiddleware, runtime=current_runtime),
+        Middleware(CSRFMiddleware, runtime=current_runtime),
+    ]
+    exception_handlers: dict[Any, Any] = {
+        ActionError: action_error_handler,
+        HTTPException: http_error_handler,
+        Exception: server_error_handler,
+    }
+    app = Starlette(
+        routes=all_routes(),
+        middleware=middleware,
+        exception_handlers=exception_handlers,
+        lifespan=lifespan,
+    )
+    if runtime is not None:
+        app.state.runtime = runtime
+    return app
+
+
+@contextlib.asynccontextmanager
+async def _in_process_worker(runtime: Runtime) -> AsyncIterator[None]:
+    """The arq worker inside `hub serve` (the embedded default); `hub worker` runs it alone."""
+    from arq.worker import Worker
+
+    from workers.settings import worker_kwargs
+
+    worker = Worker(
+        **worker_kwargs(),
+        redis_pool=runtime.jobs,
+        ctx={"runtime": runtime},
+        handle_signals=False,
+    )
+    task = asyncio.create_task(worker.async_run())
+    try:
+        yield
+    finally:
+        await worker.close()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

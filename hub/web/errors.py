@@ -1,0 +1,79 @@
+"""One mapping from action errors to HTTP: JSON under /api, a page elsewhere."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from hub.actions.errors import ActionError, NotSignedIn
+from hub.i18n import gettext
+from hub.web.templating import render
+from hub.web.visitor import visitor
+
+log = logging.getLogger("hub.web")
+
+_HTTP_MESSAGES = {
+    404: "This page does not exist, or you may not see it.",
+    405: "This address does not accept that kind of request.",
+    500: "Something went wrong on our side. Try again in a moment.",
+}
+
+
+def translate(request: Request, error: ActionError) -> str:
+    return gettext(visitor(request).language, error.message, **error.params)
+
+
+def api_error(request: Request, error: ActionError) -> JSONResponse:
+    body: dict[str, Any] = {"code": error.code, "message": translate(request, error)}
+    if error.field:
+        body["field"] = error.field
+    headers = {}
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after:
+        headers["Retry-After"] = str(retry_after)
+    return JSONResponse({"error": body}, status_code=error.status, headers=headers)
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+async def action_error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ActionError)
+    if _is_api(request):
+        return api_error(request, exc)
+    if isinstance(exc, NotSignedIn):
+        return RedirectResponse(f"/signin?next={request.url.path}", status_code=303)
+    return render(
+        request,
+        "error.html",
+        {"status": exc.status, "message": translate(request, exc)},
+        status_code=exc.status,
+    )
+
+
+async def http_error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    language = visitor(request).language if "visitor" in request.scope.get("state", {}) else "en"
+    message = gettext(language, _HTTP_MESSAGES.get(exc.status_code, "The request was not valid."))
+    if _is_api(request) or "visitor" not in request.scope.get("state", {}):
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "bad_request")
+        return JSONResponse(
+            {"error": {"code": code, "message": message}}, status_code=exc.status_code
+        )
+    return render(
+        request,
+        "error.html",
+        {"status": exc.status_code, "message": message},
+        status_code=exc.status_code,
+    )
+
+
+async def server_error_handler(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    message = gettext("sr-Latn", _HTTP_MESSAGES[500])
+    return JSONResponse({"error": {"code": "server_error", "message": message}}, status_code=500)

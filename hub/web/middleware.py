@@ -1,0 +1,327 @@
+"""Plain ASGI middleware: who is asking, CSRF and Origin, body limits, headers, metrics."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from prometheus_client import Counter, Histogram
+from sqlmodel import select
+from starlette.datastructures import Headers
+
+from hub.actions.accounts import resolve_api_token, resolve_session
+from hub.auth import csrf_valid
+from hub.i18n import gettext, normalize_language
+from hub.models import User
+from hub.runtime import Runtime
+from hub.web.visitor import ANON_COOKIE, LANG_COOKIE, SESSION_COOKIE, Visitor
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+access_log = logging.getLogger("hub.access")
+REQUESTS = Counter("hub_http_requests_total", "HTTP requests", ["method", "status"])
+LATENCY = Histogram("hub_http_request_seconds", "HTTP request latency", ["method"])
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; "
+    "object-src 'none'"
+)
+
+
+def _cookies(headers: Headers) -> dict[str, str]:
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(headers.get("cookie", ""))
+    except Exception:  # a malformed cookie header is treated as no cookies
+        return {}
+    return {key: morsel.value for key, morsel in jar.items()}
+
+
+class VisitorMiddleware:
+    """Resolves the session cookie or bearer token into scope["state"]["visitor"]."""
+
+    def __init__(self, app: ASGIApp, runtime: Callable[[], Runtime]) -> None:
+        self.app = app
+        self.runtime = runtime
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        runtime = self.runtime()
+        headers = Headers(scope=scope)
+        cookies = _cookies(headers)
+        found = Visitor(language=runtime.settings.default_language)
+        auth = headers.get("authorization", "")
+        user_id: int | None = None
+        if auth.lower().startswith("bearer "):
+            user_id = await resolve_api_token(runtime, auth[7:].strip())
+            found.via = "token" if user_id else ""
+        elif cookies.get(SESSION_COOKIE):
+            session = await resolve_session(runtime, cookies[SESSION_COOKIE])
+            if session is not None:
+                user_id = session.user_id
+                found.via = "session"
+                found.session_token = cookies[SESSION_COOKIE]
+        if user_id is not None:
+            async with runtime.sessionmaker() as db:
+                row = await db.exec(
+                    select(User.name, User.is_admin, User.language).where(User.id == user_id)
+                )
+                name, is_admin, language = row.one()
+            found.user_id, found.name, found.is_admin, found.language = (
+                user_id,
+                name,
+                is_admin,
+                language,
+            )
+        else:
+            found.language = normalize_language(
+                cookies.get(LANG_COOKIE), runtime.settings.default_language
+            )
+        anon = cookies.get(ANON_COOKIE, "")
+        if 20 <= len(anon) <= 64:
+            found.anon_id = anon
+        else:
+            found.anon_id = secrets.token_urlsafe(24)
+            found.set_anon_cookie = True
+        scope.setdefault("state", {})["visitor"] = found
+        if scope["type"] == "websocket" or not found.set_anon_cookie:
+            await self.app(scope, receive, send)
+            return
+
+        cookie = (
+            f"{ANON_COOKIE}={found.anon_id}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000"
+            + ("; Secure" if runtime.settings.secure_cookies else "")
+        )
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append((b"set-cookie", cookie.encode()))
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+
+class CSRFMiddleware:
+    """Every state-changing request carries a CSRF token bound to the session (S2).
+
+    The token comes in the X-CSRF-Token header, in a `csrf_token` form field (the body of a
+    urlencoded form is read here and replayed to the app), or for multipart forms in the query
+    string. Bearer-token requests are exempt: no browser sends those on its own. A foreign
+    Origin is refused outright.
+    """
+
+    def __init__(self, app: ASGIApp, runtime: Callable[[], Runtime]) -> None:
+        self.app = app
+        self.runtime = runtime
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
+            await self.app(scope, receive, send)
+            return
+        settings = self.runtime().settings
+        found: Visitor = scope["state"]["visitor"]
+        headers = Headers(scope=scope)
+        origin = headers.get("origin")
+        if origin and origin != "null" and not origin_allowed(origin, headers, settings):
+            await _refuse(scope, send, found, "Requests from other sites are not accepted.")
+            return
+        if found.via == "token":
+            await self.app(scope, receive, send)
+            return
+        token = headers.get("x-csrf-token")
+        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        replay_receive = receive
+        if token is None and content_type == "application/x-www-form-urlencoded":
+            body, replay_receive = await _buffer(receive)
+            token = (parse_qs(body.decode("latin-1")).get("csrf_token") or [None])[0]
+        if token is None:
+            token = (parse_qs(scope.get("query_string", b"").decode()).get("csrf_token") or [None])[
+                0
+            ]
+        if not csrf_valid(settings.secret_key, found.csrf_binding(), token):
+            await _refuse(
+                scope, send, found, "The form has expired. Reload the page and try again."
+            )
+            return
+        await self.app(scope, replay_receive, send)
+
+
+def origin_allowed(origin: str, headers: Headers, settings: Any) -> bool:
+    origin = origin.rstrip("/")
+    own = {
+        f"{urlsplit(settings.base_url).scheme}://{urlsplit(settings.base_url).netloc}",
+        f"http://{headers.get('host', '')}",
+        f"https://{headers.get('host', '')}",
+    }
+    return origin in own or origin in settings.allowed_origins
+
+
+async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
+    chunks: list[bytes] = []
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    body = b"".join(chunks)
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return body, replay
+
+
+async def _refuse(scope: Scope, send: Send, found: Visitor, message: str) -> None:
+    text = gettext(found.language, message)
+    wants_json = scope["path"].startswith("/api/")
+    if wants_json:
+        body = json.dumps({"error": {"code": "csrf", "message": text}}).encode()
+        content_type = b"application/json"
+    else:
+        body = (
+            f'<!doctype html><html lang="{found.language}"><meta charset="utf-8">'
+            f"<title>403</title><main><h1>403</h1><p>{text}</p>"
+            f'<p><a href="/">←</a></p></main></html>'
+        ).encode()
+        content_type = b"text/html; charset=utf-8"
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 403,
+            "headers": [(b"content-type", content_type), (b"content-length", b"%d" % len(body))],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodyLimitMiddleware:
+    """413 for bodies over the limit, counted as they stream in, so memory stays flat (S7)."""
+
+    def __init__(self, app: ASGIApp, limit: Callable[[str], int]) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit(scope["path"])
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _too_large(scope, send)
+            return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _TooLarge()
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await _too_large(scope, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _too_large(scope: Scope, send: Send) -> None:
+    body = json.dumps(
+        {"error": {"code": "too_large", "message": "The request body is too large."}}
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json"), (b"connection", b"close")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class HeadersAndMetricsMiddleware:
+    """Security headers on every response, one structured access-log line, Prometheus metrics."""
+
+    def __init__(self, app: ASGIApp, secure: bool) -> None:
+        self.app = app
+        self.secure = secure
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = message.setdefault("headers", [])
+                present = {k.lower() for k, _ in headers}
+                extra = [
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"referrer-policy", b"same-origin"),
+                    (b"content-security-policy", CSP.encode()),
+                ]
+                if self.secure:
+                    extra.append((b"strict-transport-security", b"max-age=31536000"))
+                headers.extend((k, v) for k, v in extra if k not in present)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            elapsed = time.perf_counter() - start
+            REQUESTS.labels(scope["method"], str(status)).inc()
+            LATENCY.labels(scope["method"]).observe(elapsed)
+            if scope["path"] not in ("/healthz", "/metrics") and not scope["path"].startswith(
+                "/static/"
+            ):
+                found = scope.get("state", {}).get("visitor")
+                access_log.info(
+                    "request",
+                    extra={
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status,
+                        "ms": round(elapsed * 1000, 1),
+                        "user_id": getattr(found, "user_id", None),
+                    },
+                )

@@ -1,0 +1,5 @@
+"""Admin pages."""
+
+from starlette.routing import BaseRoute
+
+ROUTES: list[BaseRoute] = []

@@ -1,0 +1,109 @@
+"""The dashboard, the network directory and network and committee pages."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from hub.actions import bodies, boards
+from hub.permissions import Action
+from hub.web.forms import action
+from hub.web.templating import render
+from hub.web.visitor import visitor
+
+
+async def dashboard(request: Request) -> Response:
+    if not visitor(request).signed_in:
+        return RedirectResponse("/signin", status_code=303)
+    async with action(request) as ctx:
+        my_networks, my_committees = await bodies.my_bodies(ctx)
+        recent = await boards.recent_threads(ctx, [n.id for n, _ in my_networks if n.id])
+        all_networks = await bodies.list_networks(ctx)
+        committees = await bodies.list_committees(ctx)
+    return render(
+        request,
+        "dashboard.html",
+        {
+            "my_networks": my_networks,
+            "my_committees": my_committees,
+            "recent": recent,
+            "network_count": len(all_networks),
+            "committee_count": len(committees),
+            "is_admin": ctx.principal.is_admin,
+        },
+    )
+
+
+async def network_directory(request: Request) -> Response:
+    async with action(request) as ctx:
+        networks = await bodies.list_networks(ctx)
+        committees = {c.id: c for c in await bodies.list_committees(ctx)} if ctx.actor else {}
+        counts = await bodies.member_counts(ctx)
+    return render(
+        request,
+        "networks/directory.html",
+        {
+            "networks": networks,
+            "committees": committees,
+            "counts": counts,
+            "mine": ctx.principal.networks,
+        },
+    )
+
+
+async def network_page(request: Request) -> Response:
+    async with action(request) as ctx:
+        network = await bodies.access_network(ctx, request.path_params["slug"])
+        members = await bodies.network_members(ctx, network) if ctx.actor else []
+        committee = (
+            await bodies.committee_by_id(ctx, network.committee_id)
+            if network.committee_id
+            else None
+        )
+        threads = await boards.recent_threads(ctx, [network.id or 0], limit=20)
+    return render(
+        request,
+        "networks/network.html",
+        {
+            "network": network,
+            "members": members,
+            "coordinators": [m for m in members if m.role == "coordinator"],
+            "committee": committee,
+            "threads": threads,
+            "my_role": ctx.principal.networks.get(network.id or 0),
+            "can_manage": ctx.may(Action.MANAGE_NETWORK_MEMBERS, network),
+            "can_edit": ctx.may(Action.EDIT_NETWORK, network),
+        },
+    )
+
+
+async def committee_directory(request: Request) -> Response:
+    async with action(request) as ctx:
+        committees = await bodies.list_committees(ctx)
+        networks = await bodies.list_networks(ctx)
+    by_committee: dict[int | None, list[object]] = {}
+    for network in networks:
+        by_committee.setdefault(network.committee_id, []).append(network)
+    return render(
+        request,
+        "committees/directory.html",
+        {"committees": committees, "by_committee": by_committee, "mine": ctx.principal.committees},
+    )
+
+
+async def committee_page(request: Request) -> Response:
+    async with action(request) as ctx:
+        committee = await bodies.access_committee(ctx, request.path_params["slug"])
+        members = await bodies.committee_members(ctx, committee)
+        networks = await bodies.networks_of_committee(ctx, committee)
+    return render(
+        request,
+        "committees/committee.html",
+        {
+            "committee": committee,
+            "members": members,
+            "networks": networks,
+            "my_role": ctx.principal.committees.get(committee.id or 0),
+            "can_manage": ctx.may(Action.MANAGE_COMMITTEE_MEMBERS, committee),
+        },
+    )

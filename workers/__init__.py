@@ -1,0 +1,1 @@
+"""Background jobs on arq. Jobs call actions; nothing here imports Starlette."""

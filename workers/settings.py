@@ -1,0 +1,55 @@
+"""arq WorkerSettings, for `hub worker` and for the worker `hub serve` runs in-process."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from arq import cron, func
+
+from hub.config import load_settings
+from hub.runtime import Runtime, arq_settings, open_runtime
+from workers.mail import MAX_TRIES, deliver_mail, reconcile_mail
+
+FUNCTIONS = [func(deliver_mail, max_tries=MAX_TRIES, timeout=60)]  # type: ignore[arg-type]
+CRON_JOBS = [cron(reconcile_mail, second=7, run_at_startup=True, unique=True)]  # type: ignore[arg-type]
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    if "runtime" not in ctx:  # `hub worker`: open our own; in-process the app passes its own
+        manager = open_runtime(load_settings())
+        ctx["_runtime_manager"] = manager
+        runtime: Runtime = await manager.__aenter__()
+        ctx["runtime"] = runtime
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    manager = ctx.pop("_runtime_manager", None)
+    if manager is not None:
+        await manager.__aexit__(None, None, None)
+
+
+def worker_kwargs() -> dict[str, Any]:
+    return {
+        "functions": FUNCTIONS,
+        "cron_jobs": CRON_JOBS,
+        "on_startup": startup,
+        "on_shutdown": shutdown,
+        "max_jobs": 10,
+        "job_timeout": 300,
+        "keep_result": 3600,
+    }
+
+
+class WorkerSettings:
+    functions = FUNCTIONS
+    cron_jobs = CRON_JOBS
+    on_startup = startup
+    on_shutdown = shutdown
+    max_jobs = 10
+
+    @staticmethod
+    def redis_settings() -> Any:
+        url = load_settings().redis_url
+        if url is None:
+            raise SystemExit("hub worker needs HUB_REDIS_URL")
+        return arq_settings(url)
