@@ -35,7 +35,8 @@ class Runtime:
 
 
 def redis_client(url: str) -> Redis:
-    return Redis.from_url(url, decode_responses=True, health_check_interval=30)
+    client: Redis = Redis.from_url(url, decode_responses=True, health_check_interval=30)
+    return client
 
 
 def arq_settings(url: str) -> Any:

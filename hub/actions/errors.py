@@ -51,5 +51,5 @@ class RateLimited(ActionError):
     code = "rate_limited"
 
     def __init__(self, message: str, *, retry_after: int, **params: object) -> None:
-        super().__init__(message, **params)
+        super().__init__(message, field=None, **params)
         self.retry_after = retry_after

@@ -38,7 +38,10 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Starlet
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as stack:
-            rt = runtime or await stack.enter_async_context(open_runtime(settings))
+            if runtime is not None:
+                rt = runtime
+            else:
+                rt = await stack.enter_async_context(open_runtime(settings))
             if not await is_current(rt.engine):
                 raise OutdatedSchema(
                     "the database schema is out of date: run `hub migrate` (or `hub serve`)"

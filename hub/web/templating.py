@@ -64,7 +64,7 @@ def _script(text: str | None) -> str:
 
 
 def _localized_name(obj: Any) -> str:
-    if current_language.get() == "en" and getattr(obj, "name_en", ""):
+    if current_language.get() == "en" and getattr(obj, "name_en", None):
         return str(obj.name_en)
     return _script(obj.name)
 

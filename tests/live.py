@@ -1,0 +1,84 @@
+"""A real `hub serve` process for end-to-end and browser tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+HUB = [sys.executable, "-m", "hub.cli"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    url: str
+    process: subprocess.Popen[bytes]
+    data_dir: Path
+    log: Path
+
+
+def hub_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    env.update(HUB_DATA_DIR=str(data_dir), HUB_LOG_FORMAT="text", **extra)
+    return env
+
+
+def run_hub(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*HUB, *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+def wait_until_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
+    """Poll /readyz until it answers (bounded), failing early if the server died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"hub serve exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)  # waiting for another process to listen, not synchronising test steps
+    raise RuntimeError(f"hub serve did not become ready:\n{log.read_text()[-3000:]}")
+
+
+@contextmanager
+def live_server(data_dir: Path, *, demo: bool = True, **env_extra: str) -> Iterator[LiveServer]:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = hub_env(data_dir, HUB_BASE_URL=url, **env_extra)
+    for args in (("migrate",), ("seed", "--demo") if demo else ("seed",)):
+        done = run_hub(*args, env=env)
+        assert done.returncode == 0, done.stderr
+    log = data_dir / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [*HUB, "serve", "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        wait_until_ready(url, process, log)
+        yield LiveServer(url=url, process=process, data_dir=data_dir, log=log)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
