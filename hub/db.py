@@ -43,15 +43,30 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    _common_pragmas(cursor)
     cursor.close()
 
 
-def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def _sqlite_pragmas_for_migrations(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
+    # Alembic's batch mode rebuilds tables (copy, drop, rename); with foreign keys enforced,
+    # dropping a table that others reference fails, so migrations run with them off.
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=OFF")
+    _common_pragmas(cursor)
+    cursor.close()
+
+
+def _common_pragmas(cursor: Any) -> None:
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+
+
+def make_engine(url: str, *, for_migrations: bool = False, **kwargs: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(url, **kwargs)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        pragmas = _sqlite_pragmas_for_migrations if for_migrations else _sqlite_pragmas
+        event.listen(engine.sync_engine, "connect", pragmas)
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)

@@ -16,8 +16,14 @@ EVENT_TYPES: dict[str, str] = {
     "membership.changed": "a user's role in a network or committee was set or removed",
     "network.updated": "a network was renamed, moved to another committee or changed visibility",
     "committee.updated": "a committee was renamed or described anew",
-    "thread.created": "a new thread on a network's board",
+    "thread.created": "a new thread on a network's board (or one moved into it)",
+    "thread.updated": "a thread was pinned, unpinned, locked or unlocked",
+    "thread.moved": "a thread was moved to another network",
     "post.created": "a new post in a thread",
+    "post.edited": "a post's text changed (its history keeps the earlier version)",
+    "post.deleted": "a post was deleted by its author or a coordinator; its place stays",
+    "post.hidden": "a coordinator or members' flags hid a post, or a coordinator showed it again",
+    "reaction.changed": "someone added or took back a reaction to a post",
 }
 
 

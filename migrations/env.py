@@ -10,6 +10,7 @@ from sqlmodel import SQLModel
 
 import hub.models  # noqa: F401  (registers every table)
 from hub.db import make_engine
+from hub.migrate import include_name
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -28,6 +29,7 @@ def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_name=include_name,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )
@@ -36,7 +38,7 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_async() -> None:
-    engine = make_engine(_url())
+    engine = make_engine(_url(), for_migrations=True)
     async with engine.connect() as connection:
         await connection.run_sync(_run)
         await connection.commit()

@@ -121,7 +121,7 @@ async def _truncate(runtime: Runtime) -> None:
         if conn.dialect.name == "postgresql":
             await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
-            for table in tables:
+            for table in [*tables, "search_fts"]:
                 await conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608
 
 

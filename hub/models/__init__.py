@@ -1,5 +1,6 @@
 """SQLModel tables, one module per aggregate. Importing this package registers every table."""
 
+from hub.models.attachments import Attachment
 from hub.models.audit import AuditEntry
 from hub.models.auth import ApiToken, AuthSession, Invitation
 from hub.models.bodies import (
@@ -11,13 +12,25 @@ from hub.models.bodies import (
     NetworkRole,
     Visibility,
 )
+from hub.models.engagement import REACTION_EMOJI, Flag, Mention, Reaction, ReactionKind, ThreadRead
 from hub.models.jobs import MailMessage
 from hub.models.municipalities import Municipality, MunicipalityKind
-from hub.models.threads import Post, Thread
+from hub.models.search import SearchDocument
+from hub.models.threads import Post, PostRevision, Thread, ThreadKind
 from hub.models.users import User
 
 __all__ = [
+    "REACTION_EMOJI",
     "ApiToken",
+    "Attachment",
+    "Flag",
+    "Mention",
+    "PostRevision",
+    "Reaction",
+    "ReactionKind",
+    "SearchDocument",
+    "ThreadKind",
+    "ThreadRead",
     "AuditEntry",
     "AuthSession",
     "Committee",

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint
-from sqlmodel import Field, SQLModel
+import re
+
+from sqlalchemy import CheckConstraint, Connection, event, select
+from sqlalchemy.orm import Mapper
+from sqlmodel import Field, SQLModel, col
 
 from hub.models.base import check_in, created_at_field, time_field
 
@@ -18,6 +21,8 @@ class User(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, unique=True, index=True)  # stored lower-cased
+    # For @mentions: made from the e-mail address when the user is created (see below).
+    handle: str | None = Field(default=None, max_length=60, unique=True)
     name: str = Field(max_length=120)
     password_hash: str | None = Field(default=None, max_length=255)
     # None: the person works for the association itself.
@@ -28,3 +33,30 @@ class User(SQLModel, table=True):
     language: str = Field(default="sr-Latn", max_length=10)
     created_at: dt.datetime = created_at_field()
     last_login_at: dt.datetime | None = time_field()
+
+
+_HANDLE_CHARS = re.compile(r"[^a-z0-9._-]+")
+
+
+def handle_base(email: str) -> str:
+    local = email.split("@", 1)[0].lower()
+    return _HANDLE_CHARS.sub("", local).strip("._-")[:50] or "user"
+
+
+@event.listens_for(User, "before_insert")
+def _assign_handle(mapper: Mapper[User], connection: Connection, user: User) -> None:
+    """Give every new user a unique @handle, whichever action created them."""
+    if user.handle:
+        return
+    base = handle_base(user.email)
+    taken = {
+        row[0]
+        for row in connection.execute(
+            select(User.handle).where(col(User.handle).like(f"{base}%"))  # type: ignore[arg-type]
+        )
+    }
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}{n}"
+    user.handle = candidate

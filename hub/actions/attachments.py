@@ -1,0 +1,209 @@
+"""Attachments: allow-listed types checked by content, a size limit, generated file names.
+
+Files live under HUB_DATA_DIR/attachments/<2 hex>/<random name>, outside static files, and are
+served only to people who may read the thread, with Content-Disposition and nosniff.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlmodel import col, select
+
+from hub.actions.context import Context
+from hub.actions.errors import N_, ActionError, Invalid, NotFound
+from hub.models import Attachment, Network, Post, Thread
+from hub.permissions import Action
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+MAX_ATTACHMENTS_PER_POST = 5
+_CHUNK = 64 * 1024
+
+
+class TooLarge(ActionError):
+    status = 413
+    code = "too_large"
+
+
+class UnsupportedType(ActionError):
+    status = 422
+    code = "unsupported_type"
+
+
+@dataclass(frozen=True)
+class FileType:
+    content_type: str
+    magic: tuple[bytes, ...]  # the file must start with one of these; () = text, checked as UTF-8
+    inline: bool = False  # shown in the page (images) rather than only downloaded
+
+
+_ZIP = (b"PK\x03\x04",)
+ALLOWED: dict[str, FileType] = {
+    ".pdf": FileType("application/pdf", (b"%PDF-",)),
+    ".png": FileType("image/png", (b"\x89PNG\r\n\x1a\n",), inline=True),
+    ".jpg": FileType("image/jpeg", (b"\xff\xd8\xff",), inline=True),
+    ".jpeg": FileType("image/jpeg", (b"\xff\xd8\xff",), inline=True),
+    ".docx": FileType(
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document", _ZIP
+    ),
+    ".xlsx": FileType("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _ZIP),
+    ".pptx": FileType(
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation", _ZIP
+    ),
+    ".odt": FileType("application/vnd.oasis.opendocument.text", _ZIP),
+    ".ods": FileType("application/vnd.oasis.opendocument.spreadsheet", _ZIP),
+    ".txt": FileType("text/plain; charset=utf-8", ()),
+    ".csv": FileType("text/csv; charset=utf-8", ()),
+}
+
+
+def storage_dir(ctx: Context) -> Path:
+    return ctx.runtime.settings.data_dir / "attachments"
+
+
+def path_of(ctx: Context, attachment: Attachment) -> Path:
+    return storage_dir(ctx) / attachment.stored_name[:2] / attachment.stored_name
+
+
+def clean_filename(name: str) -> str:
+    """The uploader's file name without paths or control characters, for display only."""
+    name = unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1])
+    name = re.sub(r"[\x00-\x1f\x7f\"<>:|?*]", "", name).strip(" .")
+    return name[-150:] or "file"
+
+
+def _check_type(filename: str, head: bytes, sample: bytes) -> FileType:
+    ext = os.path.splitext(filename)[1].lower()
+    kind = ALLOWED.get(ext)
+    if kind is None:
+        raise UnsupportedType(
+            N_("Files of this type cannot be attached. Allowed: %(types)s."),
+            field="attachments",
+            types=", ".join(sorted(e.lstrip(".") for e in ALLOWED)),
+        )
+    if kind.magic and not any(head.startswith(m) for m in kind.magic):
+        raise UnsupportedType(
+            N_("The file's content does not match its type."), field="attachments"
+        )
+    if not kind.magic:
+        try:
+            sample.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if exc.start < len(sample) - 4:  # a cut multi-byte character at the end is fine
+                raise UnsupportedType(
+                    N_("The file's content does not match its type."), field="attachments"
+                ) from None
+    return kind
+
+
+async def do_store_upload(ctx: Context, *, filename: str, stream: BinaryIO) -> Attachment:
+    """Store an uploaded file as a not-yet-attached Attachment of the actor."""
+    user = ctx.require_user()
+    head = stream.read(8192)
+    kind = _check_type(clean_filename(filename), head, head)
+    stored_name = secrets.token_hex(16)
+    target = storage_dir(ctx) / stored_name[:2] / stored_name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    tmp = target.with_suffix(".part")
+    try:
+        with tmp.open("wb") as out:
+            chunk = head
+            while chunk:
+                size += len(chunk)
+                if size > MAX_ATTACHMENT_BYTES:
+                    raise TooLarge(
+                        N_("A file may be at most %(mb)d MB."),
+                        field="attachments",
+                        mb=MAX_ATTACHMENT_BYTES // (1024 * 1024),
+                    )
+                digest.update(chunk)
+                out.write(chunk)
+                chunk = stream.read(_CHUNK)
+        if size == 0:
+            raise Invalid(N_("The file is empty."), field="attachments")
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    attachment = Attachment(
+        uploader_id=user.id,
+        filename=clean_filename(filename),
+        stored_name=stored_name,
+        content_type=kind.content_type,
+        size=size,
+        sha256=digest.hexdigest(),
+    )
+    ctx.db.add(attachment)
+    await ctx.db.flush()
+    return attachment
+
+
+async def claim_uploads(ctx: Context, post: Post, attachment_ids: list[int]) -> list[Attachment]:
+    """Attach the actor's own unattached uploads to `post`."""
+    if not attachment_ids:
+        return []
+    if len(attachment_ids) > MAX_ATTACHMENTS_PER_POST:
+        raise Invalid(
+            N_("At most %(max)d files per post."), field="attachments", max=MAX_ATTACHMENTS_PER_POST
+        )
+    user = ctx.require_user()
+    rows = await ctx.db.exec(
+        select(Attachment).where(
+            col(Attachment.id).in_(attachment_ids),
+            Attachment.uploader_id == user.id,
+            col(Attachment.post_id).is_(None),
+        )
+    )
+    found = list(rows.all())
+    if len(found) != len(set(attachment_ids)):
+        raise Invalid(N_("Unknown attachment."), field="attachments")
+    for attachment in found:
+        attachment.post_id = post.id
+        ctx.db.add(attachment)
+    return found
+
+
+async def access_attachment(ctx: Context, attachment_id: int) -> tuple[Attachment, Path, bool]:
+    """The attachment, its file and whether it may be shown inline; NotFound unless readable."""
+    row = await ctx.db.exec(
+        select(Attachment, Post, Thread, Network)
+        .join(Post, col(Post.id) == Attachment.post_id)
+        .join(Thread, col(Thread.id) == Post.thread_id)
+        .join(Network, col(Network.id) == Thread.network_id)
+        .where(Attachment.id == attachment_id)
+    )
+    found = row.first()
+    if found is None:
+        raise NotFound(N_("No such file."))
+    attachment, post, _thread, network = found
+    hidden = post.deleted_at is not None or (
+        post.hidden_at is not None and not ctx.may(Action.MODERATE_NETWORK, network)
+    )
+    if not ctx.may(Action.VIEW_NETWORK, network) or hidden:
+        raise NotFound(N_("No such file."))
+    path = path_of(ctx, attachment)
+    if not path.exists():
+        raise NotFound(N_("No such file."))
+    ext = os.path.splitext(attachment.filename)[1].lower()
+    inline = ALLOWED.get(ext, FileType("", ())).inline
+    return attachment, path, inline
+
+
+async def attachments_of(ctx: Context, post_ids: list[int]) -> dict[int, list[Attachment]]:
+    if not post_ids:
+        return {}
+    rows = await ctx.db.exec(
+        select(Attachment).where(col(Attachment.post_id).in_(post_ids)).order_by(Attachment.id)
+    )
+    result: dict[int, list[Attachment]] = {}
+    for attachment in rows.all():
+        result.setdefault(attachment.post_id or 0, []).append(attachment)
+    return result

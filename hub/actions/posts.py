@@ -1,0 +1,373 @@
+"""Posts: write, edit (with history), soft-delete, react; and loading them for display."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, update
+from sqlalchemy.orm import aliased
+from sqlmodel import col, select
+
+from hub.actions import search
+from hub.actions.attachments import attachments_of, claim_uploads
+from hub.actions.context import Context
+from hub.actions.errors import N_, Conflict, Forbidden, Invalid, NotFound
+from hub.actions.mentions import handles_in, link_mentions, readers_among
+from hub.db import utcnow
+from hub.events import Event
+from hub.markdown import render
+from hub.models import (
+    Attachment,
+    Mention,
+    Network,
+    Post,
+    PostRevision,
+    Reaction,
+    ReactionKind,
+    Thread,
+    User,
+)
+from hub.models.threads import BODY_MAX
+from hub.permissions import Action
+
+DELETED = "deleted"
+
+
+def check_body(value: str | None) -> str:
+    body = (value or "").replace("\r\n", "\n").strip()
+    if not body:
+        raise Invalid(N_("Write something first."), field="body")
+    if len(body) > BODY_MAX:
+        raise Invalid(N_("At most %(max)d characters, please."), field="body", max=BODY_MAX)
+    return body
+
+
+async def render_body(ctx: Context, network: Network, body: str) -> tuple[str, dict[str, User]]:
+    """Sanitised HTML for `body`, with mentions of people who may read the network linked."""
+    mentioned = await readers_among(ctx, network, handles_in(body))
+    return link_mentions(render(body), mentioned), mentioned
+
+
+@dataclass
+class PostView:
+    """A post with what the page shows beside it, loaded in a constant number of queries."""
+
+    post: Post
+    author: User | None
+    reply_to: Post | None = None
+    reply_author: User | None = None
+    reactions: dict[str, int] = field(default_factory=dict)
+    mine: set[str] = field(default_factory=set)
+    attachments: list[Attachment] = field(default_factory=list)
+
+    @property
+    def visible(self) -> bool:
+        return self.post.deleted_at is None and self.post.hidden_at is None
+
+
+def post_public(view: PostView, *, moderator: bool = False) -> dict[str, object]:
+    """The API's shape of a post. A deleted or hidden post keeps its place without its text."""
+    post = view.post
+    shown = view.visible or (moderator and post.deleted_at is None)
+    author = view.author
+    return {
+        "id": post.id,
+        "thread_id": post.thread_id,
+        "author": {"id": author.id, "name": author.name, "handle": author.handle}
+        if author
+        else None,
+        "body": post.body if shown else "",
+        "html": post.html if shown else "",
+        "reply_to": post.reply_to_id,
+        "created_at": post.created_at.isoformat(),
+        "edited_at": post.edited_at.isoformat() if post.edited_at else None,
+        "edit_count": post.edit_count,
+        "deleted": post.deleted_at is not None,
+        "hidden": post.hidden_at is not None,
+        "reactions": view.reactions,
+        "my_reactions": sorted(view.mine),
+        "attachments": [
+            {"id": a.id, "filename": a.filename, "size": a.size, "content_type": a.content_type}
+            for a in view.attachments
+        ]
+        if shown
+        else [],
+    }
+
+
+async def load_post_views(ctx: Context, network: Network, post_ids: list[int]) -> list[PostView]:
+    """Posts by id, oldest first, with authors, replied-to posts, reactions and attachments."""
+    if not post_ids:
+        return []
+    author = aliased(User)
+    parent = aliased(Post)
+    parent_author = aliased(User)
+    rows = await ctx.db.exec(
+        select(Post, author, parent, parent_author)
+        .join(author, col(author.id) == Post.author_id, isouter=True)
+        .join(parent, col(parent.id) == Post.reply_to_id, isouter=True)
+        .join(parent_author, col(parent_author.id) == parent.author_id, isouter=True)
+        .where(col(Post.id).in_(post_ids))
+        .order_by(col(Post.id))
+    )
+    views = {
+        p.id or 0: PostView(post=p, author=a, reply_to=rp, reply_author=ra)
+        for p, a, rp, ra in rows.all()
+    }
+    counts = await ctx.db.exec(
+        select(Reaction.post_id, Reaction.kind, func.count())
+        .where(col(Reaction.post_id).in_(post_ids))
+        .group_by(col(Reaction.post_id), col(Reaction.kind))
+    )
+    for post_id, kind, n in counts.all():
+        views[post_id].reactions[kind] = int(n)
+    if ctx.actor is not None:
+        mine = await ctx.db.exec(
+            select(Reaction.post_id, Reaction.kind).where(
+                col(Reaction.post_id).in_(post_ids), Reaction.user_id == ctx.actor.id
+            )
+        )
+        for post_id, kind in mine.all():
+            views[post_id].mine.add(kind)
+    for post_id, files in (await attachments_of(ctx, post_ids)).items():
+        views[post_id].attachments = files
+    return [views[i] for i in sorted(views)]
+
+
+async def access_post(
+    ctx: Context, post_id: int, action: Action = Action.VIEW_NETWORK
+) -> tuple[Post, Thread, Network]:
+    row = await ctx.db.exec(
+        select(Post, Thread, Network)
+        .join(Thread, col(Thread.id) == Post.thread_id)
+        .join(Network, col(Network.id) == Thread.network_id)
+        .where(Post.id == post_id)
+    )
+    found = row.first()
+    if found is None or not ctx.may(Action.VIEW_NETWORK, found[2]):
+        raise NotFound(N_("No such post."))
+    if action is not Action.VIEW_NETWORK:
+        ctx.require(action, found[2])
+    return found
+
+
+async def do_write_post(
+    ctx: Context,
+    thread: Thread,
+    network: Network,
+    *,
+    body: str,
+    reply_to: int | None = None,
+    attachment_ids: list[int] | None = None,
+) -> Post:
+    """Write a checked post into `thread` (shared by new threads and replies)."""
+    user = ctx.require_user()
+    if reply_to is not None:
+        parent = await ctx.db.get(Post, reply_to)
+        if parent is None or parent.thread_id != thread.id:
+            raise Invalid(N_("You can only reply to a post of this thread."), field="reply_to")
+    html, mentioned = await render_body(ctx, network, body)
+    assert thread.id is not None and network.id is not None
+    post = Post(
+        thread_id=thread.id,
+        author_id=user.id,
+        body=body,
+        html=html,
+        reply_to_id=reply_to,
+        created_at=utcnow(),
+    )
+    ctx.db.add(post)
+    await ctx.db.flush()
+    assert post.id is not None
+    files = await claim_uploads(ctx, post, attachment_ids or [])
+    for mentioned_user in mentioned.values():
+        if mentioned_user.id != user.id:
+            ctx.db.add(Mention(post_id=post.id, user_id=mentioned_user.id or 0))
+    await _bump_thread(ctx, thread, post)
+    await search.index_document(
+        ctx,
+        kind="post",
+        object_id=post.id,
+        network_id=network.id,
+        thread_id=thread.id,
+        author_id=user.id,
+        content=body,
+    )
+    view = PostView(post=post, author=user, attachments=files)
+    ctx.emit(Event(channel=f"thread:{thread.id}", type="post.created", data=post_public(view)))
+    return post
+
+
+async def _bump_thread(ctx: Context, thread: Thread, post: Post) -> None:
+    """Count a new post with one atomic UPDATE, safe when several people post at once."""
+    await ctx.db.exec(  # type: ignore[call-overload]
+        update(Thread)
+        .where(col(Thread.id) == thread.id)
+        .values(
+            post_count=Thread.post_count + 1,
+            last_post_id=post.id,
+            last_author_id=post.author_id,
+            last_activity_at=post.created_at,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    await ctx.db.refresh(thread)
+
+
+async def do_create_post(
+    ctx: Context,
+    thread_id: int,
+    *,
+    body: str | None,
+    reply_to: int | None = None,
+    attachment_ids: list[int] | None = None,
+) -> Post:
+    """Reply in a thread: members of its network, while the thread is not locked."""
+    from hub.actions.threads import access_thread
+
+    thread, network = await access_thread(ctx, thread_id, Action.POST_IN_NETWORK)
+    if thread.locked:
+        raise Conflict(N_("This thread is locked: no new posts."))
+    body = check_body(body)
+    return await do_write_post(
+        ctx, thread, network, body=body, reply_to=reply_to, attachment_ids=attachment_ids
+    )
+
+
+def _may_change(ctx: Context, post: Post, network: Network) -> bool:
+    mine = ctx.actor is not None and post.author_id == ctx.actor.id
+    return mine or ctx.may(Action.MODERATE_NETWORK, network)
+
+
+async def _keep_revision(ctx: Context, post: Post) -> None:
+    ctx.db.add(
+        PostRevision(
+            post_id=post.id or 0,
+            body=post.body,
+            html=post.html,
+            written_at=post.edited_at or post.created_at,
+            editor_id=ctx.actor.id if ctx.actor else None,
+        )
+    )
+
+
+async def do_edit_post(ctx: Context, post_id: int, *, body: str | None) -> Post:
+    """Edit a post (its author, or a coordinator); the earlier version is kept in its history."""
+    post, thread, network = await access_post(ctx, post_id)
+    ctx.require_user()
+    if not _may_change(ctx, post, network):
+        raise Forbidden(N_("You can only edit your own posts."))
+    if post.deleted_at is not None:
+        raise Conflict(N_("A deleted post cannot be edited."))
+    if thread.locked and not ctx.may(Action.MODERATE_NETWORK, network):
+        raise Conflict(N_("This thread is locked: no new posts."))
+    body = check_body(body)
+    if body == post.body:
+        return post
+    await _keep_revision(ctx, post)
+    post.html, _mentioned = await render_body(ctx, network, body)
+    post.body = body
+    post.edited_at = utcnow()
+    post.edit_count += 1
+    ctx.db.add(post)
+    await search.index_document(
+        ctx,
+        kind="post",
+        object_id=post.id or 0,
+        network_id=network.id or 0,
+        thread_id=thread.id,
+        author_id=post.author_id,
+        content=body,
+    )
+    if ctx.actor is not None and post.author_id != ctx.actor.id:
+        ctx.audit("post.edited_by_moderator", post, thread_id=thread.id)
+    views = await load_post_views(ctx, network, [post.id or 0])
+    ctx.emit(Event(channel=f"thread:{thread.id}", type="post.edited", data=post_public(views[0])))
+    return post
+
+
+async def do_delete_post(ctx: Context, post_id: int) -> Post:
+    """Soft-delete: the post keeps its place and shows as deleted; its text stays in history."""
+    post, thread, network = await access_post(ctx, post_id)
+    ctx.require_user()
+    if not _may_change(ctx, post, network):
+        raise Forbidden(N_("You can only delete your own posts."))
+    if post.deleted_at is not None:
+        return post
+    await _keep_revision(ctx, post)
+    post.deleted_at = utcnow()
+    post.deleted_by_id = ctx.actor.id if ctx.actor else None
+    ctx.db.add(post)
+    await search.unindex(ctx, kind="post", object_id=post.id or 0)
+    ctx.audit(
+        "post.deleted", post, thread_id=thread.id, by_author=post.author_id == post.deleted_by_id
+    )
+    ctx.emit(
+        Event(
+            channel=f"thread:{thread.id}",
+            type="post.deleted",
+            data={"id": post.id, "thread_id": thread.id},
+        )
+    )
+    return post
+
+
+async def do_react(ctx: Context, post_id: int, *, kind: str | None, on: bool) -> dict[str, int]:
+    """Add or take back one of the fixed reactions; members of the network only."""
+    post, thread, _network = await access_post(ctx, post_id, Action.POST_IN_NETWORK)
+    user = ctx.require_user()
+    if kind not in tuple(ReactionKind):
+        raise Invalid(N_("Unknown reaction."), field="kind")
+    if post.deleted_at is not None or post.hidden_at is not None:
+        raise Conflict(N_("This post cannot take reactions."))
+    existing = (
+        await ctx.db.exec(
+            select(Reaction).where(
+                Reaction.post_id == post.id, Reaction.user_id == user.id, Reaction.kind == kind
+            )
+        )
+    ).first()
+    if on and existing is None:
+        ctx.db.add(Reaction(post_id=post.id or 0, user_id=user.id or 0, kind=kind))
+    elif not on and existing is not None:
+        await ctx.db.delete(existing)
+    else:
+        return await reaction_counts(ctx, post.id or 0)
+    await ctx.db.flush()
+    counts = await reaction_counts(ctx, post.id or 0)
+    ctx.emit(
+        Event(
+            channel=f"thread:{thread.id}",
+            type="reaction.changed",
+            data={
+                "post_id": post.id,
+                "reactions": counts,
+                "user_id": user.id,
+                "kind": kind,
+                "on": on,
+            },
+        )
+    )
+    return counts
+
+
+async def reaction_counts(ctx: Context, post_id: int) -> dict[str, int]:
+    rows = await ctx.db.exec(
+        select(Reaction.kind, func.count())
+        .where(Reaction.post_id == post_id)
+        .group_by(col(Reaction.kind))
+    )
+    return {kind: int(n) for kind, n in rows.all()}
+
+
+async def post_history(
+    ctx: Context, post_id: int
+) -> tuple[Post, Thread, Network, list[PostRevision]]:
+    """Earlier versions of a post, oldest first (readers; deleted text only for moderators)."""
+    post, thread, network = await access_post(ctx, post_id)
+    if post.deleted_at is not None and not ctx.may(Action.MODERATE_NETWORK, network):
+        return post, thread, network, []
+    rows = await ctx.db.exec(
+        select(PostRevision).where(PostRevision.post_id == post.id).order_by(col(PostRevision.id))
+    )
+    return post, thread, network, list(rows.all())

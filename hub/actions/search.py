@@ -1,0 +1,222 @@
+"""The search index (kept by the actions that write threads and posts) and search itself.
+
+PostgreSQL matches with a GIN full-text index over the normalised text ('simple' config, prefix
+terms); SQLite with the FTS5 table search_fts. Results are only what the reader may read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, delete, text
+from sqlmodel import col, select
+
+from hub.actions.context import Context
+from hub.actions.errors import N_, Invalid
+from hub.models import Network, Post, SearchDocument, Thread, User
+from hub.permissions import Action
+from hub.search import normalize, plain_text, snippet, terms
+
+MAX_QUERY = 200
+PAGE_SIZE = 20
+
+
+def _sqlite(ctx: Context) -> bool:
+    return ctx.db.bind.dialect.name == "sqlite"
+
+
+async def index_document(
+    ctx: Context,
+    *,
+    kind: str,
+    object_id: int,
+    network_id: int,
+    thread_id: int | None,
+    author_id: int | None,
+    content: str,
+) -> None:
+    """Insert or replace the searchable text of one object."""
+    await unindex(ctx, kind=kind, object_id=object_id)
+    doc = SearchDocument(
+        kind=kind,
+        object_id=object_id,
+        network_id=network_id,
+        thread_id=thread_id,
+        author_id=author_id,
+        text=normalize(content),
+    )
+    ctx.db.add(doc)
+    await ctx.db.flush()
+    if _sqlite(ctx):
+        await ctx.db.exec(  # type: ignore[call-overload]
+            text("INSERT INTO search_fts (rowid, text) VALUES (:id, :text)"),
+            params={"id": doc.id, "text": doc.text},
+        )
+
+
+async def unindex(ctx: Context, *, kind: str, object_id: int) -> None:
+    found = await ctx.db.exec(
+        select(SearchDocument.id).where(
+            SearchDocument.kind == kind, SearchDocument.object_id == object_id
+        )
+    )
+    doc_id = found.first()
+    if doc_id is None:
+        return
+    if _sqlite(ctx):
+        await ctx.db.exec(  # type: ignore[call-overload]
+            text("DELETE FROM search_fts WHERE rowid = :id"), params={"id": doc_id}
+        )
+    await ctx.db.exec(delete(SearchDocument).where(col(SearchDocument.id) == doc_id))  # type: ignore[call-overload]
+
+
+async def move_documents(ctx: Context, *, thread_id: int, network_id: int) -> None:
+    """A thread moved to another network: its documents follow it."""
+    from sqlalchemy import update
+
+    await ctx.db.exec(  # type: ignore[call-overload]
+        update(SearchDocument)
+        .where(col(SearchDocument.thread_id) == thread_id)
+        .values(network_id=network_id)
+    )
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str
+    thread: Thread
+    network: Network
+    post: Post | None
+    author: User | None
+    snippet: str  # escaped HTML with <mark>s
+
+
+async def search(
+    ctx: Context,
+    query: str | None,
+    *,
+    network: str | None = None,
+    author_id: int | None = None,
+    offset: int = 0,
+    limit: int = PAGE_SIZE,
+) -> tuple[list[Hit], int | None]:
+    """Ranked hits the actor may read, and the offset of the next page (or None)."""
+    ctx.require_user()
+    raw = (query or "").strip()
+    if len(raw) > MAX_QUERY:
+        raise Invalid(N_("At most %(max)d characters, please."), field="q", max=MAX_QUERY)
+    words = terms(raw)
+    if not words:
+        raise Invalid(N_("Enter at least one word to search for."), field="q")
+    readable = await _readable_network_ids(ctx, network)
+    if not readable:
+        return [], None
+    ranked = await _match(ctx, words, readable, author_id, offset, limit + 1)
+    more = len(ranked) > limit
+    hits = await _load_hits(ctx, ranked[:limit], words)
+    return hits, (offset + limit if more else None)
+
+
+async def _readable_network_ids(ctx: Context, slug: str | None) -> list[int]:
+    query = select(Network)
+    if slug:
+        query = query.where(Network.slug == slug)
+    rows = await ctx.db.exec(query)
+    return [n.id for n in rows.all() if n.id is not None and ctx.may(Action.VIEW_NETWORK, n)]
+
+
+_SQLITE_MATCH = text(
+    "SELECT d.kind, d.object_id FROM search_fts f JOIN search_documents d ON d.id = f.rowid "
+    "WHERE search_fts MATCH :match AND d.network_id IN :networks "
+    "AND (CAST(:author AS INTEGER) IS NULL OR d.author_id = :author) "
+    "ORDER BY bm25(search_fts), d.id DESC LIMIT :limit OFFSET :offset"
+).bindparams(bindparam("networks", expanding=True))
+
+_POSTGRES_MATCH = text(
+    "SELECT d.kind, d.object_id FROM search_documents d "
+    "WHERE to_tsvector('simple', d.text) @@ to_tsquery('simple', :match) "
+    "AND d.network_id IN :networks "
+    "AND (CAST(:author AS INTEGER) IS NULL OR d.author_id = :author) "
+    "ORDER BY ts_rank(to_tsvector('simple', d.text), to_tsquery('simple', :match)) DESC, "
+    "d.id DESC LIMIT :limit OFFSET :offset"
+).bindparams(bindparam("networks", expanding=True))
+
+
+async def _match(
+    ctx: Context,
+    words: list[str],
+    networks: list[int],
+    author_id: int | None,
+    offset: int,
+    limit: int,
+) -> list[tuple[str, int]]:
+    # Words are \w+ runs of the normalised query, so they carry no query-syntax characters.
+    if _sqlite(ctx):
+        statement, match = _SQLITE_MATCH, " AND ".join(f'"{w}"*' for w in words)
+    else:
+        statement, match = _POSTGRES_MATCH, " & ".join(f"{w}:*" for w in words)
+    params = {
+        "match": match,
+        "networks": networks,
+        "author": author_id,
+        "limit": limit,
+        "offset": offset,
+    }
+    rows = await ctx.db.exec(statement, params=params)  # type: ignore[call-overload]
+    return [(str(kind), int(object_id)) for kind, object_id in rows.all()]
+
+
+async def _load_hits(ctx: Context, ranked: list[tuple[str, int]], words: list[str]) -> list[Hit]:
+    post_ids = [i for k, i in ranked if k == "post"]
+    thread_ids = [i for k, i in ranked if k == "thread"]
+    posts: dict[int, Post] = {}
+    if post_ids:
+        rows = await ctx.db.exec(select(Post).where(col(Post.id).in_(post_ids)))
+        posts = {p.id or 0: p for p in rows.all()}
+    all_thread_ids = set(thread_ids) | {p.thread_id for p in posts.values()}
+    threads: dict[int, tuple[Thread, Network]] = {}
+    if all_thread_ids:
+        rows2 = await ctx.db.exec(
+            select(Thread, Network)
+            .join(Network, col(Network.id) == Thread.network_id)
+            .where(col(Thread.id).in_(all_thread_ids))
+        )
+        threads = {t.id or 0: (t, n) for t, n in rows2.all()}
+    author_ids = {p.author_id for p in posts.values() if p.author_id} | {
+        t.author_id for t, _ in threads.values() if t.author_id
+    }
+    authors: dict[int, User] = {}
+    if author_ids:
+        rows3 = await ctx.db.exec(select(User).where(col(User.id).in_(author_ids)))
+        authors = {u.id or 0: u for u in rows3.all()}
+    hits: list[Hit] = []
+    for kind, object_id in ranked:
+        if kind == "post" and object_id in posts:
+            post = posts[object_id]
+            if post.thread_id not in threads or post.deleted_at or post.hidden_at:
+                continue
+            thread, network = threads[post.thread_id]
+            text_ = plain_text(post.body)
+            hits.append(
+                Hit(
+                    "post",
+                    thread,
+                    network,
+                    post,
+                    authors.get(post.author_id or 0),
+                    snippet(text_, words),
+                )
+            )
+        elif kind == "thread" and object_id in threads:
+            thread, network = threads[object_id]
+            hits.append(
+                Hit(
+                    "thread",
+                    thread,
+                    network,
+                    None,
+                    authors.get(thread.author_id or 0),
+                    snippet(thread.title, words),
+                )
+            )
+    return hits

@@ -1,0 +1,336 @@
+"""Threads: start one, read a board, read a thread in windows, remember how far one has read."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from sqlalchemy import and_, func, or_
+from sqlalchemy.orm import aliased
+from sqlmodel import col, select
+
+from hub.actions import search
+from hub.actions.context import Context
+from hub.actions.errors import N_, Invalid, NotFound
+from hub.actions.posts import PostView, check_body, do_write_post, load_post_views
+from hub.db import utcnow
+from hub.events import Event
+from hub.models import Network, Post, Thread, ThreadRead, User
+from hub.models.threads import TITLE_MAX
+from hub.permissions import Action
+
+BOARD_PAGE = 30
+WINDOW = 50
+MAX_WINDOW = 200
+
+
+class BoardFilter(StrEnum):
+    ALL = ""
+    UNANSWERED = "unanswered"
+    MINE = "mine"
+    PROPOSALS = "proposals"
+
+
+def check_title(value: str | None) -> str:
+    title = " ".join((value or "").split())
+    if not title:
+        raise Invalid(N_("Give the thread a title."), field="title")
+    if len(title) > TITLE_MAX:
+        raise Invalid(N_("At most %(max)d characters, please."), field="title", max=TITLE_MAX)
+    return title
+
+
+async def access_thread(
+    ctx: Context, thread_id: int, action: Action = Action.VIEW_NETWORK
+) -> tuple[Thread, Network]:
+    """The thread and its network, if the actor may read it (else NotFound) and do `action`."""
+    row = await ctx.db.exec(
+        select(Thread, Network)
+        .join(Network, col(Network.id) == Thread.network_id)
+        .where(Thread.id == thread_id)
+    )
+    found = row.first()
+    if found is None or not ctx.may(Action.VIEW_NETWORK, found[1]):
+        raise NotFound(N_("No such thread."))
+    if action is not Action.VIEW_NETWORK:
+        ctx.require(action, found[1])
+    return found
+
+
+def thread_public(thread: Thread, network: Network) -> dict[str, object]:
+    return {
+        "id": thread.id,
+        "network": network.slug,
+        "title": thread.title,
+        "kind": thread.kind,
+        "author_id": thread.author_id,
+        "pinned": thread.pinned,
+        "locked": thread.locked,
+        "post_count": thread.post_count,
+        "created_at": thread.created_at.isoformat(),
+        "last_activity_at": thread.last_activity_at.isoformat(),
+    }
+
+
+async def do_create_thread(
+    ctx: Context,
+    network_slug: str,
+    *,
+    title: str | None,
+    body: str | None,
+    attachment_ids: list[int] | None = None,
+) -> tuple[Thread, Post]:
+    """Start a thread; its first post is `body`. Members of the network only."""
+    from hub.actions.bodies import access_network
+
+    network = await access_network(ctx, network_slug, Action.POST_IN_NETWORK)
+    user = ctx.require_user()
+    title = check_title(title)
+    body = check_body(body)
+    now = utcnow()
+    assert network.id is not None
+    thread = Thread(
+        network_id=network.id,
+        title=title,
+        author_id=user.id,
+        created_at=now,
+        last_activity_at=now,
+    )
+    ctx.db.add(thread)
+    await ctx.db.flush()
+    assert thread.id is not None
+    post = await do_write_post(ctx, thread, network, body=body, attachment_ids=attachment_ids)
+    await search.index_document(
+        ctx,
+        kind="thread",
+        object_id=thread.id,
+        network_id=network.id,
+        thread_id=thread.id,
+        author_id=user.id,
+        content=title,
+    )
+    ctx.audit("thread.created", thread, network=network.slug)
+    ctx.emit(
+        Event(
+            channel=f"network:{network.slug}",
+            type="thread.created",
+            data=thread_public(thread, network),
+        )
+    )
+    return thread, post
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    thread: Thread
+    author: User | None
+    last_author: User | None
+    unread: int  # posts not yet seen; equal to post_count for a thread never opened
+    opened: bool
+
+
+@dataclass
+class BoardPage:
+    rows: list[BoardRow] = field(default_factory=list)
+    next_cursor: str | None = None
+
+
+def _encode_cursor(thread: Thread) -> str:
+    raw = json.dumps([int(thread.pinned), thread.last_activity_at.isoformat(), thread.id])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[bool, dt.datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        pinned, at, thread_id = json.loads(raw)
+        return bool(pinned), dt.datetime.fromisoformat(at), int(thread_id)
+    except (ValueError, TypeError):
+        raise Invalid(N_("The page cursor is not valid."), field="cursor") from None
+
+
+async def board(
+    ctx: Context,
+    network: Network,
+    *,
+    filter_: str = "",
+    cursor: str | None = None,
+    limit: int = BOARD_PAGE,
+) -> BoardPage:
+    """A page of the network's threads: pinned first, then by last activity. Two queries."""
+    try:
+        chosen = BoardFilter(filter_ or "")
+    except ValueError:
+        raise Invalid(N_("Unknown filter."), field="filter") from None
+    me = ctx.actor.id if ctx.actor else None
+    author = aliased(User)
+    last_author = aliased(User)
+    query = (
+        select(Thread, author, last_author, ThreadRead.seen_count)
+        .join(author, col(author.id) == Thread.author_id, isouter=True)
+        .join(last_author, col(last_author.id) == Thread.last_author_id, isouter=True)
+        .join(
+            ThreadRead,
+            and_(col(ThreadRead.thread_id) == Thread.id, col(ThreadRead.user_id) == me),
+            isouter=True,
+        )
+        .where(Thread.network_id == network.id)
+    )
+    if chosen is BoardFilter.UNANSWERED:
+        query = query.where(Thread.post_count <= 1)
+    elif chosen is BoardFilter.MINE:
+        wrote = select(Post.id).where(Post.thread_id == Thread.id, Post.author_id == me)
+        query = query.where(or_(Thread.author_id == me, wrote.exists()))
+    elif chosen is BoardFilter.PROPOSALS:
+        query = query.where(Thread.kind == "proposal")
+    if cursor:
+        pinned, at, thread_id = _decode_cursor(cursor)
+        query = query.where(
+            or_(
+                col(Thread.pinned) < pinned,
+                and_(
+                    col(Thread.pinned) == pinned,
+                    or_(
+                        col(Thread.last_activity_at) < at,
+                        and_(col(Thread.last_activity_at) == at, col(Thread.id) < thread_id),
+                    ),
+                ),
+            )
+        )
+    query = query.order_by(
+        col(Thread.pinned).desc(), col(Thread.last_activity_at).desc(), col(Thread.id).desc()
+    ).limit(limit + 1)
+    rows = (await ctx.db.exec(query)).all()
+    page = BoardPage()
+    for thread, a, la, seen in rows[:limit]:
+        unread = max(0, thread.post_count - (seen or 0)) if me else 0
+        page.rows.append(BoardRow(thread, a, la, unread, seen is not None))
+    if len(rows) > limit:
+        page.next_cursor = _encode_cursor(rows[limit - 1][0])
+    return page
+
+
+@dataclass
+class ThreadWindow:
+    thread: Thread
+    network: Network
+    posts: list[PostView]
+    has_before: bool
+    has_after: bool
+    first_unread_id: int | None
+
+
+async def thread_window(
+    ctx: Context,
+    thread_id: int,
+    *,
+    after: int | None = None,
+    before: int | None = None,
+    around: int | None = None,
+    limit: int = WINDOW,
+) -> ThreadWindow:
+    """A window of a thread's posts, oldest first, read with index range scans only.
+
+    With no position given the window starts at the reader's first unread post (or shows the
+    newest posts when everything was read), so a thread of 10,000 posts opens as fast as 50.
+    """
+    thread, network = await access_thread(ctx, thread_id)
+    limit = max(1, min(limit, MAX_WINDOW))
+    me = ctx.actor.id if ctx.actor else None
+    read: ThreadRead | None = None
+    if me is not None:
+        read = (
+            await ctx.db.exec(
+                select(ThreadRead).where(
+                    ThreadRead.thread_id == thread.id, ThreadRead.user_id == me
+                )
+            )
+        ).first()
+    last_read = read.last_read_post_id if read else 0
+    base = select(Post.id).where(Post.thread_id == thread.id)
+    if around is not None:
+        after = around - 1
+        before = None
+    elif after is None and before is None:
+        if me is not None and last_read < (thread.last_post_id or 0):
+            after = last_read  # from the first unread post
+        else:
+            before = (thread.last_post_id or 0) + 1  # the newest posts
+    if before is not None:
+        id_rows = await ctx.db.exec(
+            base.where(col(Post.id) < before).order_by(col(Post.id).desc()).limit(limit + 1)
+        )
+        ids = list(id_rows.all())
+        has_before, has_after = len(ids) > limit, before <= (thread.last_post_id or 0)
+        ids = sorted(ids[:limit])
+    else:
+        start = after or 0
+        id_rows = await ctx.db.exec(
+            base.where(col(Post.id) > start).order_by(col(Post.id)).limit(limit + 1)
+        )
+        ids = list(id_rows.all())
+        has_after, has_before = len(ids) > limit, start > 0 and bool(ids)
+        ids = ids[:limit]
+        if has_before:
+            earlier = await ctx.db.exec(base.where(col(Post.id) <= start).limit(1))
+            has_before = earlier.first() is not None
+    posts = await load_post_views(ctx, network, [i for i in ids if i is not None])
+    first_unread = next((p.post.id for p in posts if (p.post.id or 0) > last_read), None)
+    if me is not None and posts:
+        await _mark_read(ctx, thread, me, read, max(p.post.id or 0 for p in posts))
+    return ThreadWindow(thread, network, posts, has_before, has_after, first_unread if me else None)
+
+
+async def _mark_read(
+    ctx: Context, thread: Thread, user_id: int, read: ThreadRead | None, up_to: int
+) -> None:
+    reached_end = up_to >= (thread.last_post_id or 0)
+    if read is None:
+        assert thread.id is not None
+        read = ThreadRead(thread_id=thread.id, user_id=user_id)
+    elif read.last_read_post_id >= up_to and not reached_end:
+        return
+    read.last_read_post_id = max(read.last_read_post_id, up_to)
+    if reached_end:
+        read.seen_count = thread.post_count
+    read.read_at = utcnow()
+    ctx.db.add(read)
+
+
+async def do_mark_all_read(ctx: Context, network: Network) -> None:
+    """Mark every thread of the network read for the actor."""
+    user = ctx.require_user()
+    threads = (
+        await ctx.db.exec(
+            select(Thread.id, Thread.last_post_id, Thread.post_count).where(
+                Thread.network_id == network.id
+            )
+        )
+    ).all()
+    existing = {
+        r.thread_id: r
+        for r in (
+            await ctx.db.exec(
+                select(ThreadRead).where(
+                    ThreadRead.user_id == user.id,
+                    col(ThreadRead.thread_id).in_([t[0] for t in threads]),
+                )
+            )
+        ).all()
+    }
+    for thread_id, last_post_id, post_count in threads:
+        read = existing.get(thread_id) or ThreadRead(thread_id=thread_id, user_id=user.id or 0)
+        read.last_read_post_id = last_post_id or 0
+        read.seen_count = post_count
+        read.read_at = utcnow()
+        ctx.db.add(read)
+
+
+async def count_threads(ctx: Context, network: Network) -> int:
+    row = await ctx.db.exec(
+        select(func.count()).select_from(Thread).where(Thread.network_id == network.id)
+    )
+    return int(row.one())
