@@ -34,6 +34,8 @@ class Event:
     data: dict[str, Any] = field(default_factory=dict)
     # Users who must hear of it even if they may no longer read the channel (e.g. a removed member).
     audience: tuple[int, ...] = ()
+    # Unique per event; given when the event is written to the outbox, used to publish it once.
+    uid: str = ""
 
 
 Publisher = Callable[[Sequence[Event]], Awaitable[None]]

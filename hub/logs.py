@@ -36,5 +36,11 @@ def setup_logging(log_format: str = "json", level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("uvicorn.access", "aiosqlite", "asyncio", "alembic.runtime.plugins"):
+    for noisy in (
+        "uvicorn.access",
+        "uvicorn.error",
+        "aiosqlite",
+        "asyncio",
+        "alembic.runtime.plugins",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)

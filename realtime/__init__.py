@@ -1,1 +1,1 @@
-"""Real-time transport: the /ws endpoint and the event bus on Redis (arrives with the live-threads issue)."""
+"""Real-time transport: the /ws endpoint, channel subscriptions and the event bus on Redis."""

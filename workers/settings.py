@@ -8,10 +8,14 @@ from arq import cron, func
 
 from hub.config import load_settings
 from hub.runtime import Runtime, arq_settings, open_runtime
+from workers.events import relay_events
 from workers.mail import MAX_TRIES, deliver_mail, reconcile_mail
 
 FUNCTIONS = [func(deliver_mail, max_tries=MAX_TRIES, timeout=60)]  # type: ignore[arg-type]
-CRON_JOBS = [cron(reconcile_mail, second=7, run_at_startup=True, unique=True)]  # type: ignore[arg-type]
+CRON_JOBS = [
+    cron(reconcile_mail, second=7, run_at_startup=True, unique=True),  # type: ignore[arg-type]
+    cron(relay_events, second=set(range(0, 60, 10)), unique=True),  # type: ignore[arg-type]
+]
 
 
 async def startup(ctx: dict[str, Any]) -> None:

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlmodel import select
+from sqlalchemy import delete
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.actions.errors import N_, Forbidden, NotSignedIn
-from hub.events import Event
-from hub.models import AuditEntry, CommitteeMembership, NetworkMembership, User
+from hub.events import Event, discard
+from hub.models import AuditEntry, CommitteeMembership, EventOutbox, NetworkMembership, User
 from hub.permissions import ANONYMOUS, Action, Principal, can
 from hub.runtime import Runtime
 
@@ -94,12 +96,32 @@ async def load_principal(db: AsyncSession, user: User | None) -> Principal:
     )
 
 
+def _write_outbox(ctx: Context) -> None:
+    """Record the events in the transaction of the change, so committing one commits both."""
+    stamped = []
+    for event in ctx.events:
+        event = replace(event, uid=event.uid or secrets.token_hex(12))
+        ctx.db.add(
+            EventOutbox(
+                uid=event.uid,
+                channel=event.channel,
+                type=event.type,
+                data=event.data,
+                audience=list(event.audience),
+            )
+        )
+        stamped.append(event)
+    ctx.events = stamped
+
+
 async def _after_commit(ctx: Context) -> None:
     if ctx.events:
         try:
             await ctx.runtime.publisher(list(ctx.events))
-        except Exception:  # the database already holds the change; clients resync from it
+        except Exception:  # the outbox keeps them; the relay job publishes them later
             log.exception("publishing events failed")
+        else:
+            await _clear_outbox(ctx.runtime, [e.uid for e in ctx.events])
     if ctx.after_commit_jobs and ctx.runtime.jobs is not None:
         for function, job_id, args in ctx.after_commit_jobs:
             try:
@@ -124,11 +146,22 @@ async def act(
         ctx.principal = SYSTEM if system else await load_principal(db, actor)
         try:
             yield ctx
+            if ctx.events and ctx.runtime.publisher is not discard:
+                _write_outbox(ctx)
             await db.commit()
         except BaseException:
             await db.rollback()
             raise
     await _after_commit(ctx)
+
+
+async def _clear_outbox(runtime: Runtime, uids: list[str]) -> None:
+    try:
+        async with runtime.sessionmaker() as db:
+            await db.exec(delete(EventOutbox).where(col(EventOutbox.uid).in_(uids)))  # type: ignore[call-overload]
+            await db.commit()
+    except Exception:  # harmless: the relay publishes them again and the stream drops duplicates
+        log.exception("clearing the event outbox failed")
 
 
 async def refresh_principal(ctx: Context) -> None:

@@ -13,7 +13,7 @@ from hub.models.bodies import (
     Visibility,
 )
 from hub.models.engagement import REACTION_EMOJI, Flag, Mention, Reaction, ReactionKind, ThreadRead
-from hub.models.jobs import MailMessage
+from hub.models.jobs import EventOutbox, MailMessage
 from hub.models.municipalities import Municipality, MunicipalityKind
 from hub.models.search import SearchDocument
 from hub.models.threads import Post, PostRevision, Thread, ThreadKind
@@ -33,6 +33,7 @@ __all__ = [
     "ThreadRead",
     "AuditEntry",
     "AuthSession",
+    "EventOutbox",
     "Committee",
     "CommitteeMembership",
     "CommitteeRole",

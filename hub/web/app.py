@@ -47,6 +47,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Starlet
                     "the database schema is out of date: run `hub migrate` (or `hub serve`)"
                 )
             app.state.runtime = rt
+            if runtime is None:
+                await stack.enter_async_context(_realtime(app, rt))
             if settings.run_worker and runtime is None:
                 await stack.enter_async_context(_in_process_worker(rt))
             log.info("started", extra={"base_url": settings.base_url})
@@ -75,6 +77,21 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Starlet
     if runtime is not None:
         app.state.runtime = runtime
     return app
+
+
+@contextlib.asynccontextmanager
+async def _realtime(app: Starlette, runtime: Runtime) -> AsyncIterator[None]:
+    """The real-time service: events published after commit go to Redis, then to sockets."""
+    from realtime.service import Realtime
+
+    service = Realtime(runtime)
+    await service.start()
+    app.state.realtime = service
+    runtime.publisher = service.publish
+    try:
+        yield
+    finally:
+        await service.stop()
 
 
 @contextlib.asynccontextmanager

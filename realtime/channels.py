@@ -1,0 +1,73 @@
+"""Who may subscribe to what: the same checks as the pages (hub.actions), run once per subscribe."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from hub.actions.bodies import access_committee, access_network
+from hub.actions.context import act
+from hub.actions.errors import ActionError
+from hub.actions.threads import access_thread
+from hub.permissions import Action, Principal
+from hub.runtime import Runtime
+
+_CHANNEL = re.compile(r"^(network|thread|proposal|committee|user):([a-z0-9-]{1,80})$")
+
+
+@dataclass(frozen=True)
+class Grant:
+    channel: str
+    network_slug: str | None  # the network whose membership governs this channel, if any
+    may_post: bool
+    may_moderate: bool
+
+
+class Refused(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def parse(channel: object) -> tuple[str, str]:
+    if not isinstance(channel, str) or not (match := _CHANNEL.match(channel)):
+        raise Refused("bad_request", "unknown channel name")
+    return match.group(1), match.group(2)
+
+
+async def authorize(runtime: Runtime, user_id: int | None, channel: str) -> tuple[Grant, Principal]:
+    """A Grant if the user may read the channel's page now; Refused otherwise."""
+    kind, key = parse(channel)
+    try:
+        async with act(runtime, actor_id=user_id) as ctx:
+            if kind == "network":
+                network = await access_network(ctx, key)
+                return _grant(ctx.principal, channel, network), ctx.principal
+            if kind == "thread" and key.isdigit():
+                _thread, network = await access_thread(ctx, int(key))
+                return _grant(ctx.principal, channel, network), ctx.principal
+            if kind == "committee":
+                await access_committee(ctx, key)
+                return Grant(channel, None, False, False), ctx.principal
+            if kind == "user" and key.isdigit():
+                if ctx.actor is None or ctx.actor.id != int(key):
+                    raise Refused("forbidden", "this channel belongs to someone else")
+                return Grant(channel, None, False, False), ctx.principal
+    except ActionError as error:
+        code = "forbidden" if error.status in (401, 403) else "not_found"
+        raise Refused(
+            code, error.message % error.params if error.params else error.message
+        ) from None
+    raise Refused("not_found", "no such channel")
+
+
+def _grant(principal: Principal, channel: str, network: object) -> Grant:
+    from hub.permissions import can
+
+    return Grant(
+        channel=channel,
+        network_slug=getattr(network, "slug", None),
+        may_post=can(principal, Action.POST_IN_NETWORK, network),  # type: ignore[arg-type]
+        may_moderate=can(principal, Action.MODERATE_NETWORK, network),  # type: ignore[arg-type]
+    )

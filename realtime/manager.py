@@ -1,0 +1,178 @@
+"""One per app instance: listens on the doorbell (one Redis subscription) and fans events out
+to this instance's sockets, in order, with no gap and no duplicate per subscription.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+
+from realtime.bus import DOORBELL, PREFIX, EventBus, Published, parse_id
+
+log = logging.getLogger("hub.realtime")
+EPHEMERAL = f"{PREFIX}:ephemeral"  # typing and presence: pub/sub only, never stored (R10)
+
+
+@dataclass(eq=False)
+class Subscription:
+    """One socket's subscription to one channel."""
+
+    client: Any  # realtime.socket.Client
+    channel: str
+    last_id: str | None = None
+    replaying: bool = True
+    buffer: list[Published] = field(default_factory=list)
+
+    def offer(self, event: Published) -> None:
+        if self.replaying:
+            self.buffer.append(event)
+            return
+        self.deliver(event)
+
+    def deliver(self, event: Published) -> None:
+        if self.last_id is not None and parse_id(event.id) <= parse_id(self.last_id):
+            return  # already sent (the replay/live seam, or a gap filled twice)
+        self.last_id = event.id
+        self.client.send_event(self, event)
+
+    def go_live(self, replayed: list[Published]) -> None:
+        """Send the replay, then what arrived meanwhile, then switch to live delivery."""
+        for event in replayed:
+            self.deliver(event)
+        buffered, self.buffer = self.buffer, []
+        for event in buffered:
+            self.deliver(event)
+        self.replaying = False
+
+
+Hook = Callable[[Published], Awaitable[None]]
+
+
+class Manager:
+    def __init__(self, redis: Redis, bus: EventBus) -> None:
+        self.redis = redis
+        self.bus = bus
+        self.channels: dict[str, set[Subscription]] = {}
+        self.last_seen: dict[str, str] = {}  # channel -> newest id this instance saw
+        self.hooks: list[Hook] = []  # e.g. re-check permissions on membership changes
+        self.ephemeral_handlers: list[Callable[[dict[str, Any]], None]] = []
+        self._task: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._listen(), name="realtime-doorbell")
+        await asyncio.wait_for(self._ready.wait(), timeout=10)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def add(self, sub: Subscription) -> None:
+        self.channels.setdefault(sub.channel, set()).add(sub)
+
+    def remove(self, sub: Subscription) -> None:
+        subs = self.channels.get(sub.channel)
+        if subs is not None:
+            subs.discard(sub)
+            if not subs:
+                del self.channels[sub.channel]
+                self.last_seen.pop(sub.channel, None)
+
+    async def ring(self, message: dict[str, Any]) -> None:
+        """Broadcast an ephemeral message (typing, presence) to every instance."""
+        await self.redis.publish(EPHEMERAL, json.dumps(message, separators=(",", ":")))
+
+    async def _listen(self) -> None:
+        backoff = 0.1
+        while True:
+            pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(DOORBELL, EPHEMERAL)
+                self._ready.set()
+                await self._catch_up()  # whatever rang while we were not listening
+                backoff = 0.1
+                async for message in pubsub.listen():
+                    if message["type"] != "message":
+                        continue
+                    if message["channel"] == EPHEMERAL:
+                        self._ephemeral(message["data"])
+                    else:
+                        await self._doorbell(message["data"])
+            except asyncio.CancelledError:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+                raise
+            except (RedisConnectionError, RedisError, OSError) as exc:
+                log.warning("doorbell connection lost (%s); reconnecting", exc)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+            await asyncio.sleep(backoff)  # reconnect backoff after losing Redis
+            backoff = min(backoff * 2, 5.0)
+
+    def _ephemeral(self, raw: str) -> None:
+        try:
+            message = json.loads(raw)
+        except ValueError:
+            return
+        for handler in self.ephemeral_handlers:
+            handler(message)
+
+    async def _doorbell(self, raw: str) -> None:
+        try:
+            note = json.loads(raw)
+            event = Published.from_payload(note["c"], note["id"], note["p"], note.get("prev", ""))
+        except (ValueError, KeyError, TypeError):
+            log.warning("ignoring a malformed doorbell message")
+            return
+        for hook in self.hooks:
+            await hook(event)
+        subs = self.channels.get(event.channel)
+        if not subs:
+            return
+        known = self.last_seen.get(event.channel)
+        if known is not None and event.prev != known and parse_id(event.id) > parse_id(known):
+            await self._fill_gap(event.channel, known, event)
+        self._dispatch(event)
+
+    def _dispatch(self, event: Published) -> None:
+        known = self.last_seen.get(event.channel)
+        if known is None or parse_id(event.id) > parse_id(known):
+            self.last_seen[event.channel] = event.id
+        for sub in list(self.channels.get(event.channel, ())):
+            sub.offer(event)
+
+    async def _fill_gap(self, channel: str, known: str, upto: Published) -> None:
+        """A doorbell message was missed: read the gap from the stream, or make clients resync."""
+        recovered, _ = await self.bus.history(channel, known, count=1)
+        if not recovered:
+            self.resync(channel)
+            return
+        for missed in await self.bus.between(channel, known, upto.id):
+            self._dispatch(missed)
+
+    async def _catch_up(self) -> None:
+        for channel, known in list(self.last_seen.items()):
+            recovered, missed = await self.bus.history(channel, known)
+            if not recovered:
+                self.resync(channel)
+                continue
+            for event in missed:
+                self._dispatch(event)
+
+    def resync(self, channel: str) -> None:
+        """History no longer covers what this instance missed: its clients must reload (R3/R4)."""
+        self.last_seen.pop(channel, None)
+        for sub in list(self.channels.get(channel, ())):
+            sub.client.send_resync(sub)

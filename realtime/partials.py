@@ -1,0 +1,50 @@
+"""Server-rendered partials carried by events, so the browser inserts what a reload would show.
+
+The realtime layer does not know templates: the web layer registers a renderer per event type.
+A renderer names a variant (language, and what the viewer may do); each variant of an event is
+rendered once per instance, however many sockets receive it.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+
+from hub.permissions import Principal
+from realtime.bus import Published
+
+
+@dataclass(frozen=True)
+class Viewer:
+    user_id: int | None
+    language: str
+    principal: Principal
+
+
+@dataclass(frozen=True)
+class Renderer:
+    variant: Callable[[Published, Viewer], Hashable]
+    render: Callable[[Published, Viewer], str]
+
+
+RENDERERS: dict[str, Renderer] = {}
+_CACHE_SIZE = 4096
+
+
+class PartialCache:
+    def __init__(self) -> None:
+        self._cache: OrderedDict[tuple[str, str, Hashable], str] = OrderedDict()
+
+    def partial(self, event: Published, viewer: Viewer) -> str | None:
+        renderer = RENDERERS.get(event.type)
+        if renderer is None:
+            return None
+        key = (event.channel, event.id, renderer.variant(event, viewer))
+        found = self._cache.get(key)
+        if found is None:
+            found = renderer.render(event, viewer)
+            self._cache[key] = found
+            if len(self._cache) > _CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return found

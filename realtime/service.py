@@ -1,0 +1,107 @@
+"""The real-time service of one app instance: the bus, the manager, the sockets and their upkeep."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Coroutine
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.websockets import WebSocket
+
+from hub.events import Event
+from hub.permissions import ANONYMOUS
+from hub.runtime import Runtime
+from realtime import presence
+from realtime.bus import EventBus, Published
+from realtime.manager import Manager
+from realtime.partials import PartialCache
+
+log = logging.getLogger("hub.realtime")
+
+
+class Realtime:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.redis = runtime.redis
+        self.bus = EventBus(runtime.redis)
+        self.manager = Manager(runtime.redis, self.bus)
+        self.partials = PartialCache()
+        self.clients: set[Any] = set()  # realtime.socket.Client
+        self.anonymous = ANONYMOUS
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.manager.hooks.append(self._on_event)
+        self.manager.ephemeral_handlers.append(self._on_ephemeral)
+
+    async def publish(self, events: list[Event]) -> None:
+        await self.bus.publish(events)
+
+    async def start(self) -> None:
+        await self.manager.start()
+        self.spawn(self._upkeep())
+
+    async def stop(self) -> None:
+        for client in list(self.clients):
+            client.close(1001)  # going away: clients reconnect, to this instance or another
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await self.manager.stop()
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def origin_allowed(self, ws: WebSocket) -> bool:
+        origin = ws.headers.get("origin")
+        if origin is None:
+            return True  # not a browser: no cookie can be ridden without one
+        settings = self.runtime.settings
+        base = urlsplit(settings.base_url)
+        own = {f"{base.scheme}://{base.netloc}"}
+        host = ws.headers.get("host", "")
+        own |= {f"http://{host}", f"https://{host}"} if host else set()
+        return origin.rstrip("/") in own or origin.rstrip("/") in settings.allowed_origins
+
+    async def _on_event(self, event: Published) -> None:
+        """Membership or visibility changed: the affected sockets re-check what they may read."""
+        if event.type == "membership.changed":
+            affected = set(event.audience)
+            for client in list(self.clients):
+                if client.visitor.user_id in affected:
+                    await client.recheck()
+        elif event.type == "network.updated":
+            for client in list(self.clients):
+                if client.subs:
+                    await client.recheck()
+
+    def _on_ephemeral(self, message: dict[str, Any]) -> None:
+        channel = message.get("c")
+        subs = self.manager.channels.get(channel) if isinstance(channel, str) else None
+        if not subs:
+            return
+        if message.get("k") == "typing":
+            user = message.get("u") or {}
+            for sub in list(subs):
+                if sub.client.visitor.user_id != user.get("id"):
+                    sub.client.put({"type": "typing", "channel": channel, "user": user})
+        elif message.get("k") == "presence":
+            self.spawn(self._send_presence(str(channel)))
+
+    async def _send_presence(self, channel: str) -> None:
+        users = await presence.readers(self, channel)
+        for sub in list(self.manager.channels.get(channel, ())):
+            sub.client.put({"type": "presence", "channel": channel, "users": users})
+
+    async def _upkeep(self) -> None:
+        while True:
+            await asyncio.sleep(presence.REFRESH)  # a periodic refresh, not synchronisation
+            try:
+                await presence.refresh(self)
+            except Exception:  # Redis away: presence is best effort
+                log.warning("presence refresh failed", exc_info=True)

@@ -1,0 +1,260 @@
+"""The /ws endpoint: one socket per browser tab, multiplexing channels (docs/realtime.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from realtime import presence
+from realtime.bus import Published, parse_id
+from realtime.channels import Grant, Refused, authorize
+from realtime.manager import Subscription
+from realtime.partials import Viewer
+
+log = logging.getLogger("hub.realtime")
+
+SEND_QUEUE = 1000  # frames waiting for a slow reader before it is dropped (R7)
+MAX_FRAME = 4096  # bytes of one client frame
+MAX_CHANNELS = 50  # subscriptions per socket
+RATE = 10.0  # client frames per second, sustained
+BURST = 40.0
+CLOSE_TOO_SLOW = 4008  # the client did not read its frames fast enough
+CLOSE_ABUSE = 1008  # policy violation: far over the frame rate
+TYPING_EVERY = 2.0  # seconds between typing notices a socket may send per channel
+
+
+class Client:
+    def __init__(self, ws: WebSocket, hub: Any, found: Any) -> None:
+        self.ws = ws
+        self.hub = hub  # realtime.Realtime
+        self.visitor = found
+        self.viewer = Viewer(found.user_id, found.language, hub.anonymous)
+        self.queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=SEND_QUEUE)
+        self.subs: dict[str, Subscription] = {}
+        self.grants: dict[str, Grant] = {}
+        self.closing: int | None = None
+        self._tokens = BURST
+        self._refilled = time.monotonic()
+        self._excess = 0
+        self._typed: dict[str, float] = {}
+
+    # -- sending ------------------------------------------------------------------------------
+    def put(self, frame: dict[str, Any]) -> None:
+        if self.closing is not None:
+            return
+        try:
+            self.queue.put_nowait(json.dumps(frame, ensure_ascii=False, separators=(",", ":")))
+        except asyncio.QueueFull:
+            self.close(CLOSE_TOO_SLOW)
+
+    def close(self, code: int) -> None:
+        if self.closing is None:
+            self.closing = code
+            with contextlib.suppress(asyncio.QueueFull):
+                self.queue.put_nowait(None)  # wake the writer so it closes
+            if self.queue.full():
+                self.hub.spawn(self._hard_close(code))
+
+    async def _hard_close(self, code: int) -> None:
+        with contextlib.suppress(Exception):
+            await self.ws.close(code)
+
+    def send_event(self, sub: Subscription, event: Published) -> None:
+        data = dict(event.data)
+        partial = self.hub.partials.partial(event, self.viewer_for(sub))
+        if partial is not None:
+            data["partial"] = partial
+        self.put(
+            {
+                "type": "event",
+                "channel": sub.channel,
+                "id": event.id,
+                "event": event.type,
+                "data": data,
+            }
+        )
+
+    def send_resync(self, sub: Subscription) -> None:
+        self.put({"type": "subscribed", "channel": sub.channel, "recovered": False})
+
+    def viewer_for(self, sub: Subscription) -> Viewer:
+        return self.viewer
+
+    def error(self, code: str, message: str, channel: str | None = None) -> None:
+        frame: dict[str, Any] = {"type": "error", "code": code, "message": message}
+        if channel:
+            frame["channel"] = channel
+        self.put(frame)
+
+    async def writer(self) -> None:
+        while True:
+            frame = await self.queue.get()
+            if frame is None:
+                break
+            await self.ws.send_text(frame)
+        if self.ws.application_state == WebSocketState.CONNECTED:
+            with contextlib.suppress(Exception):
+                await self.ws.close(self.closing or 1000)
+
+    # -- receiving ----------------------------------------------------------------------------
+    def _allow_frame(self) -> bool:
+        now = time.monotonic()
+        self._tokens = min(BURST, self._tokens + (now - self._refilled) * RATE)
+        self._refilled = now
+        if self._tokens >= 1:
+            self._tokens -= 1
+            return True
+        self._excess += 1
+        if self._excess > 200:
+            self.close(CLOSE_ABUSE)
+        return False
+
+    async def handle(self, raw: str) -> None:
+        if not self._allow_frame():
+            self.error("rate_limited", "too many frames; slow down")
+            return
+        if len(raw) > MAX_FRAME:
+            self.error("bad_request", "frame too large")
+            return
+        try:
+            frame = json.loads(raw)
+        except ValueError:
+            self.error("bad_request", "frames must be JSON objects")
+            return
+        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            self.error("bad_request", "frames must be JSON objects with a type")
+            return
+        kind = frame["type"]
+        channel = frame.get("channel")
+        if kind == "ping":
+            self.put({"type": "pong"})
+        elif kind == "subscribe":
+            await self.subscribe(channel, frame.get("since"))
+        elif kind == "unsubscribe":
+            await self.unsubscribe(channel)
+        elif kind == "typing":
+            await self.typing(channel)
+        else:
+            self.error("bad_request", f"unknown frame type {kind!r}"[:100])
+
+    async def subscribe(self, channel: Any, since: Any) -> None:
+        if since is not None:
+            try:
+                if not isinstance(since, str):
+                    raise ValueError
+                parse_id(since)
+            except ValueError:
+                self.error("bad_request", "since must be an event id or null", _name(channel))
+                return
+        try:
+            grant, principal = await authorize(self.hub.runtime, self.visitor.user_id, channel)
+        except Refused as refused:
+            self.error(refused.code, refused.message, _name(channel))
+            return
+        self.viewer = Viewer(self.visitor.user_id, self.visitor.language, principal)
+        if channel in self.subs:
+            await self.unsubscribe(channel, quiet=True)
+        if len(self.subs) >= MAX_CHANNELS:
+            self.error("bad_request", "too many subscriptions on one socket", channel)
+            return
+        sub = Subscription(client=self, channel=channel)
+        self.subs[channel] = sub
+        self.grants[channel] = grant
+        self.hub.manager.add(sub)  # buffering live events from here on
+        recovered, replay = True, []
+        if since is not None:
+            recovered, replay = await self.hub.bus.history(channel, since)
+            sub.last_id = since
+        self.put({"type": "subscribed", "channel": channel, "recovered": recovered})
+        sub.go_live(replay)
+        if channel.startswith("thread:") and self.visitor.user_id is not None:
+            await presence.join(self.hub, channel, self.visitor)
+
+    async def unsubscribe(self, channel: Any, quiet: bool = False) -> None:
+        sub = self.subs.pop(channel, None) if isinstance(channel, str) else None
+        self.grants.pop(channel, None) if isinstance(channel, str) else None
+        if sub is None:
+            if not quiet:
+                self.error("bad_request", "not subscribed", _name(channel))
+            return
+        self.hub.manager.remove(sub)
+        if channel.startswith("thread:") and self.visitor.user_id is not None:
+            await presence.leave(self.hub, channel, self.visitor, self)
+
+    async def typing(self, channel: Any) -> None:
+        grant = self.grants.get(channel) if isinstance(channel, str) else None
+        if grant is None:
+            self.error("bad_request", "subscribe to the channel first", _name(channel))
+            return
+        if not grant.may_post or self.visitor.user_id is None:
+            return  # typing authorises nothing; readers who cannot post simply are not shown
+        now = time.monotonic()
+        if now - self._typed.get(channel, 0.0) < TYPING_EVERY:
+            return
+        self._typed[channel] = now
+        await presence.typing(self.hub, channel, self.visitor)
+
+    async def recheck(self) -> None:
+        """Membership changed: drop subscriptions the user may no longer read (R8)."""
+        for channel in list(self.subs):
+            try:
+                grant, principal = await authorize(self.hub.runtime, self.visitor.user_id, channel)
+            except Refused as refused:
+                await self.unsubscribe(channel, quiet=True)
+                self.error(refused.code, "you may no longer read this channel", channel)
+                continue
+            self.grants[channel] = grant
+            self.viewer = Viewer(self.visitor.user_id, self.visitor.language, principal)
+
+    async def cleanup(self) -> None:
+        for channel in list(self.subs):
+            await self.unsubscribe(channel, quiet=True)
+
+
+def _name(channel: Any) -> str | None:
+    return channel if isinstance(channel, str) and len(channel) <= 100 else None
+
+
+async def endpoint(ws: WebSocket) -> None:
+    hub = ws.app.state.realtime
+    found = ws.scope["state"]["visitor"]  # resolved by the app's VisitorMiddleware
+    if not hub.origin_allowed(ws):
+        await ws.close(code=1008)  # before accept: the handshake is refused with 403 (S3)
+        return
+    await ws.accept()
+    client = Client(ws, hub, found)
+    hub.clients.add(client)
+    writer = asyncio.create_task(client.writer())
+    try:
+        while client.closing is None:
+            reader = asyncio.ensure_future(ws.receive())
+            done, _ = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
+            if writer in done:
+                reader.cancel()
+                with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
+                    await reader
+                break
+            message = reader.result()
+            if message["type"] == "websocket.disconnect":
+                break
+            text = message.get("text")
+            if text is None:
+                client.error("bad_request", "frames must be JSON text, not binary")
+                continue
+            await client.handle(text)
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        hub.clients.discard(client)
+        await client.cleanup()
+        if not writer.done():
+            client.close(client.closing or 1000)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(writer, timeout=5)
+            writer.cancel()

@@ -1,0 +1,53 @@
+"""Relay events whose publication after commit did not happen (the process died, Redis was away).
+
+The outbox row was committed with the change; publishing it twice is harmless because the bus
+drops an event whose uid it has seen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import delete
+from sqlmodel import col, select
+
+from hub.db import utcnow
+from hub.events import Event
+from hub.models import EventOutbox
+from hub.runtime import Runtime
+from realtime.bus import EventBus
+
+GRACE = dt.timedelta(seconds=5)  # leave fresh rows to the process that wrote them
+
+
+async def relay_events(ctx: dict[str, Any]) -> int:
+    runtime: Runtime = ctx["runtime"]
+    bus = EventBus(runtime.redis)
+    async with runtime.sessionmaker() as db:
+        rows = await db.exec(
+            select(EventOutbox)
+            .where(col(EventOutbox.created_at) < utcnow() - GRACE)
+            .order_by(col(EventOutbox.id))
+            .limit(500)
+        )
+        pending = list(rows.all())
+        if not pending:
+            return 0
+        await bus.publish(
+            [
+                Event(
+                    channel=r.channel,
+                    type=r.type,
+                    data=r.data,
+                    audience=tuple(r.audience),
+                    uid=r.uid,
+                )
+                for r in pending
+            ]
+        )
+        await db.exec(  # type: ignore[call-overload]
+            delete(EventOutbox).where(col(EventOutbox.id).in_([r.id for r in pending]))
+        )
+        await db.commit()
+    return len(pending)
