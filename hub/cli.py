@@ -7,8 +7,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+import signal
+import sqlite3
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
 from typing import NoReturn
 
 from hub import __version__
@@ -17,6 +22,16 @@ from hub.config import ConfigError, Settings, load_settings
 
 class UsageError(Exception):
     """Bad input: the message is printed as one line and the command exits 2."""
+
+
+def _one_line(message: object) -> str:
+    # Driver errors span lines ("[SQL: ...]", "(Background on this error at ...)").
+    return " ".join(str(message).split())
+
+
+def _database_problem(exc: BaseException) -> UsageError:
+    cause = getattr(exc, "orig", None) or exc
+    return UsageError(f"cannot reach the database: {type(cause).__name__}: {_one_line(cause)}")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -54,11 +69,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UsageError(f"--port must be between 1 and 65535, got {args.port}")
         settings = load_settings()
     except (UsageError, ConfigError) as exc:
-        print(f"hub: error: {exc}", file=sys.stderr)
+        print(f"hub: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     from hub.logs import setup_logging
 
     setup_logging(settings.log_format)
+    if args.command not in ("migrate", "serve"):
+        # Alembic announces every schema check at INFO; only migrating is worth telling.
+        logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
     try:
         if args.command == "serve":
             return _serve(settings, args.host, args.port, run_worker=not args.no_worker)
@@ -71,29 +89,67 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "user":
             return asyncio.run(_user_add(settings, args))
     except UsageError as exc:
-        print(f"hub: error: {exc}", file=sys.stderr)
+        print(f"hub: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     return 2
 
 
 def _migrate(settings: Settings) -> int:
+    _upgrade(settings)
+    print("hub: the database schema is up to date", file=sys.stderr)
+    return 0
+
+
+def _upgrade(settings: Settings) -> None:
+    """Migrate, having first made sure the database answers (a bad URL is bad input)."""
+    from hub.db import make_engine
     from hub.migrate import upgrade
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+    async def probe() -> None:
+        engine = make_engine(settings.database_url)
+        try:
+            async with engine.connect():
+                pass
+        finally:
+            await engine.dispose()
+
+    sqlite_file = _sqlite_file(settings.database_url)
+    try:
+        if sqlite_file is not None:
+            # The standard library's driver: aiosqlite, failing to open a file, reports from
+            # its thread after the event loop has closed (a traceback on stderr).
+            sqlite3.connect(sqlite_file).close()
+        else:
+            asyncio.run(probe())
+    except Exception as exc:
+        raise _database_problem(exc) from exc
     upgrade(settings.database_url)
-    print("hub: the database schema is up to date", file=sys.stderr)
-    return 0
+
+
+def _sqlite_file(url: str) -> Path | None:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
 
 
 async def _ensure_current(settings: Settings) -> None:
     from hub.db import make_engine
     from hub.migrate import is_current
 
+    missing = _sqlite_file(settings.database_url)
+    if missing is not None and not missing.exists():
+        # Connecting would create an empty file: say what to do instead of leaving one behind.
+        raise UsageError(f"there is no database at {missing}: run `hub migrate` first")
     engine = make_engine(settings.database_url)
     try:
         current = await is_current(engine)
     except Exception as exc:
-        raise UsageError(f"cannot reach the database: {type(exc).__name__}: {exc}") from exc
+        raise _database_problem(exc) from exc
     finally:
         await engine.dispose()
     if not current:
@@ -113,13 +169,15 @@ async def _seed(settings: Settings, *, demo: bool) -> int:
     from hub.runtime import open_runtime
 
     await _ensure_current(settings)
-    async with open_runtime(_offline(settings), with_jobs=False) as runtime:
-        async with act(runtime, system=True) as ctx:
-            report = await (do_seed_demo(ctx) if demo else do_seed(ctx))
+    async with (
+        open_runtime(_offline(settings), with_jobs=False) as runtime,
+        act(runtime, system=True) as ctx,
+    ):
+        report = await (do_seed_demo(ctx) if demo else do_seed(ctx))
     created = ", ".join(f"{n} {kind}" for kind, n in report.created.items()) or "nothing new"
     print(f"hub: seed loaded ({created})")
     if demo:
-        print("\nDemo accounts (password for all: %s):" % DEMO_PASSWORD)
+        print(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
         for email, name in report.demo_accounts:
             print(f"  {email:<40} {name}")
     return 0
@@ -154,21 +212,42 @@ async def _user_add(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+class _Stopped(BaseException):
+    """SIGTERM or SIGINT arrived outside uvicorn's own handling (before or after serving)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_stopped(signum: int, _frame: FrameType | None) -> None:
+    raise _Stopped(signum)
+
+
 def _serve(settings: Settings, host: str, port: int, *, run_worker: bool) -> int:
+    """Serve until SIGTERM/SIGINT, then stop the embedded Redis and die of that signal.
+
+    uvicorn shuts down gracefully on a signal and then raises it again with the handler that
+    was installed before it started. With the default handler that kills the process on the
+    spot and `finally` never runs, so ours turns it into an exception that unwinds through the
+    cleanup first; the process then ends by the same signal, as a supervisor expects.
+    """
     import uvicorn
 
     from hub.embedded_redis import EmbeddedRedis
-    from hub.migrate import upgrade
     from hub.web.app import create_app
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.database_url)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _raise_stopped)
     embedded = None
-    if settings.redis_url is None:
-        embedded = EmbeddedRedis(settings.data_dir / "redis")
-        settings = settings.with_(redis_url=embedded.start())
-        print(f"hub: embedded Redis running (pid {embedded.pid})", file=sys.stderr)
+    stopped_by = None
+    status = 1
     try:
+        _upgrade(settings)
+        if settings.redis_url is None:
+            embedded = EmbeddedRedis(settings.data_dir / "redis")
+            settings = settings.with_(redis_url=embedded.start())
+            print(f"hub: embedded Redis running (pid {embedded.pid})", file=sys.stderr)
         app = create_app(settings.with_(run_worker=run_worker))
         config = uvicorn.Config(
             app,
@@ -178,15 +257,25 @@ def _serve(settings: Settings, host: str, port: int, *, run_worker: bool) -> int
             access_log=False,
             proxy_headers=False,
             ws="websockets",
+            ws_ping_interval=20.0,  # heartbeats find dead peers (R7)
+            ws_ping_timeout=20.0,
+            ws_max_size=64 * 1024,
             lifespan="on",
         )
         server = uvicorn.Server(config)
         print(f"hub: serving on http://{host}:{port}/", file=sys.stderr, flush=True)
         server.run()
-        return 0 if server.started else 1
+        status = 0 if server.started else 1
+    except _Stopped as stop:
+        stopped_by = stop.signum
     finally:
         if embedded is not None:
             embedded.stop()
+            print("hub: embedded Redis stopped", file=sys.stderr, flush=True)
+    if stopped_by is not None:
+        signal.signal(stopped_by, signal.SIG_DFL)
+        signal.raise_signal(stopped_by)
+    return status
 
 
 def _worker(settings: Settings) -> int:

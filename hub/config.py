@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import os
 import secrets
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 LANGUAGES = ("sr-Latn", "sr-Cyrl", "en")
+MIN_SECRET_LENGTH = 32
 
 
 class ConfigError(ValueError):
@@ -80,20 +87,43 @@ def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | N
 
 
 def _secret_key(env: Mapping[str, str], data_dir: Path) -> str:
+    """HUB_SECRET_KEY, or the key kept in data_dir (made on first start): call it last,
+    once every other variable is valid, so a configuration error writes nothing."""
     key = env.get("HUB_SECRET_KEY", "").strip()
     if key:
-        if len(key) < 32:
-            raise ConfigError("HUB_SECRET_KEY must be at least 32 characters long")
+        if len(key) < MIN_SECRET_LENGTH:
+            raise ConfigError(
+                f"HUB_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters long"
+            )
         return key
     path = data_dir / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key)
+    try:
+        if not path.exists():
+            _write_new_key(path)
+        key = path.read_text().strip()
+    except OSError as exc:
+        message = f"HUB_DATA_DIR: cannot keep the secret key in {str(path)!r}: {exc.strerror}"
+        raise ConfigError(message) from exc
+    if len(key) < MIN_SECRET_LENGTH:
+        raise ConfigError(
+            f"HUB_SECRET_KEY is unset and {str(path)!r} holds no usable key: "
+            "delete that file to have one generated, or set HUB_SECRET_KEY"
+        )
     return key
+
+
+def _write_new_key(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Written under a temporary name and linked into place, so two processes starting at once
+    # agree on one key and neither reads a half-written file.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+    finally:
+        os.unlink(tmp)
 
 
 def _database_url(env: Mapping[str, str], data_dir: Path) -> str:
@@ -108,11 +138,15 @@ def _database_url(env: Mapping[str, str], data_dir: Path) -> str:
         "postgresql": "postgresql+asyncpg",
     }
     if scheme in aliases:
-        return aliases[scheme] + raw[len(scheme) :]
-    if scheme not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
+        raw = aliases[scheme] + raw[len(scheme) :]
+    elif scheme not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
         raise ConfigError(
             f"HUB_DATABASE_URL must be a sqlite:// or postgresql:// URL, got scheme {scheme!r}"
         )
+    try:
+        make_url(raw).port  # noqa: B018  (parsing the port is what checks it)
+    except (ArgumentError, ValueError):
+        raise ConfigError("HUB_DATABASE_URL is not a valid database URL") from None
     return raw
 
 
@@ -129,7 +163,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         o.strip().rstrip("/") for o in env.get("HUB_ALLOWED_ORIGINS", "").split(",") if o.strip()
     )
     for origin in origins:
-        if urlsplit(origin).scheme not in ("http", "https"):
+        if urlsplit(origin).scheme not in ("http", "https") or not urlsplit(origin).netloc:
             raise ConfigError(
                 f"HUB_ALLOWED_ORIGINS entries must be http(s) origins, got {origin!r}"
             )
@@ -139,13 +173,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     log_format = env.get("HUB_LOG_FORMAT", "json").strip() or "json"
     if log_format not in ("json", "text"):
         raise ConfigError("HUB_LOG_FORMAT must be json or text")
-    proxies = tuple(p.strip() for p in env.get("HUB_TRUSTED_PROXIES", "").split(",") if p.strip())
-    return Settings(
+    proxies = _proxies(env)
+    settings = Settings(
         data_dir=data_dir,
         database_url=_database_url(env, data_dir),
         redis_url=_url(env, "HUB_REDIS_URL", ("redis", "rediss", "unix")),
         smtp_url=_url(env, "HUB_SMTP_URL", ("smtp", "smtps")),
-        secret_key=_secret_key(env, data_dir),
+        secret_key="",
         base_url=base_url,
         allowed_origins=origins,
         default_language=language,
@@ -156,3 +190,18 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         trusted_proxies=proxies,
         log_format=log_format,
     )
+    # Last: the only step that may write a file (a generated key), so it runs only when
+    # everything else is valid.
+    return settings.with_(secret_key=_secret_key(env, data_dir))
+
+
+def _proxies(env: Mapping[str, str]) -> tuple[str, ...]:
+    proxies = tuple(p.strip() for p in env.get("HUB_TRUSTED_PROXIES", "").split(",") if p.strip())
+    for proxy in proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"HUB_TRUSTED_PROXIES entries must be IP addresses or networks, got {proxy!r}"
+            ) from None
+    return proxies

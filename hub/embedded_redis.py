@@ -29,7 +29,12 @@ def server_binary() -> Path:
     return path
 
 
-def _die_with_parent() -> None:  # runs in the child between fork and exec
+def _die_with_parent() -> None:
+    """Runs in the child between fork and exec.
+
+    The kernel signals the child when the *thread* that started it ends, so start the server
+    from a thread that lives as long as the app (the main thread in `hub serve`).
+    """
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError):
             libc = ctypes.CDLL("libc.so.6", use_errno=True)
@@ -72,7 +77,10 @@ class EmbeddedRedis:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509
+            # Its own session: Ctrl-C in a terminal signals the foreground process group, and
+            # Redis must outlive the app's graceful shutdown (which still uses it), not race it.
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         self._wait_ready(timeout)
         return self.url

@@ -65,9 +65,10 @@ def can(who: Principal, action: Action, obj: Network | Committee | None = None) 
     if action in _GLOBAL_ACTIONS:
         return False
     if action is Action.INVITE:
-        if isinstance(obj, Network):
-            return who.network_role(obj) == NetworkRole.COORDINATOR
-        return who.coordinates_any
+        if obj is None:  # "may invite at all": into some network they coordinate
+            return who.coordinates_any
+        # Into this network; nobody but an admin invites into a committee.
+        return isinstance(obj, Network) and who.network_role(obj) == NetworkRole.COORDINATOR
     if isinstance(obj, Network):
         return _can_network(who, action, obj)
     if isinstance(obj, Committee):

@@ -16,10 +16,12 @@ async def blocked_for(redis: Redis, key: str, limit: int) -> int:
 
 async def hit(redis: Redis, key: str, window_seconds: int) -> int:
     """Count one hit; the window starts with the first hit and lasts `window_seconds`."""
+    # SET NX EX then INCR (which keeps the TTL), not EXPIRE NX: that needs Redis 7 and the
+    # embedded Redis is 6.2.
     async with redis.pipeline(transaction=True) as pipe:
+        pipe.set(f"rl:{key}", 0, ex=window_seconds, nx=True)
         pipe.incr(f"rl:{key}")
-        pipe.expire(f"rl:{key}", window_seconds, nx=True)
-        count, _ = await pipe.execute()
+        _, count = await pipe.execute()
     return int(count)
 
 

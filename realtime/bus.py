@@ -12,6 +12,7 @@ HISTORY_TTL seconds after its last event. Nothing here imports Starlette: worker
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +22,6 @@ from redis.asyncio import Redis
 from hub.events import Event
 
 PREFIX = "hub:rt"
-DOORBELL = f"{PREFIX}:doorbell"
 HISTORY_MAX = 2000
 HISTORY_TTL = 48 * 3600
 DEDUPE_TTL = 24 * 3600
@@ -35,6 +35,14 @@ redis.call('EXPIRE', KEYS[1], ARGV[4])
 redis.call('PUBLISH', ARGV[3], cjson.encode({c = ARGV[6], id = id, prev = prev, p = ARGV[2]}))
 return id
 """
+
+
+def pubsub_channel(redis: Redis, name: str) -> str:
+    """A pub/sub channel of this Redis database. Keys live in a database, but pub/sub is
+    server-wide: hubs sharing a Redis server on different database numbers must not hear
+    each other's events (they would reach the wrong people on the other hub)."""
+    db = redis.connection_pool.connection_kwargs.get("db", 0)
+    return f"{PREFIX}:{db}:{name}"
 
 
 def stream_key(channel: str) -> str:
@@ -93,6 +101,7 @@ def _payload(event: Event) -> str:
 class EventBus:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
+        self.doorbell = pubsub_channel(redis, "doorbell")
         self._script = redis.register_script(_PUBLISH)
 
     async def publish(self, events: Sequence[Event]) -> list[str | None]:
@@ -104,9 +113,12 @@ class EventBus:
         for event in events:
             uid = event.uid or ""
             keys = [stream_key(event.channel), _dedupe_key(uid or "-"), _last_key(event.channel)]
-            args = [HISTORY_MAX, _payload(event), DOORBELL, HISTORY_TTL, DEDUPE_TTL, event.channel]
+            dedupe_ttl = DEDUPE_TTL
             if not uid:  # events with no outbox row (tests, tools) skip de-duplication
-                keys[1] = _dedupe_key(f"anon:{id(event)}:{len(ids)}")
+                keys[1] = _dedupe_key("anon:" + secrets.token_hex(12))
+                dedupe_ttl = 1
+            args: list[str | int] = [HISTORY_MAX, _payload(event), self.doorbell]
+            args += [HISTORY_TTL, dedupe_ttl, event.channel]
             result = await self._script(keys=keys, args=args)
             ids.append(str(result) if result else None)
         return ids

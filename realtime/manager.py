@@ -16,10 +16,9 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
-from realtime.bus import DOORBELL, PREFIX, EventBus, Published, parse_id
+from realtime.bus import EventBus, Published, parse_id, pubsub_channel
 
 log = logging.getLogger("hub.realtime")
-EPHEMERAL = f"{PREFIX}:ephemeral"  # typing and presence: pub/sub only, never stored (R10)
 
 
 @dataclass(eq=False)
@@ -61,6 +60,8 @@ class Manager:
     def __init__(self, redis: Redis, bus: EventBus) -> None:
         self.redis = redis
         self.bus = bus
+        # Typing and presence notices: pub/sub only, never stored (R10).
+        self.ephemeral = pubsub_channel(redis, "ephemeral")
         self.channels: dict[str, set[Subscription]] = {}
         self.last_seen: dict[str, str] = {}  # channel -> newest id this instance saw
         self.hooks: list[Hook] = []  # e.g. re-check permissions on membership changes
@@ -91,33 +92,33 @@ class Manager:
 
     async def ring(self, message: dict[str, Any]) -> None:
         """Broadcast an ephemeral message (typing, presence) to every instance."""
-        await self.redis.publish(EPHEMERAL, json.dumps(message, separators=(",", ":")))
+        await self.redis.publish(self.ephemeral, json.dumps(message, separators=(",", ":")))
 
     async def _listen(self) -> None:
         backoff = 0.1
         while True:
             pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
             try:
-                await pubsub.subscribe(DOORBELL, EPHEMERAL)
+                await pubsub.subscribe(self.bus.doorbell, self.ephemeral)
                 self._ready.set()
                 await self._catch_up()  # whatever rang while we were not listening
                 backoff = 0.1
                 async for message in pubsub.listen():
                     if message["type"] != "message":
                         continue
-                    if message["channel"] == EPHEMERAL:
+                    if message["channel"] == self.ephemeral:
                         self._ephemeral(message["data"])
                     else:
                         await self._doorbell(message["data"])
             except asyncio.CancelledError:
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
                 raise
             except (RedisConnectionError, RedisError, OSError) as exc:
                 log.warning("doorbell connection lost (%s); reconnecting", exc)
             finally:
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
             await asyncio.sleep(backoff)  # reconnect backoff after losing Redis
             backoff = min(backoff * 2, 5.0)
 

@@ -17,7 +17,7 @@ from hub.runtime import Runtime
 from realtime import presence
 from realtime.bus import EventBus, Published
 from realtime.manager import Manager
-from realtime.partials import PartialCache
+from realtime.partials import FrameCache
 
 log = logging.getLogger("hub.realtime")
 
@@ -28,7 +28,7 @@ class Realtime:
         self.redis = runtime.redis
         self.bus = EventBus(runtime.redis)
         self.manager = Manager(runtime.redis, self.bus)
-        self.partials = PartialCache()
+        self.frames = FrameCache()
         self.clients: set[Any] = set()  # realtime.socket.Client
         self.anonymous = ANONYMOUS
         self._tasks: set[asyncio.Task[Any]] = set()

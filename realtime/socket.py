@@ -19,7 +19,10 @@ from realtime.partials import Viewer
 
 log = logging.getLogger("hub.realtime")
 
-SEND_QUEUE = 1000  # frames waiting for a slow reader before it is dropped (R7)
+# Characters of frames waiting for a slow reader before it is dropped (R7). A bound in bytes,
+# not frames: a few big posts weigh more than many small notices. Event frames are shared by
+# every socket that receives them (realtime.partials.FrameCache), so this is an upper bound.
+SEND_BUFFER = 1 << 20
 MAX_FRAME = 4096  # bytes of one client frame
 MAX_CHANNELS = 50  # subscriptions per socket
 RATE = 10.0  # client frames per second, sustained
@@ -35,7 +38,8 @@ class Client:
         self.hub = hub  # realtime.Realtime
         self.visitor = found
         self.viewer = Viewer(found.user_id, found.language, hub.anonymous)
-        self.queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=SEND_QUEUE)
+        self.queue: asyncio.Queue[str | None] = asyncio.Queue()
+        self.queued = 0  # characters in `queue`, bounded by SEND_BUFFER
         self.subs: dict[str, Subscription] = {}
         self.grants: dict[str, Grant] = {}
         self.closing: int | None = None
@@ -46,39 +50,34 @@ class Client:
 
     # -- sending ------------------------------------------------------------------------------
     def put(self, frame: dict[str, Any]) -> None:
+        self.put_raw(json.dumps(frame, ensure_ascii=False, separators=(",", ":")))
+
+    def put_raw(self, frame: str) -> None:
         if self.closing is not None:
             return
-        try:
-            self.queue.put_nowait(json.dumps(frame, ensure_ascii=False, separators=(",", ":")))
-        except asyncio.QueueFull:
-            self.close(CLOSE_TOO_SLOW)
+        if self.queued + len(frame) > SEND_BUFFER:
+            self.close(CLOSE_TOO_SLOW, now=True)
+            return
+        self.queued += len(frame)
+        self.queue.put_nowait(frame)
 
-    def close(self, code: int) -> None:
+    def close(self, code: int, *, now: bool = False) -> None:
+        """Close after the queued frames; `now` drops them: the writer is stuck on a full socket."""
         if self.closing is None:
             self.closing = code
-            with contextlib.suppress(asyncio.QueueFull):
-                self.queue.put_nowait(None)  # wake the writer so it closes
-            if self.queue.full():
+            if now:
+                while not self.queue.empty():
+                    self.queue.get_nowait()
+                self.queued = 0
                 self.hub.spawn(self._hard_close(code))
+            self.queue.put_nowait(None)  # wake the writer so it closes
 
     async def _hard_close(self, code: int) -> None:
         with contextlib.suppress(Exception):
             await self.ws.close(code)
 
     def send_event(self, sub: Subscription, event: Published) -> None:
-        data = dict(event.data)
-        partial = self.hub.partials.partial(event, self.viewer_for(sub))
-        if partial is not None:
-            data["partial"] = partial
-        self.put(
-            {
-                "type": "event",
-                "channel": sub.channel,
-                "id": event.id,
-                "event": event.type,
-                "data": data,
-            }
-        )
+        self.put_raw(self.hub.frames.frame(event, self.viewer_for(sub)))
 
     def send_resync(self, sub: Subscription) -> None:
         self.put({"type": "subscribed", "channel": sub.channel, "recovered": False})
@@ -93,11 +92,12 @@ class Client:
         self.put(frame)
 
     async def writer(self) -> None:
-        while True:
-            frame = await self.queue.get()
-            if frame is None:
-                break
-            await self.ws.send_text(frame)
+        try:
+            while (frame := await self.queue.get()) is not None:
+                self.queued -= len(frame)
+                await self.ws.send_text(frame)
+        except (WebSocketDisconnect, RuntimeError):
+            return  # the peer went away, or a hard close (a stuck reader) is under way
         if self.ws.application_state == WebSocketState.CONNECTED:
             with contextlib.suppress(Exception):
                 await self.ws.close(self.closing or 1000)
@@ -158,7 +158,12 @@ class Client:
             self.error(refused.code, refused.message, _name(channel))
             return
         self.viewer = Viewer(self.visitor.user_id, self.visitor.language, principal)
-        if channel in self.subs:
+        previous = self.subs.get(channel)
+        if previous is not None:
+            # Subscribing again on this socket: what the old subscription sent is already queued
+            # ahead of the new `subscribed`, so continue after it instead of sending it twice (R5).
+            if since is not None and previous.last_id is not None:
+                since = max(since, previous.last_id, key=parse_id)
             await self.unsubscribe(channel, quiet=True)
         if len(self.subs) >= MAX_CHANNELS:
             self.error("bad_request", "too many subscriptions on one socket", channel)

@@ -80,7 +80,11 @@ def migrated_urls(tmp_root: Path) -> dict[str, str]:
     urls = {"sqlite": f"sqlite+aiosqlite:///{tmp_root / 'test.db'}"}
     if POSTGRES_URL:
         urls["postgres"] = load_settings(
-            {"HUB_DATABASE_URL": POSTGRES_URL, "HUB_SECRET_KEY": "x" * 40, "HUB_DATA_DIR": str(tmp_root)}
+            {
+                "HUB_DATABASE_URL": POSTGRES_URL,
+                "HUB_SECRET_KEY": "x" * 40,
+                "HUB_DATA_DIR": str(tmp_root),
+            }
         ).database_url
     return urls
 
@@ -204,7 +208,9 @@ async def csrf_of(client: httpx.AsyncClient, path: str = "/signin") -> str:
     return found.group(1)
 
 
-async def sign_in(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> httpx.Response:
+async def sign_in(
+    client: httpx.AsyncClient, email: str, password: str = PASSWORD
+) -> httpx.Response:
     token = await csrf_of(client)
     response = await client.post(
         "/signin", data={"email": email, "password": password, "csrf_token": token}
@@ -213,7 +219,9 @@ async def sign_in(client: httpx.AsyncClient, email: str, password: str = PASSWOR
     return response
 
 
-async def api_token(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> dict[str, str]:
+async def api_token(
+    client: httpx.AsyncClient, email: str, password: str = PASSWORD
+) -> dict[str, str]:
     response = await client.post("/api/v1/auth/token", json={"email": email, "password": password})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['token']}"}

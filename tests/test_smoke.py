@@ -8,7 +8,9 @@ from hub.runtime import Runtime
 from tests.conftest import make_user, sign_in
 
 
-async def test_admin_sees_networks_and_committees(client: httpx.AsyncClient, seeded: Runtime) -> None:
+async def test_admin_sees_networks_and_committees(
+    client: httpx.AsyncClient, seeded: Runtime
+) -> None:
     await make_user(seeded, "admin@example.org", admin=True)
     await sign_in(client, "admin@example.org")
     page = await client.get("/networks")

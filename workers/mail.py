@@ -37,7 +37,9 @@ async def deliver_mail(ctx: dict[str, Any], message_id: int) -> str:
                 .values(attempts=tries, last_error=str(exc)[:500], status=status)
             )
             await db.commit()
-            log.warning("mail %s to %s failed (try %s): %s", message_id, message.to_addr, tries, exc)
+            log.warning(
+                "mail %s to %s failed (try %s): %s", message_id, message.to_addr, tries, exc
+            )
             if status == "failed":
                 return "failed"
             raise Retry(defer=tries * 30) from exc

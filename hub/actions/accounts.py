@@ -6,7 +6,7 @@ import datetime as dt
 import secrets
 
 from sqlalchemy import delete, func, update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from hub import ratelimit
 from hub.actions.context import Context
@@ -14,7 +14,7 @@ from hub.actions.errors import N_, Conflict, Invalid, NotFound, RateLimited
 from hub.actions.validate import check_email, check_language, check_name, check_password
 from hub.auth import hash_password, needs_rehash, new_token, token_hash, verify_password
 from hub.db import utcnow
-from hub.models import ApiToken, AuthSession, Municipality, User
+from hub.models import ApiToken, AuditEntry, AuthSession, Municipality, User
 from hub.permissions import Action
 from hub.runtime import Runtime
 
@@ -105,12 +105,19 @@ async def check_credentials(ctx: Context, email: str | None, password: str | Non
         window = ctx.runtime.settings.signin_window_seconds
         await ratelimit.hit(ctx.runtime.redis, f"signin:ip:{ctx.ip}", window)
         await ratelimit.hit(ctx.runtime.redis, f"signin:acct:{email}", window)
-        ctx.audit("auth.signin_failed", email=email[:254])
+        await _audit_apart(ctx, "auth.signin_failed", email=email[:254])
         raise Invalid(SIGNIN_FAILED, field="password")
     await ratelimit.clear(ctx.runtime.redis, f"signin:acct:{email}")
     if user.password_hash and needs_rehash(user.password_hash):
         user.password_hash = hash_password(password or "")
     return user
+
+
+async def _audit_apart(ctx: Context, action: str, **data: object) -> None:
+    """An audit entry in a transaction of its own: the action's is rolled back by its error."""
+    async with ctx.runtime.sessionmaker() as db:
+        db.add(AuditEntry(actor_id=None, action=action, data=data, ip=ctx.ip[:64]))
+        await db.commit()
 
 
 async def do_sign_in(
@@ -128,7 +135,7 @@ async def do_sign_in(
     user = await check_credentials(ctx, email, password)
     if previous_token:
         await ctx.db.exec(
-            delete(AuthSession).where(AuthSession.token_hash == token_hash(previous_token))
+            delete(AuthSession).where(col(AuthSession.token_hash) == token_hash(previous_token))
         )  # type: ignore[call-overload]
     token = await open_session(ctx, user, user_agent)
     user.last_login_at = utcnow()
@@ -158,7 +165,7 @@ async def open_session(ctx: Context, user: User, user_agent: str) -> str:
 
 async def do_sign_out(ctx: Context, *, token: str) -> None:
     result = await ctx.db.exec(  # type: ignore[call-overload]
-        delete(AuthSession).where(AuthSession.token_hash == token_hash(token))
+        delete(AuthSession).where(col(AuthSession.token_hash) == token_hash(token))
     )
     if result.rowcount:
         ctx.audit("auth.signout")
@@ -181,12 +188,14 @@ async def resolve_session(runtime: Runtime, token: str | None) -> AuthSession | 
             return None
         session, active = found
         if not active or session.expires_at <= now or session.last_seen_at + idle <= now:
-            await db.exec(delete(AuthSession).where(AuthSession.id == session.id))  # type: ignore[call-overload]
+            await db.exec(delete(AuthSession).where(col(AuthSession.id) == session.id))  # type: ignore[call-overload]
             await db.commit()
             return None
         if now - session.last_seen_at >= _TOUCH_EVERY:
             await db.exec(  # type: ignore[call-overload]
-                update(AuthSession).where(AuthSession.id == session.id).values(last_seen_at=now)
+                update(AuthSession)
+                .where(col(AuthSession.id) == session.id)
+                .values(last_seen_at=now)
             )
             await db.commit()
         return session
@@ -227,14 +236,14 @@ async def resolve_api_token(runtime: Runtime, token: str | None) -> int | None:
         now = utcnow()
         if last_used is None or now - last_used >= _TOUCH_EVERY:
             await db.exec(  # type: ignore[call-overload]
-                update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now)
+                update(ApiToken).where(col(ApiToken.id) == token_id).values(last_used_at=now)
             )
             await db.commit()
         return int(user_id)
 
 
 async def do_end_all_sessions(ctx: Context, user: User) -> None:
-    await ctx.db.exec(delete(AuthSession).where(AuthSession.user_id == user.id))  # type: ignore[call-overload]
+    await ctx.db.exec(delete(AuthSession).where(col(AuthSession.user_id) == user.id))  # type: ignore[call-overload]
 
 
 async def do_update_profile(
@@ -265,9 +274,9 @@ async def do_change_password(
     user.password_hash = hash_password(check_password(new, field="new_password"))
     ctx.db.add(user)
     # Every other session ends; the one that changed the password stays signed in.
-    query = delete(AuthSession).where(AuthSession.user_id == user.id)
+    query = delete(AuthSession).where(col(AuthSession.user_id) == user.id)
     if keep_token:
-        query = query.where(AuthSession.token_hash != token_hash(keep_token))
+        query = query.where(col(AuthSession.token_hash) != token_hash(keep_token))
     await ctx.db.exec(query)  # type: ignore[call-overload]
     ctx.audit("user.password_changed", user)
 

@@ -146,6 +146,41 @@ async def do_store_upload(ctx: Context, *, filename: str, stream: BinaryIO) -> A
     return attachment
 
 
+async def do_store_uploads(ctx: Context, files: list[tuple[str, BinaryIO]]) -> list[Attachment]:
+    """Store several uploads, all or none: on an error the files already written are removed
+    (their rows go with the rolled-back transaction)."""
+    if len(files) > MAX_ATTACHMENTS_PER_POST:
+        raise Invalid(
+            N_("At most %(max)d files per post."), field="attachments", max=MAX_ATTACHMENTS_PER_POST
+        )
+    stored: list[Attachment] = []
+    try:
+        for filename, stream in files:
+            stored.append(await do_store_upload(ctx, filename=filename, stream=stream))
+    except BaseException:
+        for attachment in stored:
+            path_of(ctx, attachment).unlink(missing_ok=True)
+        raise
+    return stored
+
+
+async def pending_uploads(ctx: Context, attachment_ids: list[int]) -> list[Attachment]:
+    """The actor's own uploads among `attachment_ids` not yet attached to a post (a form that
+    failed keeps them, so nothing is uploaded twice)."""
+    if not attachment_ids or ctx.actor is None:
+        return []
+    rows = await ctx.db.exec(
+        select(Attachment)
+        .where(
+            col(Attachment.id).in_(attachment_ids),
+            Attachment.uploader_id == ctx.actor.id,
+            col(Attachment.post_id).is_(None),
+        )
+        .order_by(col(Attachment.id))
+    )
+    return list(rows.all())
+
+
 async def claim_uploads(ctx: Context, post: Post, attachment_ids: list[int]) -> list[Attachment]:
     """Attach the actor's own unattached uploads to `post`."""
     if not attachment_ids:
@@ -201,7 +236,7 @@ async def attachments_of(ctx: Context, post_ids: list[int]) -> dict[int, list[At
     if not post_ids:
         return {}
     rows = await ctx.db.exec(
-        select(Attachment).where(col(Attachment.post_id).in_(post_ids)).order_by(Attachment.id)
+        select(Attachment).where(col(Attachment.post_id).in_(post_ids)).order_by(col(Attachment.id))
     )
     result: dict[int, list[Attachment]] = {}
     for attachment in rows.all():

@@ -124,6 +124,9 @@ async def do_set_network_member(
         membership = NetworkMembership(network_id=network.id, user_id=user.id, role=role)
     elif membership.role == role:
         return membership
+    elif membership.role == NetworkRole.COORDINATOR:
+        assert user.id is not None
+        await ensure_not_last_coordinator(ctx, network, user.id)
     membership.role = role
     ctx.db.add(membership)
     await ctx.db.flush()
@@ -135,6 +138,13 @@ async def do_set_network_member(
 async def do_remove_network_member(ctx: Context, slug: str, user_id: int) -> None:
     network = await access_network(ctx, slug, Action.MANAGE_NETWORK_MEMBERS)
     user = await access_user(ctx, user_id)
+    role = await ctx.db.exec(
+        select(NetworkMembership.role).where(
+            NetworkMembership.network_id == network.id, NetworkMembership.user_id == user_id
+        )
+    )
+    if role.first() == NetworkRole.COORDINATOR:
+        await ensure_not_last_coordinator(ctx, network, user_id)
     result = await ctx.db.exec(  # type: ignore[call-overload]
         delete(NetworkMembership).where(
             col(NetworkMembership.network_id) == network.id,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import select
+from sqlalchemy import update
+from sqlmodel import col, select
 
 from hub import ratelimit
 from hub.actions.accounts import do_end_all_sessions, find_municipality
@@ -19,6 +20,8 @@ from hub.models import Invitation, Network, NetworkMembership, User
 from hub.models.bodies import NetworkRole
 from hub.permissions import Action
 
+_LINK_NOT_VALID = N_("This invitation link is not valid any more. Ask for a new one.")
+_RESET_NOT_VALID = N_("This link is not valid any more. Ask for a new one.")
 _INVITE = "invite"
 _RESET = "reset"
 
@@ -41,7 +44,8 @@ async def do_invite(
     if network:
         found = await ctx.db.exec(select(Network).where(Network.slug == network))
         target = found.first()
-        if target is None:
+        # A network the inviter may not even see is "unknown": a 403 would reveal it exists.
+        if target is None or not ctx.may(Action.VIEW_NETWORK, target):
             raise Invalid(N_("Unknown network."), field="network")
     if target is None and not ctx.principal.is_admin:
         ctx.require_user()
@@ -84,7 +88,8 @@ async def do_invite(
         body=gettext(
             lang,
             "Hello %(name)s,\n\n%(inviter)s invites you to %(where)s.\n\n"
-            "Open this link to set your password and sign in (valid for %(days)d days):\n%(link)s\n",
+            "Open this link to set your password and sign in "
+            "(valid for %(days)d days):\n%(link)s\n",
             name=name,
             inviter=inviter,
             where=where,
@@ -109,7 +114,7 @@ async def access_invitation(ctx: Context, token: str) -> Invitation:
         or invitation.revoked_at is not None
         or invitation.expires_at <= utcnow()
     ):
-        raise NotFound(N_("This invitation link is not valid any more. Ask for a new one."))
+        raise NotFound(_LINK_NOT_VALID)
     return invitation
 
 
@@ -118,14 +123,28 @@ async def do_accept_invitation(
 ) -> User:
     invitation = await access_invitation(ctx, token)
     name = check_name(name)
-    password = check_password(password)
+    password_hash = hash_password(check_password(password))
     exists = await ctx.db.exec(select(User.id).where(User.email == invitation.email))
     if exists.first() is not None:
         raise Conflict(N_("An account with this e-mail address already exists. Sign in instead."))
+    # Claim the invitation with a conditional update before creating anything: of two
+    # submissions at once (a double click) the second waits for the first and then finds it
+    # taken, instead of failing on the unique e-mail.
+    claimed = await ctx.db.exec(  # type: ignore[call-overload]
+        update(Invitation)
+        .where(
+            col(Invitation.id) == invitation.id,
+            col(Invitation.accepted_at).is_(None),
+            col(Invitation.revoked_at).is_(None),
+        )
+        .values(accepted_at=utcnow())
+    )
+    if not claimed.rowcount:
+        raise NotFound(_LINK_NOT_VALID)
     user = User(
         email=invitation.email,
         name=name,
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         municipality_id=invitation.municipality_id,
         language=ctx.runtime.settings.default_language,
     )
@@ -213,14 +232,23 @@ async def access_reset(ctx: Context, token: str) -> User:
         or data is None
         or data.get("f") != _reset_fingerprint(user)
     ):
-        raise NotFound(N_("This link is not valid any more. Ask for a new one."))
+        raise NotFound(_RESET_NOT_VALID)
     return user
 
 
 async def do_reset_password(ctx: Context, *, token: str, password: str | None) -> User:
     user = await access_reset(ctx, token)
-    user.password_hash = hash_password(check_password(password))
-    ctx.db.add(user)
+    new_hash = hash_password(check_password(password))
+    # Conditional on the hash the link was made for, so the link works once even when it is
+    # submitted twice at the same moment.
+    changed = await ctx.db.exec(  # type: ignore[call-overload]
+        update(User)
+        .where(col(User.id) == user.id, col(User.password_hash) == user.password_hash)
+        .values(password_hash=new_hash)
+    )
+    if not changed.rowcount:
+        raise NotFound(_RESET_NOT_VALID)
+    user.password_hash = new_hash
     await do_end_all_sessions(ctx, user)
     ctx.actor = user
     ctx.audit("auth.password_reset", user)

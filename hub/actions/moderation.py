@@ -165,9 +165,11 @@ async def do_flag(ctx: Context, post_id: int, *, reason: str | None) -> Post:
         raise Conflict(N_("You cannot flag your own post."))
     if post.deleted_at is not None:
         raise Conflict(N_("This post was deleted."))
+    # No savepoint: on SQLite (pysqlite) releasing one would commit the flag on its own. The flag
+    # is this transaction's first write, so a duplicate leaves nothing to keep but the Conflict.
+    ctx.db.add(Flag(post_id=post.id or 0, user_id=user.id or 0, reason=reason))
     try:
-        async with ctx.db.begin_nested():
-            ctx.db.add(Flag(post_id=post.id or 0, user_id=user.id or 0, reason=reason))
+        await ctx.db.flush()
     except IntegrityError:
         raise Conflict(N_("You have already flagged this post.")) from None
     await ctx.db.exec(  # type: ignore[call-overload]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, update
+from sqlalchemy import case, func, literal, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
@@ -13,12 +13,13 @@ from hub.actions.attachments import attachments_of, claim_uploads
 from hub.actions.context import Context
 from hub.actions.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from hub.actions.mentions import handles_in, link_mentions, readers_among
-from hub.db import utcnow
+from hub.db import UTCDateTime, utcnow
 from hub.events import Event
 from hub.markdown import render
 from hub.models import (
     Attachment,
     Mention,
+    Municipality,
     Network,
     Post,
     PostRevision,
@@ -199,15 +200,22 @@ async def do_write_post(
 
 
 async def _bump_thread(ctx: Context, thread: Thread, post: Post) -> None:
-    """Count a new post with one atomic UPDATE, safe when several people post at once."""
+    """Count a new post with one atomic UPDATE, safe when several people post at once.
+
+    Concurrent writers may commit out of id order, so "last" only ever moves forward.
+    """
+    newer = func.coalesce(Thread.last_post_id, 0) < post.id
     await ctx.db.exec(  # type: ignore[call-overload]
         update(Thread)
         .where(col(Thread.id) == thread.id)
         .values(
             post_count=Thread.post_count + 1,
-            last_post_id=post.id,
-            last_author_id=post.author_id,
-            last_activity_at=post.created_at,
+            last_post_id=case((newer, post.id), else_=Thread.last_post_id),
+            last_author_id=case((newer, post.author_id), else_=Thread.last_author_id),
+            last_activity_at=case(
+                (newer, literal(post.created_at, UTCDateTime())),
+                else_=Thread.last_activity_at,
+            ),
         )
         .execution_options(synchronize_session=False)
     )
@@ -239,6 +247,19 @@ def _may_change(ctx: Context, post: Post, network: Network) -> bool:
     return mine or ctx.may(Action.MODERATE_NETWORK, network)
 
 
+async def access_post_to_edit(ctx: Context, post_id: int) -> tuple[Post, Thread, Network]:
+    """The post, if the actor may edit it now (the checks of do_edit_post, without writing)."""
+    post, thread, network = await access_post(ctx, post_id)
+    ctx.require_user()
+    if not _may_change(ctx, post, network):
+        raise Forbidden(N_("You can only edit your own posts."))
+    if post.deleted_at is not None:
+        raise Conflict(N_("A deleted post cannot be edited."))
+    if thread.locked and not ctx.may(Action.MODERATE_NETWORK, network):
+        raise Conflict(N_("This thread is locked: no new posts."))
+    return post, thread, network
+
+
 async def _keep_revision(ctx: Context, post: Post) -> None:
     ctx.db.add(
         PostRevision(
@@ -251,21 +272,25 @@ async def _keep_revision(ctx: Context, post: Post) -> None:
     )
 
 
+async def _record_new_mentions(ctx: Context, post: Post, mentioned: dict[str, User]) -> None:
+    """An edit that mentions someone new records the mention, as a new post would."""
+    known = set(
+        (await ctx.db.exec(select(Mention.user_id).where(Mention.post_id == post.id))).all()
+    )
+    for user in mentioned.values():
+        if user.id not in known and user.id != post.author_id:
+            ctx.db.add(Mention(post_id=post.id or 0, user_id=user.id or 0))
+
+
 async def do_edit_post(ctx: Context, post_id: int, *, body: str | None) -> Post:
     """Edit a post (its author, or a coordinator); the earlier version is kept in its history."""
-    post, thread, network = await access_post(ctx, post_id)
-    ctx.require_user()
-    if not _may_change(ctx, post, network):
-        raise Forbidden(N_("You can only edit your own posts."))
-    if post.deleted_at is not None:
-        raise Conflict(N_("A deleted post cannot be edited."))
-    if thread.locked and not ctx.may(Action.MODERATE_NETWORK, network):
-        raise Conflict(N_("This thread is locked: no new posts."))
+    post, thread, network = await access_post_to_edit(ctx, post_id)
     body = check_body(body)
     if body == post.body:
         return post
     await _keep_revision(ctx, post)
-    post.html, _mentioned = await render_body(ctx, network, body)
+    post.html, mentioned = await render_body(ctx, network, body)
+    await _record_new_mentions(ctx, post, mentioned)
     post.body = body
     post.edited_at = utcnow()
     post.edit_count += 1
@@ -363,11 +388,31 @@ async def reaction_counts(ctx: Context, post_id: int) -> dict[str, int]:
 async def post_history(
     ctx: Context, post_id: int
 ) -> tuple[Post, Thread, Network, list[PostRevision]]:
-    """Earlier versions of a post, oldest first (readers; deleted text only for moderators)."""
+    """Earlier versions of a post, oldest first (readers; the text of a deleted or hidden post
+    only for moderators)."""
     post, thread, network = await access_post(ctx, post_id)
-    if post.deleted_at is not None and not ctx.may(Action.MODERATE_NETWORK, network):
+    gone = post.deleted_at is not None or post.hidden_at is not None
+    if gone and not ctx.may(Action.MODERATE_NETWORK, network):
         return post, thread, network, []
     rows = await ctx.db.exec(
         select(PostRevision).where(PostRevision.post_id == post.id).order_by(col(PostRevision.id))
     )
     return post, thread, network, list(rows.all())
+
+
+async def quotable(ctx: Context, post_id: int, thread_id: int) -> PostView | None:
+    """A post of `thread_id` the actor may quote (readable, neither deleted nor hidden)."""
+    post, thread, _network = await access_post(ctx, post_id)
+    if thread.id != thread_id or post.deleted_at is not None or post.hidden_at is not None:
+        return None
+    author = await ctx.db.get(User, post.author_id) if post.author_id else None
+    return PostView(post=post, author=author)
+
+
+async def municipalities_of(ctx: Context, users: list[User | None]) -> dict[int, Municipality]:
+    """The local governments of `users` by id, in one query (for the names beside posts)."""
+    ids = {u.municipality_id for u in users if u is not None and u.municipality_id}
+    if not ids:
+        return {}
+    rows = await ctx.db.exec(select(Municipality).where(col(Municipality.id).in_(ids)))
+    return {m.id or 0: m for m in rows.all()}

@@ -220,3 +220,18 @@ async def _load_hits(ctx: Context, ranked: list[tuple[str, int]], words: list[st
                 )
             )
     return hits
+
+
+async def find_author(ctx: Context, value: str | None) -> int | None:
+    """The person a search is narrowed to, by user id or @handle; None when not given."""
+    value = (value or "").strip().lstrip("@").lower()
+    if not value:
+        return None
+    if value.isdigit() and len(value) < 10:
+        found = await ctx.db.exec(select(User.id).where(User.id == int(value)))
+    else:
+        found = await ctx.db.exec(select(User.id).where(User.handle == value[:60]))
+    user_id = found.first()
+    if user_id is None:
+        raise Invalid(N_("No such person."), field="author")
+    return user_id

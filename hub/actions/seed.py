@@ -7,7 +7,6 @@ renames survive a second run and running it twice changes nothing.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,23 +15,23 @@ from typing import Any
 from sqlmodel import col, select
 
 from hub.actions.context import Context
+from hub.actions.posts import do_create_post
+from hub.actions.threads import do_create_thread
 from hub.auth import hash_password
-from hub.db import utcnow
-from hub.markdown import render
 from hub.models import (
     Committee,
     CommitteeMembership,
     Municipality,
     Network,
     NetworkMembership,
-    Post,
     Thread,
     User,
 )
 from hub.permissions import Action
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-DEMO_PASSWORD = "demo-lozinka"  # printed by `hub seed --demo`; demo data is for trying the hub only
+# Printed by `hub seed --demo`: demo data is for trying the hub only.
+DEMO_PASSWORD = "demo-lozinka"  # noqa: S105
 DEMO_ADMIN = "admin@demo.skgo.test"
 
 
@@ -208,7 +207,9 @@ async def do_seed_demo(ctx: Context, report: SeedReport | None = None) -> SeedRe
     municipalities = {m.slug: m for m in (await ctx.db.exec(select(Municipality))).all()}
     users: dict[str, User] = {}
     password_hash = hash_password(DEMO_PASSWORD)
-    people = [(DEMO_ADMIN, "Administrator SKGO", None, "Administrator", True)]
+    people: list[tuple[str, str, str | None, str, bool]] = [
+        (DEMO_ADMIN, "Administrator SKGO", None, "Administrator", True)
+    ]
     people += [(f"{local}@demo.skgo.test", n, m, t, False) for n, local, m, t in _PEOPLE]
     people += [(f"{local}@demo.skgo.test", n, None, t, False) for n, local, t in _SKGO_STAFF]
     for email, name, municipality, title, is_admin in people:
@@ -231,10 +232,9 @@ async def do_seed_demo(ctx: Context, report: SeedReport | None = None) -> SeedRe
     committees = await _existing(ctx, Committee)
     have = {(m.network_id, m.user_id) for m in (await ctx.db.exec(select(NetworkMembership))).all()}
     for slug, (coordinators, members) in _NETWORKS.items():
-        for local, role in [(c, "coordinator") for c in coordinators] + [
-            (m, "member") for m in members
-        ]:
-            key = (networks[slug].id, users[local].id)
+        roles = [(c, "coordinator") for c in coordinators] + [(m, "member") for m in members]
+        for local, role in roles:
+            key = (_id(networks[slug]), _id(users[local]))
             if key not in have:
                 ctx.db.add(NetworkMembership(network_id=key[0], user_id=key[1], role=role))
                 have.add(key)
@@ -244,51 +244,40 @@ async def do_seed_demo(ctx: Context, report: SeedReport | None = None) -> SeedRe
     }
     for slug, (chair, members) in _COMMITTEES.items():
         for local, role in [(chair, "chair")] + [(m, "member") for m in members]:
-            key = (committees[slug].id, users[local].id)
+            key = (_id(committees[slug]), _id(users[local]))
             if key not in have_c:
                 ctx.db.add(CommitteeMembership(committee_id=key[0], user_id=key[1], role=role))
                 have_c.add(key)
                 report.count("memberships")
-    await _seed_threads(ctx, networks, users, report)
+    await _seed_threads(ctx, users, report)
     if report.changed:
         ctx.audit("seed.demo_loaded", **report.created)
     return report
 
 
-async def _seed_threads(
-    ctx: Context, networks: dict[str, Network], users: dict[str, User], report: SeedReport
-) -> None:
+def _id(row: Network | Committee | User | Thread) -> int:
+    assert row.id is not None  # flushed rows have their ids
+    return row.id
+
+
+async def _seed_threads(ctx: Context, users: dict[str, User], report: SeedReport) -> None:
+    """Demo threads, written by their authors through the boards' own actions, so they are
+    counted, searchable and marked read like any other."""
     titles = set((await ctx.db.exec(select(Thread.title))).all())
-    start = utcnow() - dt.timedelta(days=3)
-    for n, (slug, title, posts) in enumerate(_THREADS):
-        if title in titles:
-            continue
-        first_author = users[posts[0][0]]
-        created = start + dt.timedelta(hours=5 * n)
-        thread = Thread(
-            network_id=networks[slug].id or 0,
-            title=title,
-            author_id=first_author.id,
-            created_at=created,
-            last_activity_at=created,
-            post_count=len(posts),
-        )
-        ctx.db.add(thread)
-        await ctx.db.flush()
-        for i, (author, body) in enumerate(posts):
-            at = created + dt.timedelta(minutes=37 * i)
-            ctx.db.add(
-                Post(
-                    thread_id=thread.id or 0,
-                    author_id=users[author].id,
-                    body=body,
-                    html=render(body),
-                    created_at=at,
-                )
-            )
-            thread.last_activity_at = at
-        ctx.db.add(thread)
-        report.count("threads")
+    operator = ctx.actor
+    try:
+        for slug, title, posts in _THREADS:
+            if title in titles:
+                continue
+            (first_author, first_body), *replies = posts
+            ctx.actor = users[first_author]
+            thread, _ = await do_create_thread(ctx, slug, title=title, body=first_body)
+            for author, body in replies:
+                ctx.actor = users[author]
+                await do_create_post(ctx, _id(thread), body=body)
+            report.count("threads")
+    finally:
+        ctx.actor = operator
 
 
 async def demo_admin_exists(ctx: Context) -> bool:

@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, false, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
@@ -25,6 +25,7 @@ from hub.permissions import Action
 BOARD_PAGE = 30
 WINDOW = 50
 MAX_WINDOW = 200
+_NO_ID = 2**31 - 2  # above every id; the ids are 32-bit on PostgreSQL
 
 
 class BoardFilter(StrEnum):
@@ -103,6 +104,12 @@ async def do_create_thread(
     await ctx.db.flush()
     assert thread.id is not None
     post = await do_write_post(ctx, thread, network, body=body, attachment_ids=attachment_ids)
+    # One's own new thread is read; nobody else can have a marker on it yet.
+    ctx.db.add(
+        ThreadRead(
+            thread_id=thread.id, user_id=user.id or 0, last_read_post_id=post.id or 0, seen_count=1
+        )
+    )
     await search.index_document(
         ctx,
         kind="thread",
@@ -182,15 +189,20 @@ async def board(
     if chosen is BoardFilter.UNANSWERED:
         query = query.where(Thread.post_count <= 1)
     elif chosen is BoardFilter.MINE:
+        if me is None:  # an anonymous reader wrote nothing
+            return BoardPage()
         wrote = select(Post.id).where(Post.thread_id == Thread.id, Post.author_id == me)
         query = query.where(or_(Thread.author_id == me, wrote.exists()))
     elif chosen is BoardFilter.PROPOSALS:
         query = query.where(Thread.kind == "proposal")
     if cursor:
         pinned, at, thread_id = _decode_cursor(cursor)
+        # After a pinned thread come the unpinned ones; after an unpinned one, none.
+        # (SQLAlchemy refuses `<` against a Python bool, so this is spelt out.)
+        later_group = col(Thread.pinned).is_(False) if pinned else false()
         query = query.where(
             or_(
-                col(Thread.pinned) < pinned,
+                later_group,
                 and_(
                     col(Thread.pinned) == pinned,
                     or_(
@@ -257,8 +269,8 @@ async def thread_window(
     elif after is None and before is None:
         if me is not None and last_read < (thread.last_post_id or 0):
             after = last_read  # from the first unread post
-        else:
-            before = (thread.last_post_id or 0) + 1  # the newest posts
+        else:  # the newest posts (threads written before last_post_id was kept: all of them)
+            before = (thread.last_post_id or _NO_ID) + 1
     if before is not None:
         id_rows = await ctx.db.exec(
             base.where(col(Post.id) < before).order_by(col(Post.id).desc()).limit(limit + 1)

@@ -7,11 +7,14 @@ from collections.abc import Callable
 
 import cyrtranslit
 
-# Segments that are never transliterated: HTML tags and entities, URLs, e-mail addresses,
-# inline code, format placeholders (%(name)s, {name}), @mentions and acronyms kept in Latin.
+# Segments that are never transliterated: code blocks of rendered posts (whole), HTML tags
+# and entities, URLs, e-mail addresses, inline code, format placeholders (%(name)s, {name}),
+# @mentions and acronyms kept in Latin.
 _PROTECTED = re.compile(
     r"""
-    <[^>]*>                              # an HTML tag
+    <pre[\s>][\s\S]*?</pre>             # preformatted text, with what it contains
+  | <code[\s>][\s\S]*?</code>           # inline code
+  | <[^>]*>                              # an HTML tag
   | &[a-zA-Z]+;|&\#\d+;                  # an entity
   | (?:https?|mailto|ftp)://[^\s<>"']+   # a URL
   | www\.[^\s<>"']+
@@ -20,8 +23,10 @@ _PROTECTED = re.compile(
   | %\([a-z_]+\)[sd]|%[sd]               # printf placeholders
   | \{[a-z_0-9]*\}                       # str.format placeholders
   | @[\w.-]+                             # a mention
-  | \b(?:PDF|DOCX|HTML|API|URL|CSV|JSON|SMTP|HTTPS?|ID|IT|OK|CSRF)\b
+  | \b(?:PDF|DOCX?|XLSX?|PPTX?|ODT|ODS|TXT|PNG|JPE?G|GIF|SVG|ZIP|HTML|API|URL|CSV|JSON|SMTP
+      |HTTPS?|ID|IT|OK|CSRF)\b
   | \b[\w-]*[qwxyQWXY][\w-]*\b           # words with letters Serbian Latin lacks are foreign
+  | \b[A-Z][a-z]+[A-Z]\w*\b              # CamelCase names (OpenDocument, PowerPoint)
     """,
     re.VERBOSE,
 )
@@ -49,7 +54,20 @@ def _latin_to_cyrillic(chunk: str) -> str:
     return str(cyrtranslit.to_cyrillic(chunk, "sr"))
 
 
+# Љ, Њ, Џ in a word in capitals are two capitals in Latin (ЉУБАВ = LJUBAV, not LjUBAV).
+_CYRILLIC_DIGRAPHS = {"Љ": "LJ", "Њ": "NJ", "Џ": "DŽ"}
+
+
+def _capital_digraph(match: re.Match[str]) -> str:
+    text, at = match.string, match.start()
+    after, before = text[at + 1 : at + 2], text[at - 1 : at] if at else ""
+    if after.isupper() or (before.isupper() and not after.islower()):
+        return _CYRILLIC_DIGRAPHS[match.group(0)]
+    return match.group(0)
+
+
 def _cyrillic_to_latin(chunk: str) -> str:
+    chunk = re.sub("[ЉЊЏ]", _capital_digraph, chunk)
     return str(cyrtranslit.to_latin(chunk, "sr"))
 
 
@@ -62,7 +80,7 @@ def to_latin(text: str) -> str:
 
 
 def for_script(text: str, language: str) -> str:
-    """Show `text` in the script of `language` (sr-Cyrl or otherwise Latin); English is untouched."""
+    """`text` in the script of `language` (sr-Cyrl, otherwise Latin); English is left as it is."""
     if language == "sr-Cyrl":
         return to_cyrillic(text)
     if language == "sr-Latn":

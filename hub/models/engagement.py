@@ -82,4 +82,12 @@ class Mention(SQLModel, table=True):
     created_at: dt.datetime = created_at_field()
 
 
-__all__ = ["REACTION_EMOJI", "Flag", "Mention", "Reaction", "ReactionKind", "ThreadRead", "check_in"]
+__all__ = [
+    "REACTION_EMOJI",
+    "Flag",
+    "Mention",
+    "Reaction",
+    "ReactionKind",
+    "ThreadRead",
+    "check_in",
+]

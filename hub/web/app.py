@@ -23,6 +23,7 @@ from hub.web.middleware import (
     HeadersAndMetricsMiddleware,
     VisitorMiddleware,
 )
+from hub.web.pages.board_forms import body_limit
 from hub.web.routes import all_routes
 
 log = logging.getLogger("hub.web")
@@ -59,7 +60,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Starlet
 
     middleware = [
         Middleware(HeadersAndMetricsMiddleware, secure=settings.secure_cookies),
-        Middleware(BodyLimitMiddleware, limit=lambda path: settings.max_body_bytes),
+        Middleware(BodyLimitMiddleware, limit=body_limit(settings.max_body_bytes)),
         Middleware(VisitorMiddleware, runtime=current_runtime),
         Middleware(CSRFMiddleware, runtime=current_runtime),
     ]

@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from hub.actions.errors import ActionError, NotSignedIn
+from hub.actions.errors import N_, ActionError, NotSignedIn
 from hub.i18n import gettext
 from hub.web.templating import render
 from hub.web.visitor import visitor
@@ -17,9 +17,10 @@ from hub.web.visitor import visitor
 log = logging.getLogger("hub.web")
 
 _HTTP_MESSAGES = {
-    404: "This page does not exist, or you may not see it.",
-    405: "This address does not accept that kind of request.",
-    500: "Something went wrong on our side. Try again in a moment.",
+    400: N_("The request was not valid."),
+    404: N_("This page does not exist, or you may not see it."),
+    405: N_("This address does not accept that kind of request."),
+    500: N_("Something went wrong on our side. Try again in a moment."),
 }
 
 
@@ -59,7 +60,7 @@ async def action_error_handler(request: Request, exc: Exception) -> Response:
 async def http_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     language = visitor(request).language if "visitor" in request.scope.get("state", {}) else "en"
-    message = gettext(language, _HTTP_MESSAGES.get(exc.status_code, "The request was not valid."))
+    message = gettext(language, _HTTP_MESSAGES.get(exc.status_code, _HTTP_MESSAGES[400]))
     if _is_api(request) or "visitor" not in request.scope.get("state", {}):
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "bad_request")
         return JSONResponse(

@@ -16,6 +16,7 @@ from sqlmodel import select
 from starlette.datastructures import Headers
 
 from hub.actions.accounts import resolve_api_token, resolve_session
+from hub.actions.errors import N_
 from hub.auth import csrf_valid
 from hub.i18n import gettext, normalize_language
 from hub.models import User
@@ -137,9 +138,9 @@ class CSRFMiddleware:
         headers = Headers(scope=scope)
         origin = headers.get("origin")
         if origin and origin != "null" and not origin_allowed(origin, headers, settings):
-            await _refuse(scope, send, found, "Requests from other sites are not accepted.")
+            await _refuse(scope, send, found, N_("Requests from other sites are not accepted."))
             return
-        if found.via == "token":
+        if _csrf_exempt(scope, headers, found):
             await self.app(scope, receive, send)
             return
         token = headers.get("x-csrf-token")
@@ -147,17 +148,39 @@ class CSRFMiddleware:
         replay_receive = receive
         if token is None and content_type == "application/x-www-form-urlencoded":
             body, replay_receive = await _buffer(receive)
-            token = (parse_qs(body.decode("latin-1")).get("csrf_token") or [None])[0]
+            token = _csrf_field(body.decode("latin-1"))
         if token is None:
-            token = (parse_qs(scope.get("query_string", b"").decode()).get("csrf_token") or [None])[
-                0
-            ]
+            token = _csrf_field(scope.get("query_string", b"").decode("latin-1"))
         if not csrf_valid(settings.secret_key, found.csrf_binding(), token):
             await _refuse(
-                scope, send, found, "The form has expired. Reload the page and try again."
+                scope, send, found, N_("The form has expired. Reload the page and try again.")
             )
             return
         await self.app(scope, replay_receive, send)
+
+
+def _csrf_field(query: str) -> str | None:
+    values = parse_qs(query).get("csrf_token")
+    return values[0] if values else None
+
+
+# Takes e-mail and password in the body and answers with a token in the body: it never reads or
+# sets the session cookie, so a forged cross-site request gains the forger nothing.
+CSRF_EXEMPT_PATHS = frozenset({"/api/v1/auth/token"})
+
+
+def _csrf_exempt(scope: Scope, headers: Headers, found: Visitor) -> bool:
+    """Requests a browser cannot be tricked into sending with the visitor's session.
+
+    With an Authorization: Bearer header the session cookie is ignored (VisitorMiddleware), and
+    no cross-site page can add that header without a CORS preflight the hub never grants. An API
+    call with no live session has no authority to forge, so it gets the contract's 401 (the
+    pages keep the check: sign-in and the other anonymous forms are guarded against login CSRF).
+    """
+    if headers.get("authorization", "").lower().startswith("bearer "):
+        return True
+    path = str(scope["path"])
+    return path in CSRF_EXEMPT_PATHS or (path.startswith("/api/") and not found.signed_in)
 
 
 def origin_allowed(origin: str, headers: Headers, settings: Any) -> bool:

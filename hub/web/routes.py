@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from hub.web import health
+from hub.web.api import board as board_api
 from hub.web.api.openapi import endpoint as openapi_endpoint
-from hub.web.api.routes import ROUTES as API_ROUTES
-from hub.web.pages import admin, auth, home, profile
+from hub.web.api.routes import ROUTES as ACCOUNT_API_ROUTES
+from hub.web.pages import admin, auth, board, home, post, profile, search, thread
 from hub.web.templating import STATIC_DIR
+from realtime.socket import endpoint as live_endpoint
 
 
 def page_routes() -> list[BaseRoute]:
@@ -26,14 +28,44 @@ def page_routes() -> list[BaseRoute]:
         Route("/reset/{token}", auth.reset_page, methods=["GET"]),
         Route("/reset/{token}", auth.reset, methods=["POST"]),
         Route("/networks", home.network_directory, methods=["GET"]),
-        Route("/networks/{slug}", home.network_page, methods=["GET"]),
+        Route("/networks/{slug}", board.network_board, methods=["GET"]),
         Route("/committees", home.committee_directory, methods=["GET"]),
         Route("/committees/{slug}", home.committee_page, methods=["GET"]),
         Route("/profile", profile.profile_page, methods=["GET"]),
         Route("/profile", profile.update_profile, methods=["POST"]),
         Route("/profile/password", profile.change_password, methods=["POST"]),
         *admin.ROUTES,
+        *BOARD_ROUTES,
     ]
+
+
+API_ROUTES = [*ACCOUNT_API_ROUTES, *board_api.ROUTES]
+
+# The boards: the network page above is the board itself.
+BOARD_ROUTES = [
+    Route("/networks/{slug}/read", board.mark_all_read, methods=["POST"]),
+    Route("/networks/{slug}/threads/new", board.new_thread_page, methods=["GET"]),
+    Route("/networks/{slug}/threads/new", board.create_thread, methods=["POST"]),
+    Route("/networks/{slug}/moderation", board.moderation_page, methods=["GET"]),
+    Route("/threads/{thread_id}", thread.thread_page, methods=["GET"]),
+    Route("/threads/{thread_id}/posts", thread.reply, methods=["POST"]),
+    Route("/threads/{thread_id}/pin", thread.pin, methods=["POST"]),
+    Route("/threads/{thread_id}/lock", thread.lock, methods=["POST"]),
+    Route("/threads/{thread_id}/move", thread.move, methods=["POST"]),
+    Route("/posts/{post_id}", thread.post_redirect, methods=["GET"]),
+    Route("/posts/{post_id}/edit", post.edit_page, methods=["GET"]),
+    Route("/posts/{post_id}/edit", post.edit, methods=["POST"]),
+    Route("/posts/{post_id}/delete", post.delete, methods=["POST"]),
+    Route("/posts/{post_id}/history", post.history_page, methods=["GET"]),
+    Route("/posts/{post_id}/reactions", post.react, methods=["POST"]),
+    Route("/posts/{post_id}/flag", post.flag_page, methods=["GET"]),
+    Route("/posts/{post_id}/flag", post.flag, methods=["POST"]),
+    Route("/posts/{post_id}/hide", post.hide_page, methods=["GET"]),
+    Route("/posts/{post_id}/hide", post.hide, methods=["POST"]),
+    Route("/posts/{post_id}/unhide", post.unhide, methods=["POST"]),
+    Route("/attachments/{attachment_id}/{filename}", thread.download, methods=["GET"]),
+    Route("/search", search.search_page, methods=["GET"]),
+]
 
 
 def all_routes() -> list[BaseRoute]:
@@ -41,6 +73,7 @@ def all_routes() -> list[BaseRoute]:
         Route("/healthz", health.healthz, methods=["GET"]),
         Route("/readyz", health.readyz, methods=["GET"]),
         Route("/metrics", health.metrics, methods=["GET"]),
+        WebSocketRoute("/ws", live_endpoint),
         Route("/api/v1/openapi.json", openapi_endpoint(API_ROUTES), methods=["GET"]),
         Mount("/api/v1", routes=list(API_ROUTES)),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),

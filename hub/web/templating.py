@@ -16,6 +16,7 @@ from starlette.responses import HTMLResponse
 
 from hub import i18n
 from hub.i18n.script import for_script
+from hub.models.engagement import REACTION_EMOJI, ReactionKind
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 TEMPLATES_DIR = ROOT / "templates"
@@ -63,6 +64,19 @@ def _script(text: str | None) -> str:
     return for_script(text or "", current_language.get())
 
 
+def _script_html(html: str | None) -> Markup:
+    """Sanitised post HTML in the reader's script; tags, code blocks and links stay as stored."""
+    return Markup(for_script(html or "", current_language.get()))  # noqa: S704
+
+
+def _filesize(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{_number(round(size / 1024))} KB"
+    return f"{_number(round(size / (1024 * 1024), 1))} MB"
+
+
 def _localized_name(obj: Any) -> str:
     if current_language.get() == "en" and getattr(obj, "name_en", None):
         return str(obj.name_en)
@@ -88,10 +102,13 @@ def make_environment() -> Environment:
         datetime=_datetime,
         number=_number,
         script=_script,
+        script_html=_script_html,
+        filesize=_filesize,
         lname=_localized_name,
         iso=_isoformat,
     )
     env.globals.update(
+        REACTIONS=[(kind.value, REACTION_EMOJI[kind]) for kind in ReactionKind],
         LANGUAGES=i18n.LANGUAGE_NAMES,
         current_language=current_language.get,
     )

@@ -41,6 +41,21 @@ def _form_error(request: Request, error: ActionError) -> dict[str, str]:
     return {error.field or "form": translate(request, error)}
 
 
+def _refused(
+    request: Request, template: str, context: dict[str, object], error: ActionError
+) -> Response:
+    """The form again with its error: 422, or 429 with Retry-After when rate-limited."""
+    response = render(
+        request,
+        template,
+        {**context, "errors": _form_error(request, error)},
+        status_code=error.status,
+    )
+    if isinstance(error, RateLimited):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
 async def signin_page(request: Request) -> Response:
     if visitor(request).signed_in:
         return RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
@@ -61,13 +76,7 @@ async def signin(request: Request) -> Response:
                 previous_token=visitor(request).session_token,
             )
     except (Invalid, RateLimited) as error:
-        status = 429 if isinstance(error, RateLimited) else 422
-        return render(
-            request,
-            "auth/signin.html",
-            {"errors": _form_error(request, error), "email": email, "next": next_url},
-            status_code=status,
-        )
+        return _refused(request, "auth/signin.html", {"email": email, "next": next_url}, error)
     response = RedirectResponse(next_url, status_code=303)
     set_session_cookie(request, response, token)
     return response
@@ -79,7 +88,10 @@ async def signout(request: Request) -> Response:
         async with action(request) as ctx:
             await accounts.do_sign_out(ctx, token=token)
     response = RedirectResponse("/signin", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    settings = runtime_of(request).settings
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", secure=settings.secure_cookies, httponly=True, samesite="lax"
+    )
     return response
 
 
@@ -151,12 +163,7 @@ async def reset_request(request: Request) -> Response:
         async with action(request) as ctx:
             await invitations.do_request_password_reset(ctx, email=email)
     except (Invalid, RateLimited) as error:
-        return render(
-            request,
-            "auth/reset_request.html",
-            {"errors": _form_error(request, error), "email": email},
-            status_code=429 if isinstance(error, RateLimited) else 422,
-        )
+        return _refused(request, "auth/reset_request.html", {"email": email}, error)
     return render(request, "auth/reset_request.html", {"sent": True, "email": email})
 
 

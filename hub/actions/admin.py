@@ -1,0 +1,435 @@
+"""Read-only queries behind the administration pages; each checks the permission it serves."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import and_, func, or_
+from sqlmodel import col, select
+
+from hub.actions.accounts import access_user
+from hub.actions.bodies import member_counts
+from hub.actions.context import Context
+from hub.actions.errors import N_, Invalid
+from hub.actions.invitations import list_invitations
+from hub.actions.validate import check_email
+from hub.db import utcnow
+from hub.i18n.script import to_cyrillic, to_latin
+from hub.models import (
+    AuditEntry,
+    Committee,
+    CommitteeMembership,
+    Invitation,
+    Municipality,
+    Network,
+    NetworkMembership,
+    User,
+)
+from hub.models.bodies import NetworkRole
+from hub.permissions import Action
+
+T = TypeVar("T")
+
+USERS_PER_PAGE = 50
+AUDIT_PER_PAGE = 50
+# The filter value for people who work for the association itself (no local government).
+ASSOCIATION = "_association"
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next: str | None  # the cursor of the following page, None on the last one
+
+
+def access_admin(ctx: Context) -> None:
+    """The administration overview: admins only."""
+    ctx.require(Action.MANAGE_USERS)
+
+
+def _encode_cursor(*parts: Any) -> str:
+    raw = json.dumps(parts, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str | None) -> list[Any] | None:
+    """The parts of a cursor, or None: a damaged cursor simply starts from the first page."""
+    if not cursor or len(cursor) > 400:
+        return None
+    try:
+        parts = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError):
+        return None
+    return parts if isinstance(parts, list) else None
+
+
+# --- users ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UserRow:
+    user: User
+    municipality: Municipality | None
+
+
+async def list_users(
+    ctx: Context,
+    *,
+    search: str = "",
+    municipality: str = "",
+    cursor: str | None = None,
+    limit: int = USERS_PER_PAGE,
+) -> Page[UserRow]:
+    """Users by name, matching `search` in the name (either script) or the e-mail address."""
+    ctx.require(Action.MANAGE_USERS)
+    query = select(User, Municipality).join(
+        Municipality, col(Municipality.id) == col(User.municipality_id), isouter=True
+    )
+    text = " ".join(search.split())[:100]
+    if text:
+        names = {text, to_latin(text), to_cyrillic(text)}
+        query = query.where(
+            or_(
+                col(User.email).icontains(text, autoescape=True),
+                *(col(User.name).icontains(name, autoescape=True) for name in names),
+            )
+        )
+    if municipality == ASSOCIATION:
+        query = query.where(col(User.municipality_id).is_(None))
+    elif municipality:
+        query = query.where(Municipality.slug == municipality)
+    after = _decode_cursor(cursor)
+    if after and len(after) == 2 and isinstance(after[0], str) and isinstance(after[1], int):
+        name, user_id = after
+        query = query.where(
+            or_(col(User.name) > name, and_(col(User.name) == name, col(User.id) > user_id))
+        )
+    rows = await ctx.db.exec(query.order_by(col(User.name), col(User.id)).limit(limit + 1))
+    items = [UserRow(user, found) for user, found in rows.all()]
+    following = None
+    if len(items) > limit:
+        items = items[:limit]
+        following = _encode_cursor(items[-1].user.name, items[-1].user.id)
+    return Page(items, following)
+
+
+async def access_managed_user(ctx: Context, user_id: int) -> User:
+    """A user, for an admin to see and edit."""
+    ctx.require(Action.MANAGE_USERS)
+    return await access_user(ctx, user_id)
+
+
+async def user_memberships(
+    ctx: Context, user_id: int
+) -> tuple[list[tuple[Network, str]], list[tuple[Committee, str]]]:
+    ctx.require(Action.MANAGE_USERS)
+    networks = await ctx.db.exec(
+        select(Network, NetworkMembership.role)
+        .join(NetworkMembership, col(NetworkMembership.network_id) == Network.id)
+        .where(NetworkMembership.user_id == user_id)
+        .order_by(Network.name)
+    )
+    committees = await ctx.db.exec(
+        select(Committee, CommitteeMembership.role)
+        .join(CommitteeMembership, col(CommitteeMembership.committee_id) == Committee.id)
+        .where(CommitteeMembership.user_id == user_id)
+        .order_by(Committee.name)
+    )
+    return [(n, str(r)) for n, r in networks.all()], [(c, str(r)) for c, r in committees.all()]
+
+
+async def find_user_by_email(ctx: Context, email: str | None, field: str = "email") -> User:
+    """The active user with this address, for adding them to a network or committee.
+
+    Only those who may invite ask: they learn no more than an invitation would tell them.
+    """
+    ctx.require(Action.INVITE)
+    address = check_email(email, field)
+    found = await ctx.db.exec(select(User).where(User.email == address))
+    user = found.first()
+    if user is None:
+        raise Invalid(
+            N_("No one with this e-mail address has an account yet: invite them instead."),
+            field=field,
+        )
+    if not user.is_active:
+        raise Invalid(N_("This account is deactivated."), field=field)
+    return user
+
+
+# --- networks, committees, local governments ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NetworkRow:
+    network: Network
+    committee: Committee | None
+    members: int
+
+
+async def admin_networks(ctx: Context) -> list[NetworkRow]:
+    ctx.require(Action.EDIT_NETWORK)
+    networks = await ctx.db.exec(select(Network).order_by(Network.name))
+    committees = {c.id: c for c in (await ctx.db.exec(select(Committee))).all()}
+    counts = await member_counts(ctx)
+    return [
+        NetworkRow(n, committees.get(n.committee_id), counts.get(n.id or 0, 0))
+        for n in networks.all()
+    ]
+
+
+async def all_committees(ctx: Context) -> list[Committee]:
+    rows = await ctx.db.exec(select(Committee).order_by(Committee.name))
+    return list(rows.all())
+
+
+@dataclass(frozen=True)
+class CommitteeRow:
+    committee: Committee
+    members: int
+    networks: int
+
+
+async def admin_committees(ctx: Context) -> list[CommitteeRow]:
+    ctx.require(Action.EDIT_COMMITTEE)
+    members = await ctx.db.exec(
+        select(CommitteeMembership.committee_id, func.count()).group_by(
+            col(CommitteeMembership.committee_id)
+        )
+    )
+    networks = await ctx.db.exec(
+        select(Network.committee_id, func.count()).group_by(col(Network.committee_id))
+    )
+    member_count = {cid: int(n) for cid, n in members.all()}
+    network_count = {cid: int(n) for cid, n in networks.all()}
+    return [
+        CommitteeRow(c, member_count.get(c.id or 0, 0), network_count.get(c.id, 0))
+        for c in await all_committees(ctx)
+    ]
+
+
+async def admin_municipalities(
+    ctx: Context, *, kind: str = "", region: str = ""
+) -> tuple[list[Municipality], list[str]]:
+    """The local governments matching the filters, and every region (for the filter)."""
+    ctx.require(Action.MANAGE_MUNICIPALITIES)
+    query = select(Municipality).order_by(Municipality.name)
+    if kind:
+        query = query.where(Municipality.kind == kind)
+    if region:
+        query = query.where(Municipality.region == region)
+    regions = await ctx.db.exec(
+        select(Municipality.region).distinct().order_by(col(Municipality.region))
+    )
+    return list((await ctx.db.exec(query)).all()), [r for r in regions.all() if r]
+
+
+async def municipality_choices(ctx: Context) -> list[Municipality]:
+    """Every local government, for the select of a form."""
+    ctx.require_user()
+    rows = await ctx.db.exec(select(Municipality).order_by(Municipality.name))
+    return list(rows.all())
+
+
+# --- invitations ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InvitationRow:
+    invitation: Invitation
+    status: str  # open, accepted, expired or revoked
+    network: Network | None
+    inviter: str | None
+
+
+def invitation_status(invitation: Invitation) -> str:
+    if invitation.accepted_at is not None:
+        return "accepted"
+    if invitation.revoked_at is not None:
+        return "revoked"
+    if invitation.expires_at <= utcnow():
+        return "expired"
+    return "open"
+
+
+async def invitation_rows(ctx: Context) -> list[InvitationRow]:
+    invitations = await list_invitations(ctx)  # checks Action.INVITE
+    network_ids = {i.network_id for i in invitations if i.network_id}
+    user_ids = {i.invited_by_id for i in invitations if i.invited_by_id}
+    networks = await ctx.db.exec(select(Network).where(col(Network.id).in_(network_ids)))
+    by_id = {n.id: n for n in networks.all()}
+    users = await ctx.db.exec(select(User.id, User.name).where(col(User.id).in_(user_ids)))
+    names = dict(users.all())
+    return [
+        InvitationRow(
+            i,
+            invitation_status(i),
+            by_id.get(i.network_id),
+            names.get(i.invited_by_id) if i.invited_by_id else None,
+        )
+        for i in invitations
+    ]
+
+
+async def invitable_networks(ctx: Context) -> list[Network]:
+    """Networks the actor may invite into: all for admins, the ones they coordinate otherwise."""
+    ctx.require(Action.INVITE)
+    query = select(Network).order_by(Network.name)
+    if not ctx.principal.is_admin:
+        mine = [n for n, role in ctx.principal.networks.items() if role == NetworkRole.COORDINATOR]
+        query = query.where(col(Network.id).in_(mine))
+    return list((await ctx.db.exec(query)).all())
+
+
+# --- the audit log --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    entry: AuditEntry
+    actor: str | None  # the actor's name; None for the system or a visitor not signed in
+    object_name: str  # what the object is called now, "" when unknown or deleted
+    object_slug: str  # for links to networks and committees
+    details: list[tuple[str, str]]
+
+
+_NAMED: dict[str, tuple[Any, str]] = {
+    "users": (User, "name"),
+    "networks": (Network, "name"),
+    "committees": (Committee, "name"),
+    "municipalities": (Municipality, "name"),
+    "invitations": (Invitation, "email"),
+}
+
+
+async def list_audit(
+    ctx: Context,
+    *,
+    action: str = "",
+    actor: str = "",
+    cursor: str | None = None,
+    limit: int = AUDIT_PER_PAGE,
+) -> Page[AuditRow]:
+    """The audit log, newest first; `action` is a prefix, `actor` an id, a name or an address."""
+    ctx.require(Action.VIEW_AUDIT)
+    query = select(AuditEntry, User.name).join(
+        User, col(User.id) == col(AuditEntry.actor_id), isouter=True
+    )
+    if action.strip():
+        query = query.where(col(AuditEntry.action).startswith(action.strip(), autoescape=True))
+    who = " ".join(actor.split())[:100]
+    if who.isdigit():
+        query = query.where(AuditEntry.actor_id == int(who))
+    elif who:
+        matching = select(User.id).where(
+            or_(
+                col(User.email).icontains(who, autoescape=True),
+                *(
+                    col(User.name).icontains(name, autoescape=True)
+                    for name in {who, to_latin(who), to_cyrillic(who)}
+                ),
+            )
+        )
+        query = query.where(col(AuditEntry.actor_id).in_(matching))
+    after = _decode_cursor(cursor)
+    if after and len(after) == 1 and isinstance(after[0], int):
+        query = query.where(col(AuditEntry.id) < after[0])
+    rows = (await ctx.db.exec(query.order_by(col(AuditEntry.id).desc()).limit(limit + 1))).all()
+    following = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        following = _encode_cursor(rows[-1][0].id)
+    names = await _object_names(ctx, [entry for entry, _ in rows])
+    items = []
+    for entry, actor_name in rows:
+        name, slug = names.get((entry.object_type, entry.object_id), ("", ""))
+        items.append(AuditRow(entry, actor_name, name, slug, _details(entry.data, names)))
+    return Page(items, following)
+
+
+async def _object_names(
+    ctx: Context, entries: Iterable[AuditEntry]
+) -> dict[tuple[str, str], tuple[str, str]]:
+    """(table, id) -> (current name, slug) for the objects the entries mention, one query each."""
+    wanted: dict[str, set[int]] = {}
+    for entry in entries:
+        if entry.object_type in _NAMED and entry.object_id.isdigit():
+            wanted.setdefault(entry.object_type, set()).add(int(entry.object_id))
+        user_id = entry.data.get("user_id") if isinstance(entry.data, dict) else None
+        if isinstance(user_id, int):
+            wanted.setdefault("users", set()).add(user_id)
+    found: dict[tuple[str, str], tuple[str, str]] = {}
+    for table, ids in wanted.items():
+        model, attribute = _NAMED[table]
+        label = getattr(model, attribute)
+        slug = getattr(model, "slug", label)  # only networks and committees are linked by slug
+        rows = await ctx.db.exec(select(model.id, label, slug).where(col(model.id).in_(ids)))
+        for key, name, handle in rows.all():
+            found[(table, str(key))] = (str(name), str(handle) if hasattr(model, "slug") else "")
+    return found
+
+
+def _details(data: Any, names: dict[tuple[str, str], tuple[str, str]]) -> list[tuple[str, str]]:
+    """A short, readable summary of an entry's data: people named, long values cut."""
+    if not isinstance(data, dict):
+        return []
+    details = []
+    for key, value in data.items():
+        if key == "user_id" and isinstance(value, int):
+            text = names.get(("users", str(value)), ("", ""))[0] or f"#{value}"
+        elif isinstance(value, str):
+            text = value
+        else:
+            text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+        details.append((str(key), text if len(text) <= 120 else text[:119] + "…"))
+    return details
+
+
+# --- the overview ---------------------------------------------------------------------------
+
+
+async def overview(ctx: Context) -> dict[str, int]:
+    access_admin(ctx)
+
+    async def count(query: Any) -> int:
+        return int((await ctx.db.exec(query)).one())
+
+    now = utcnow()
+    return {
+        "users": await count(select(func.count()).select_from(User)),
+        "active_users": await count(
+            select(func.count()).select_from(User).where(col(User.is_active).is_(True))
+        ),
+        "admins": await count(
+            select(func.count()).select_from(User).where(col(User.is_admin).is_(True))
+        ),
+        "networks": await count(select(func.count()).select_from(Network)),
+        "networks_unchecked": await count(
+            select(func.count())
+            .select_from(Network)
+            .where(
+                or_(col(Network.confirmed).is_(False), col(Network.committee_confirmed).is_(False))
+            )
+        ),
+        "committees": await count(select(func.count()).select_from(Committee)),
+        "municipalities": await count(select(func.count()).select_from(Municipality)),
+        "municipalities_unchecked": await count(
+            select(func.count())
+            .select_from(Municipality)
+            .where(col(Municipality.confirmed).is_(False))
+        ),
+        "open_invitations": await count(
+            select(func.count())
+            .select_from(Invitation)
+            .where(
+                col(Invitation.accepted_at).is_(None),
+                col(Invitation.revoked_at).is_(None),
+                col(Invitation.expires_at) > now,
+            )
+        ),
+    }

@@ -1,0 +1,240 @@
+// hub's live client: one WebSocket per tab (docs/realtime.md). Pages work without it.
+//
+// A page opts in with elements carrying data attributes (all optional):
+//   data-live-channel="thread:42" data-live-since="<event id>"  subscribe, resuming after that id
+//   data-live-posts                  where post partials are appended (thread page, newest window)
+//   data-live-threads                where new thread rows are inserted (board page)
+//   data-live-typing                 where "… is typing" is shown
+//   data-live-presence               where the list of readers is shown
+//   data-live-typing-channel="thread:42" on a textarea: typing in it is announced
+(function () {
+  "use strict";
+  var body = document.body;
+  if (!("WebSocket" in window) || !body) return;
+
+  var me = parseInt(body.getAttribute("data-user-id") || "0", 10);
+  var socket = null;
+  var channels = {}; // channel -> last event id seen (or null)
+  var attempts = 0;
+  var pingTimer = null;
+  var pongDeadline = null;
+  var banner = null;
+  var typingTimers = {};
+  var lastTyping = 0;
+
+  function t(key, fallback) {
+    return body.getAttribute("data-i18n-" + key) || fallback;
+  }
+
+  function collect() {
+    channels = {};
+    document.querySelectorAll("[data-live-channel]").forEach(function (el) {
+      var name = el.getAttribute("data-live-channel");
+      var since = el.getAttribute("data-live-since");
+      channels[name] = since ? since : null;
+    });
+  }
+
+  function showBanner(text) {
+    if (!banner) {
+      banner = document.createElement("div");
+      banner.className = "live-banner";
+      banner.setAttribute("role", "status");
+      banner.setAttribute("aria-live", "polite");
+      body.appendChild(banner);
+    }
+    banner.textContent = text;
+    banner.hidden = !text;
+  }
+
+  function send(frame) {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
+  }
+
+  function connect() {
+    if (!Object.keys(channels).length) return;
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + location.host + "/ws");
+    socket.onopen = function () {
+      attempts = 0;
+      showBanner("");
+      Object.keys(channels).forEach(function (name) {
+        send({ type: "subscribe", channel: name, since: channels[name] });
+      });
+      clearInterval(pingTimer);
+      pingTimer = setInterval(heartbeat, 25000);
+    };
+    socket.onmessage = function (message) {
+      var frame;
+      try { frame = JSON.parse(message.data); } catch (e) { return; }
+      handle(frame);
+    };
+    socket.onclose = function () {
+      clearInterval(pingTimer);
+      clearTimeout(pongDeadline);
+      socket = null;
+      reconnect();
+    };
+  }
+
+  function heartbeat() {
+    send({ type: "ping" });
+    clearTimeout(pongDeadline);
+    // A socket that stopped answering (a laptop that slept, a dropped train connection).
+    pongDeadline = setTimeout(function () { if (socket) socket.close(); }, 10000);
+  }
+
+  function reconnect() {
+    showBanner(t("reconnecting", "Reconnecting…"));
+    attempts += 1;
+    var ceiling = Math.min(30000, 500 * Math.pow(2, attempts));
+    var delay = ceiling / 2 + Math.random() * ceiling / 2; // backoff with jitter
+    setTimeout(connect, delay);
+  }
+
+  function handle(frame) {
+    if (frame.type === "pong") { clearTimeout(pongDeadline); return; }
+    if (frame.type === "subscribed" && frame.recovered === false) { reloadView(); return; }
+    if (frame.type === "event") { onEvent(frame); return; }
+    if (frame.type === "typing") { onTyping(frame); return; }
+    if (frame.type === "presence") { onPresence(frame); return; }
+    if (frame.type === "error" && frame.code !== "rate_limited" && frame.channel) {
+      delete channels[frame.channel];
+    }
+  }
+
+  function fragment(html) {
+    var template = document.createElement("template");
+    template.innerHTML = html.trim();
+    return template.content.firstElementChild;
+  }
+
+  function replacePost(id, html) {
+    var old = document.getElementById("post-" + id);
+    if (old && html) old.replaceWith(fragment(html));
+  }
+
+  function onEvent(frame) {
+    channels[frame.channel] = frame.id;
+    var data = frame.data || {};
+    var holder = document.querySelector('[data-live-channel="' + frame.channel + '"]');
+    if (holder) holder.setAttribute("data-live-since", frame.id);
+    switch (frame.event) {
+      case "post.created": {
+        var list = document.querySelector("[data-live-posts]");
+        if (list && data.partial && !document.getElementById("post-" + data.id)) {
+          list.appendChild(fragment(data.partial));
+          clearTyping(data.author && data.author.id);
+        } else if (!list) {
+          showNotice();
+        }
+        break;
+      }
+      case "post.edited":
+      case "post.deleted":
+      case "post.hidden":
+        replacePost(data.id, data.partial);
+        break;
+      case "reaction.changed":
+        updateReactions(data);
+        break;
+      case "thread.created": {
+        var threads = document.querySelector("[data-live-threads]");
+        if (threads && data.partial && !document.getElementById("thread-" + data.id)) {
+          var firstUnpinned = threads.querySelector(".thread-row:not(.pinned)");
+          threads.insertBefore(fragment(data.partial), firstUnpinned);
+        }
+        break;
+      }
+      case "thread.updated":
+      case "thread.moved":
+      case "membership.changed":
+      case "network.updated":
+        if (frame.event !== "membership.changed" || data.user_id === me) reloadView();
+        break;
+    }
+  }
+
+  // Counts change for everyone; the pressed state only for the person who reacted.
+  function updateReactions(data) {
+    var post = document.getElementById("post-" + data.post_id);
+    if (!post) return;
+    post.querySelectorAll("[data-reaction]").forEach(function (el) {
+      var kind = el.getAttribute("data-reaction");
+      var count = el.querySelector("[data-reaction-count]");
+      if (count) count.textContent = String((data.reactions || {})[kind] || 0);
+      if (data.user_id === me && kind === data.kind) {
+        var button = el.matches("button") ? el : el.querySelector("button");
+        if (button) button.setAttribute("aria-pressed", data.on ? "true" : "false");
+        var on = el.querySelector('input[name="on"]');
+        if (on) on.value = data.on ? "0" : "1";
+      }
+    });
+  }
+
+  function showNotice() {
+    var notice = document.querySelector("[data-live-notice]");
+    if (notice) notice.hidden = false;
+  }
+
+  function onTyping(frame) {
+    var box = document.querySelector("[data-live-typing]");
+    if (!box || !frame.user) return;
+    var id = frame.user.id;
+    var item = box.querySelector('[data-user="' + id + '"]');
+    if (!item) {
+      item = document.createElement("span");
+      item.setAttribute("data-user", id);
+      item.textContent = t("typing", "%(name)s is typing…").replace("%(name)s", frame.user.name);
+      box.appendChild(item);
+    }
+    clearTimeout(typingTimers[id]);
+    typingTimers[id] = setTimeout(function () { clearTyping(id); }, 5000);
+  }
+
+  function clearTyping(id) {
+    var box = document.querySelector("[data-live-typing]");
+    var item = box && box.querySelector('[data-user="' + id + '"]');
+    if (item) item.remove();
+  }
+
+  function onPresence(frame) {
+    var box = document.querySelector("[data-live-presence]");
+    if (!box) return;
+    box.textContent = (frame.users || []).map(function (u) { return u.name; }).join(", ");
+  }
+
+  // History no longer reaches back (or a membership changed): load this view afresh.
+  function reloadView() {
+    fetch(location.href, { credentials: "same-origin" })
+      .then(function (r) { return r.text(); })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var fresh = doc.getElementById("main");
+        var main = document.getElementById("main");
+        if (fresh && main) main.innerHTML = fresh.innerHTML;
+        var old = Object.assign({}, channels);
+        collect();
+        Object.keys(channels).forEach(function (name) {
+          send({ type: "subscribe", channel: name, since: channels[name] });
+        });
+        Object.keys(old).forEach(function (name) {
+          if (!(name in channels)) send({ type: "unsubscribe", channel: name });
+        });
+      });
+  }
+
+  document.addEventListener("input", function (event) {
+    var target = event.target;
+    var channel = target && target.getAttribute && target.getAttribute("data-live-typing-channel");
+    if (!channel) return;
+    var now = Date.now();
+    if (now - lastTyping > 2000) {
+      lastTyping = now;
+      send({ type: "typing", channel: channel });
+    }
+  });
+
+  collect();
+  connect();
+})();
