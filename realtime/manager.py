@@ -65,6 +65,8 @@ class Manager:
         self.channels: dict[str, set[Subscription]] = {}
         self.last_seen: dict[str, str] = {}  # channel -> newest id this instance saw
         self.hooks: list[Hook] = []  # e.g. re-check permissions on membership changes
+        # Run once per event before any socket gets it (e.g. loading what its partial shows).
+        self.preparers: list[Hook] = []
         self.ephemeral_handlers: list[Callable[[dict[str, Any]], None]] = []
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
@@ -145,7 +147,15 @@ class Manager:
         known = self.last_seen.get(event.channel)
         if known is not None and event.prev != known and parse_id(event.id) > parse_id(known):
             await self._fill_gap(event.channel, known, event)
+        await self.prepare(event)
         self._dispatch(event)
+
+    async def prepare(self, event: Published) -> None:
+        for preparer in self.preparers:
+            try:
+                await preparer(event)
+            except Exception:  # the event still goes out, without its partial
+                log.exception("preparing %s %s failed", event.type, event.id)
 
     def _dispatch(self, event: Published) -> None:
         known = self.last_seen.get(event.channel)
@@ -161,6 +171,7 @@ class Manager:
             self.resync(channel)
             return
         for missed in await self.bus.between(channel, known, upto.id):
+            await self.prepare(missed)
             self._dispatch(missed)
 
     async def _catch_up(self) -> None:
@@ -170,6 +181,7 @@ class Manager:
                 self.resync(channel)
                 continue
             for event in missed:
+                await self.prepare(event)
                 self._dispatch(event)
 
     def resync(self, channel: str) -> None:

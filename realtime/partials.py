@@ -1,16 +1,18 @@
 """Server-rendered partials carried by events, so the browser inserts what a reload would show.
 
-The realtime layer does not know templates: the web layer registers a renderer per event type.
-A renderer names a variant (language, and what the viewer may do); each variant of an event is
-rendered once per instance, however many sockets receive it.
+The realtime layer does not know templates: the web layer registers a Renderer per event type.
+`prepare` loads what the partial shows, once per event and instance (before any socket gets
+the event); `variant` names what differs between readers (language, what they may do); each
+variant's frame is rendered and JSON-encoded once, however many sockets receive it.
 """
 
 from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
+from typing import Any
 
 from hub.permissions import Principal
 from realtime.bus import Published
@@ -25,33 +27,41 @@ class Viewer:
 
 @dataclass(frozen=True)
 class Renderer:
-    variant: Callable[[Published, Viewer], Hashable]
-    render: Callable[[Published, Viewer], str]
+    prepare: Callable[[Published], Awaitable[Any]]
+    variant: Callable[[Published, Any, Viewer], Hashable]
+    render: Callable[[Published, Any, Viewer], str]
 
 
 RENDERERS: dict[str, Renderer] = {}
 _CACHE_SIZE = 4096
+_MISSING = object()
 
 
 class FrameCache:
-    """The encoded `event` frame of each (event, variant), built once per instance.
-
-    With 1,000 sockets on a thread, a post is rendered and JSON-encoded once per variant
-    (typically a handful), not once per socket.
-    """
-
     def __init__(self) -> None:
-        self._cache: OrderedDict[tuple[str, str, Hashable], str] = OrderedDict()
+        self._prepared: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        self._frames: OrderedDict[tuple[str, str, Hashable], str] = OrderedDict()
+
+    async def prepare(self, event: Published) -> None:
+        renderer = RENDERERS.get(event.type)
+        key = (event.channel, event.id)
+        if renderer is None or key in self._prepared:
+            return
+        self._prepared[key] = await renderer.prepare(event)
+        if len(self._prepared) > _CACHE_SIZE:
+            self._prepared.popitem(last=False)
 
     def frame(self, event: Published, viewer: Viewer) -> str:
         renderer = RENDERERS.get(event.type)
-        variant = renderer.variant(event, viewer) if renderer else None
+        prepared = self._prepared.get((event.channel, event.id), _MISSING)
+        usable = renderer is not None and prepared is not _MISSING and prepared is not None
+        variant = renderer.variant(event, prepared, viewer) if usable and renderer else None
         key = (event.channel, event.id, variant)
-        found = self._cache.get(key)
+        found = self._frames.get(key)
         if found is None:
             data = dict(event.data)
-            if renderer is not None:
-                data["partial"] = renderer.render(event, viewer)
+            if usable and renderer is not None:
+                data["partial"] = renderer.render(event, prepared, viewer)
             found = json.dumps(
                 {
                     "type": "event",
@@ -63,7 +73,7 @@ class FrameCache:
                 ensure_ascii=False,
                 separators=(",", ":"),
             )
-            self._cache[key] = found
-            if len(self._cache) > _CACHE_SIZE:
-                self._cache.popitem(last=False)
+            self._frames[key] = found
+            if len(self._frames) > _CACHE_SIZE:
+                self._frames.popitem(last=False)
         return found

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,6 +22,10 @@ from realtime.partials import FrameCache
 
 log = logging.getLogger("hub.realtime")
 
+# A burst of joins (a thread opened by many at once) becomes one presence frame per socket, not
+# one per join: without it, N readers arriving cost N * N frames.
+PRESENCE_COALESCE = 0.25
+
 
 class Realtime:
     def __init__(self, runtime: Runtime) -> None:
@@ -32,10 +37,13 @@ class Realtime:
         self.clients: set[Any] = set()  # realtime.socket.Client
         self.anonymous = ANONYMOUS
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._presence_due: set[str] = set()
+        self._presence_sent: dict[str, str] = {}  # channel -> the last presence frame broadcast
         self.manager.hooks.append(self._on_event)
+        self.manager.preparers.append(self.frames.prepare)
         self.manager.ephemeral_handlers.append(self._on_ephemeral)
 
-    async def publish(self, events: list[Event]) -> None:
+    async def publish(self, events: Sequence[Event]) -> None:
         await self.bus.publish(events)
 
     async def start(self) -> None:
@@ -76,8 +84,14 @@ class Realtime:
                 if client.visitor.user_id in affected:
                     await client.recheck()
         elif event.type == "network.updated":
+            slug = event.channel.partition(":")[2]  # only what that network governs
             for client in list(self.clients):
-                if client.subs:
+                if any(grant.network_slug == slug for grant in client.grants.values()):
+                    await client.recheck()
+        elif event.type == "thread.moved" and event.channel.startswith("thread:"):
+            # Into a network some of its readers may not read: they stop hearing of it (R8).
+            for client in list(self.clients):
+                if event.channel in client.subs:
                     await client.recheck()
 
     def _on_ephemeral(self, message: dict[str, Any]) -> None:
@@ -91,12 +105,34 @@ class Realtime:
                 if sub.client.visitor.user_id != user.get("id"):
                     sub.client.put({"type": "typing", "channel": channel, "user": user})
         elif message.get("k") == "presence":
-            self.spawn(self._send_presence(str(channel)))
+            if not self._presence_due:
+                self.spawn(self._send_presence_soon())
+            self._presence_due.add(str(channel))
 
-    async def _send_presence(self, channel: str) -> None:
+    async def presence_frame(self, channel: str) -> str:
         users = await presence.readers(self, channel)
-        for sub in list(self.manager.channels.get(channel, ())):
-            sub.client.put({"type": "presence", "channel": channel, "users": users})
+        frame = {"type": "presence", "channel": channel, "users": users}
+        return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+
+    async def _send_presence_soon(self) -> None:
+        """Tell this instance's readers of the channels whose readers changed. A socket gets the
+        current list when it subscribes (realtime.socket), so an unchanged list is not re-sent."""
+        await asyncio.sleep(PRESENCE_COALESCE)
+        due, self._presence_due = self._presence_due, set()
+        for channel in due:
+            if not self.manager.channels.get(channel):
+                self._presence_sent.pop(channel, None)
+                continue
+            try:
+                frame = await self.presence_frame(channel)
+            except Exception:  # Redis away: presence is best effort (R10)
+                log.warning("presence lookup failed", exc_info=True)
+                continue
+            if frame == self._presence_sent.get(channel):
+                continue
+            self._presence_sent[channel] = frame
+            for sub in list(self.manager.channels.get(channel, ())):
+                sub.client.put_raw(frame)
 
     async def _upkeep(self) -> None:
         while True:

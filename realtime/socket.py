@@ -177,9 +177,13 @@ class Client:
             recovered, replay = await self.hub.bus.history(channel, since)
             sub.last_id = since
         self.put({"type": "subscribed", "channel": channel, "recovered": recovered})
+        for event in replay:
+            await self.hub.manager.prepare(event)
         sub.go_live(replay)
-        if channel.startswith("thread:") and self.visitor.user_id is not None:
-            await presence.join(self.hub, channel, self.visitor)
+        if channel.startswith("thread:"):
+            if self.visitor.user_id is not None:
+                await presence.join(self.hub, channel, self.visitor)
+            self.put_raw(await self.hub.presence_frame(channel))  # who is here, now
 
     async def unsubscribe(self, channel: Any, quiet: bool = False) -> None:
         sub = self.subs.pop(channel, None) if isinstance(channel, str) else None

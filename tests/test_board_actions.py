@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
+import json
 
 import pytest
 from sqlalchemy import insert, update
@@ -154,6 +156,11 @@ async def test_board_bad_cursor_and_filter_are_invalid(
     seeded: Runtime, people: dict[str, int]
 ) -> None:
     net = await network(seeded, NET)
+    for forged in ([0, "2030-01-01T00:00:00", 5], [0, "2030-01-01T00:00:00+00:00", 2**40]):
+        cursor = base64.urlsafe_b64encode(json.dumps(forged).encode()).decode()
+        async with act(seeded, actor_id=people["ana"]) as ctx:
+            with pytest.raises(Invalid):
+                await board(ctx, net, cursor=cursor)
     async with act(seeded, actor_id=people["ana"]) as ctx:
         with pytest.raises(Invalid) as bad_cursor:
             await board(ctx, net, cursor="not-a-cursor")
@@ -544,3 +551,17 @@ async def test_mention_added_by_an_edit_is_recorded(
     async with act(seeded, actor_id=people["ana"]) as ctx:
         await do_edit_post(ctx, post, body=f"Za @{bojan} i @{coord}")
     assert await _mentions_of(seeded, post) == {people["bojan"], people["coord"]}
+
+
+async def test_reading_again_writes_nothing(seeded: Runtime, people: dict[str, int]) -> None:
+    thread = await start_thread(seeded, people["ana"])
+    async with act(seeded, actor_id=people["bojan"]) as ctx:
+        await thread_window(ctx, thread)
+    async with act(seeded, actor_id=people["bojan"]) as ctx:
+        await thread_window(ctx, thread)
+        assert not ctx.db.dirty and not ctx.db.new  # a page view of a read thread is a read
+    await reply(seeded, people["ana"], thread)
+    async with act(seeded, actor_id=people["bojan"]) as ctx:
+        await thread_window(ctx, thread)
+        assert ctx.db.dirty  # a new post read: the marker moves
+    assert (await unread_of(seeded, people["bojan"]))[thread] == 0

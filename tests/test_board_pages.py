@@ -741,3 +741,26 @@ async def test_pages_load_scripts_from_files_only(app: Any, world: World) -> Non
             assert scripts and all('src="/static/js/' in s for s in scripts), path
         js = await c.get("/static/js/board.js")
         assert js.status_code == 200 and "aria-autocomplete" in js.text
+
+
+async def test_partials_render_without_a_request(world: World) -> None:
+    """The post and thread-row partials, as live updates will insert them."""
+    from hub.actions.posts import load_post_views
+    from hub.actions.threads import board, thread_window
+    from hub.web.pages.partials import post_partial, thread_row_partial
+    from hub.web.pages.thread import Viewer
+
+    rt = world.runtime
+    async with act(rt, actor_id=world.users["member"]) as ctx:
+        window = await thread_window(ctx, world.threads["public"], after=0)
+        views = await load_post_views(ctx, window.network, [world.posts["public"]])
+        rows = (await board(ctx, window.network)).rows
+    html = post_partial(views[0], "sr-Cyrl")
+    assert f'id="post-{world.posts["public"]}"' in html and "<strong>план</strong>" in html
+    assert "<form" not in html and "/attachments/" in html
+    member = Viewer(user_id=world.users["member"], can_post=True, can_moderate=False, locked=False)
+    with_actions = post_partial(views[0], "sr-Latn", member, csrf_token="t")
+    assert 'class="reaction-form"' in with_actions and "/flag" in with_actions
+    assert "/hide" not in with_actions and "/edit" not in with_actions
+    row = thread_row_partial(rows[0], "en")
+    assert f'id="thread-{rows[0].thread.id}"' in row and "Tema public" in row

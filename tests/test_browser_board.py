@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from axe_playwright_python.async_playwright import Axe
 
 from hub.actions.seed import DEMO_PASSWORD
 from hub.i18n import gettext
@@ -117,6 +118,9 @@ async def test_markdown_post_with_attachment_read_in_cyrillic(
         download = await info.value
         assert download.suggested_filename == "uputstvo.pdf"
         assert Path(await download.path()).read_bytes() == PDF
+        for path in (f"/posts/{post_id}", f"/networks/{NETWORK}"):  # axe-core finds nothing
+            await page.goto(server.url + path)
+            assert (await Axe().run(page)).violations_count == 0, path
         assert problems == []
         await reader.close()
 

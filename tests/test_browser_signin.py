@@ -38,7 +38,7 @@ async def test_sign_in_switch_to_cyrillic(server: LiveServer) -> None:
         assert "28" in lead and "8" in lead
 
         await page.get_by_label(gettext("sr-Latn", "Language and script")).select_option("sr-Cyrl")
-        await page.wait_for_function("document.documentElement.lang === 'sr-Cyrl'")
+        await page.locator("html[lang='sr-Cyrl']").wait_for(state="attached")
         nav = await page.get_by_role("navigation", name=gettext("sr-Cyrl", "Main")).inner_text()
         assert gettext("sr-Cyrl", "Networks") in nav
         assert CYRILLIC.search(nav), nav

@@ -18,7 +18,7 @@ from hub.actions.moderation import (
     do_unhide_post,
     moderation_queue,
 )
-from hub.actions.posts import do_create_post, load_post_views, post_public
+from hub.actions.posts import do_create_post, do_delete_post, load_post_views, post_public
 from hub.actions.search import search
 from hub.actions.threads import do_create_thread, thread_window
 from hub.models import AuditEntry, Flag, Network, Post, SearchDocument, Thread
@@ -263,3 +263,23 @@ async def test_a_flag_is_undone_with_its_transaction(
     async with act(seeded, system=True) as ctx:
         assert (await ctx.db.exec(select(Flag).where(Flag.post_id == post))).all() == []
         assert (await ctx.db.get(Post, post)).flag_count == 0  # type: ignore[union-attr]
+
+
+async def test_unhiding_a_deleted_post_keeps_it_out_of_search(
+    seeded: Runtime, people: dict[str, int]
+) -> None:
+    _thread, post = await thread_with_post(seeded, people["author"], "Zaboravljenarec")
+    async with act(seeded, actor_id=people["coord"]) as ctx:
+        await do_hide_post(ctx, post, reason="Proveriti")
+    async with act(seeded, actor_id=people["author"]) as ctx:
+        await do_delete_post(ctx, post)
+    async with act(seeded, actor_id=people["coord"]) as ctx:
+        await do_unhide_post(ctx, post)
+    async with act(seeded, system=True) as ctx:
+        docs = await ctx.db.exec(
+            select(SearchDocument).where(
+                SearchDocument.kind == "post", SearchDocument.object_id == post
+            )
+        )
+        assert docs.all() == []
+    assert not await found_by_search(seeded, people["reader"], "zaboravljenarec")

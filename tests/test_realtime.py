@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import signal
 import subprocess
 from collections.abc import Iterator
@@ -310,7 +311,7 @@ async def test_a_post_through_a_reaches_a_subscriber_on_b(
         assert data["id"] == post_id and data["thread_id"] == thread_id
         assert data["body"] == "hello from A 0" and "hello from A 0" in data["html"]
         assert data["author"]["id"] == cluster.user_ids["milica.ilic"]
-        # TODO partial: assert "partial" in data and f"{post_id}" in data["partial"]
+        assert f'id="post-{post_id}"' in data["partial"]  # what a reload shows, ready to insert
     finally:
         await reader.close()
 
@@ -620,6 +621,81 @@ async def test_r8_a_removed_member_stops_receiving_at_once_and_outsiders_get_not
     finally:
         for sock in (member, witness, outsider):
             await sock.close()
+
+
+async def test_r8_a_thread_moved_where_its_reader_may_not_follow_stops_its_events(
+    cluster: Cluster, http: httpx.AsyncClient
+) -> None:
+    admin = auth(cluster, "admin")
+    created = await http.post(
+        f"{cluster.a.url}/api/v1/networks/{THREAD_NETWORK}/threads",
+        json={"title": "Moving soon", "body": "This thread will move."},
+        headers=admin,
+    )
+    assert created.status_code == 201, created.text
+    thread = created.json()["thread"]["id"]
+    channel = f"thread:{thread}"
+    reader = await connect(cluster.b, cluster, "ana.jovanovic", "reader")  # not in PRIVATE
+    witness = await connect(cluster.b, cluster, "admin", "witness")
+    try:
+        assert (await reader.subscribe(channel))["type"] == "subscribed"
+        await witness.subscribe(channel)
+        moved = await http.post(
+            f"{cluster.a.url}/api/v1/threads/{thread}/move",
+            json={"network": PRIVATE},
+            headers=admin,
+        )
+        assert moved.status_code < 300, moved.text
+        dropped = await reader.expect(type="error", channel=channel)
+        assert dropped["code"] == "not_found"
+        answer = await http.post(
+            f"{cluster.a.url}/api/v1/threads/{thread}/posts",
+            json={"body": "now private"},
+            headers=admin,
+        )
+        assert answer.status_code == 201, answer.text
+        await witness.wait(
+            lambda: any(f["event"] == "post.created" for f in witness.events(channel))
+        )
+        await reader.ping()
+        assert reader.events(channel) == []
+    finally:
+        await reader.close()
+        await witness.close()
+
+
+async def test_r8_a_network_made_members_only_drops_its_outside_readers(
+    cluster: Cluster, http: httpx.AsyncClient
+) -> None:
+    slug = "sport"  # visibility "association": every signed-in user reads it; nobody is a member
+    channel = f"network:{slug}"
+    reader = await connect(cluster.b, cluster, "ana.jovanovic", "reader")
+    try:
+        assert (await reader.subscribe(channel))["type"] == "subscribed"
+        network = (
+            await http.get(
+                f"{cluster.a.url}/api/v1/networks/{slug}", headers=auth(cluster, "admin")
+            )
+        ).json()
+        async with httpx.AsyncClient(base_url=cluster.a.url, timeout=30) as browser:
+            page = await browser.get("/signin")
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+            assert csrf
+            form = {"email": DEMO_ADMIN, "password": DEMO_PASSWORD, "csrf_token": csrf.group(1)}
+            assert (await browser.post("/signin", data=form)).status_code == 303
+            page = await browser.get(f"/admin/networks/{slug}")
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+            assert csrf
+            form = {k: network[k] or "" for k in ("name", "name_en", "description", "committee")}
+            form |= {"visibility": "members", "csrf_token": csrf.group(1)}
+            saved = await browser.post(f"/admin/networks/{slug}", data=form)
+            assert saved.status_code == 303, saved.text
+        dropped = await reader.expect(type="error", channel=channel)
+        assert dropped["code"] == "not_found"
+        await reader.ping()
+        assert reader.events(channel) == []
+    finally:
+        await reader.close()
 
 
 async def test_a_foreign_origin_is_refused_at_the_handshake(cluster: Cluster) -> None:

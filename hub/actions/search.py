@@ -22,7 +22,7 @@ PAGE_SIZE = 20
 
 
 def _sqlite(ctx: Context) -> bool:
-    return ctx.db.bind.dialect.name == "sqlite"
+    return ctx.db.get_bind().dialect.name == "sqlite"
 
 
 async def index_document(

@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from sqlalchemy import and_, false, func, or_
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 
 from hub.actions import search
@@ -154,7 +155,11 @@ def _decode_cursor(cursor: str) -> tuple[bool, dt.datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         pinned, at, thread_id = json.loads(raw)
-        return bool(pinned), dt.datetime.fromisoformat(at), int(thread_id)
+        at, thread_id = dt.datetime.fromisoformat(at), int(thread_id)
+        # A naive time or an id beyond 32 bits would fail in the database, not here.
+        if at.tzinfo is None or not 0 <= thread_id < 2**31:
+            raise ValueError(cursor)
+        return bool(pinned), at, thread_id
     except (ValueError, TypeError):
         raise Invalid(N_("The page cursor is not valid."), field="cursor") from None
 
@@ -192,14 +197,14 @@ async def board(
         if me is None:  # an anonymous reader wrote nothing
             return BoardPage()
         wrote = select(Post.id).where(Post.thread_id == Thread.id, Post.author_id == me)
-        query = query.where(or_(Thread.author_id == me, wrote.exists()))
+        query = query.where(or_(col(Thread.author_id) == me, wrote.exists()))
     elif chosen is BoardFilter.PROPOSALS:
         query = query.where(Thread.kind == "proposal")
     if cursor:
         pinned, at, thread_id = _decode_cursor(cursor)
         # After a pinned thread come the unpinned ones; after an unpinned one, none.
         # (SQLAlchemy refuses `<` against a Python bool, so this is spelt out.)
-        later_group = col(Thread.pinned).is_(False) if pinned else false()
+        later_group: ColumnElement[bool] = col(Thread.pinned).is_(False) if pinned else false()
         query = query.where(
             or_(
                 later_group,
@@ -277,7 +282,7 @@ async def thread_window(
         )
         ids = list(id_rows.all())
         has_before, has_after = len(ids) > limit, before <= (thread.last_post_id or 0)
-        ids = sorted(ids[:limit])
+        ids = sorted(ids[:limit], key=lambda i: i or 0)
     else:
         start = after or 0
         id_rows = await ctx.db.exec(
@@ -303,8 +308,10 @@ async def _mark_read(
     if read is None:
         assert thread.id is not None
         read = ThreadRead(thread_id=thread.id, user_id=user_id)
-    elif read.last_read_post_id >= up_to and not reached_end:
-        return
+    elif read.last_read_post_id >= up_to and (
+        not reached_end or read.seen_count == thread.post_count
+    ):
+        return  # nothing new was read: viewing a thread again writes nothing
     read.last_read_post_id = max(read.last_read_post_id, up_to)
     if reached_end:
         read.seen_count = thread.post_count
@@ -334,7 +341,9 @@ async def do_mark_all_read(ctx: Context, network: Network) -> None:
         ).all()
     }
     for thread_id, last_post_id, post_count in threads:
-        read = existing.get(thread_id) or ThreadRead(thread_id=thread_id, user_id=user.id or 0)
+        read = existing.get(thread_id or 0) or ThreadRead(
+            thread_id=thread_id or 0, user_id=user.id or 0
+        )
         read.last_read_post_id = last_post_id or 0
         read.seen_count = post_count
         read.read_at = utcnow()

@@ -83,8 +83,10 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Starlet
 @contextlib.asynccontextmanager
 async def _realtime(app: Starlette, runtime: Runtime) -> AsyncIterator[None]:
     """The real-time service: events published after commit go to Redis, then to sockets."""
+    from hub.web.live import register
     from realtime.service import Realtime
 
+    register(runtime)
     service = Realtime(runtime)
     await service.start()
     app.state.realtime = service

@@ -21,6 +21,7 @@
   var banner = null;
   var typingTimers = {};
   var lastTyping = 0;
+  var retryTimer = null;
 
   function t(key, fallback) {
     return body.getAttribute("data-i18n-" + key) || fallback;
@@ -52,7 +53,7 @@
   }
 
   function connect() {
-    if (!Object.keys(channels).length) return;
+    if (!Object.keys(channels).length || socket) return;
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + location.host + "/ws");
     socket.onopen = function () {
@@ -89,7 +90,8 @@
     attempts += 1;
     var ceiling = Math.min(30000, 500 * Math.pow(2, attempts));
     var delay = ceiling / 2 + Math.random() * ceiling / 2; // backoff with jitter
-    setTimeout(connect, delay);
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(connect, delay);
   }
 
   function handle(frame) {
@@ -103,15 +105,34 @@
     }
   }
 
+  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
+
+  // Partials are rendered once for many readers: their forms get this reader's CSRF token here.
   function fragment(html) {
     var template = document.createElement("template");
     template.innerHTML = html.trim();
-    return template.content.firstElementChild;
+    var node = template.content.firstElementChild;
+    if (node && csrfMeta) {
+      node.querySelectorAll('input[name="csrf_token"]').forEach(function (input) {
+        input.value = csrfMeta.getAttribute("content");
+      });
+    }
+    return node;
   }
 
   function replacePost(id, html) {
     var old = document.getElementById("post-" + id);
-    if (old && html) old.replaceWith(fragment(html));
+    if (!old || !html) return;
+    var fresh = fragment(html);
+    // Which reactions are this reader's own is not in a shared partial: keep it from the page.
+    old.querySelectorAll("button[data-kind]").forEach(function (button) {
+      var twin = fresh.querySelector('button[data-kind="' + button.getAttribute("data-kind") + '"]');
+      if (!twin) return;
+      twin.setAttribute("aria-pressed", button.getAttribute("aria-pressed"));
+      var on = twin.form && twin.form.querySelector('input[name="on"]');
+      if (on) on.value = button.getAttribute("aria-pressed") === "true" ? "0" : "1";
+    });
+    old.replaceWith(fresh);
   }
 
   function onEvent(frame) {
@@ -159,14 +180,14 @@
   function updateReactions(data) {
     var post = document.getElementById("post-" + data.post_id);
     if (!post) return;
-    post.querySelectorAll("[data-reaction]").forEach(function (el) {
-      var kind = el.getAttribute("data-reaction");
-      var count = el.querySelector("[data-reaction-count]");
-      if (count) count.textContent = String((data.reactions || {})[kind] || 0);
+    post.querySelectorAll("button[data-kind]").forEach(function (button) {
+      var kind = button.getAttribute("data-kind");
+      var count = button.querySelector(".reaction-count");
+      var n = (data.reactions || {})[kind] || 0;
+      if (count) count.textContent = n ? String(n) : "";
       if (data.user_id === me && kind === data.kind) {
-        var button = el.matches("button") ? el : el.querySelector("button");
-        if (button) button.setAttribute("aria-pressed", data.on ? "true" : "false");
-        var on = el.querySelector('input[name="on"]');
+        button.setAttribute("aria-pressed", data.on ? "true" : "false");
+        var on = button.form && button.form.querySelector('input[name="on"]');
         if (on) on.value = data.on ? "0" : "1";
       }
     });
@@ -233,6 +254,12 @@
       lastTyping = now;
       send({ type: "typing", channel: channel });
     }
+  });
+
+  // The browser knows first when the network goes: close now, and come back as soon as it returns.
+  window.addEventListener("offline", function () { if (socket) socket.close(); });
+  window.addEventListener("online", function () {
+    if (!socket) { attempts = 0; clearTimeout(retryTimer); connect(); }
   });
 
   collect();

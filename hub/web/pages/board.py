@@ -11,6 +11,7 @@ from hub.actions import attachments, bodies, moderation, threads
 from hub.actions.threads import BoardFilter
 from hub.permissions import Action
 from hub.web.forms import action
+from hub.web.live import live_since
 from hub.web.pages.board_forms import (
     FORM_ERRORS,
     file_pairs,
@@ -29,6 +30,7 @@ async def network_board(request: Request) -> Response:
     slug = request.path_params["slug"]
     chosen = request.query_params.get("filter", "")
     cursor = request.query_params.get("cursor") or None
+    since = await live_since(request, f"network:{slug}")
     async with action(request) as ctx:
         network = await bodies.access_network(ctx, slug)
         page = await threads.board(ctx, network, filter_=chosen, cursor=cursor)
@@ -46,6 +48,7 @@ async def network_board(request: Request) -> Response:
             "members": members,
             "committee": committee,
             "page": page,
+            "live_since": since,
             "filter": chosen,
             "filters": FILTERS,
             "cursor": cursor,

@@ -14,6 +14,7 @@ from hub.actions.errors import N_
 from hub.actions.posts import PostView
 from hub.permissions import Action
 from hub.web.forms import action, read_form
+from hub.web.live import live_since
 from hub.web.pages.board_forms import (
     FORM_ERRORS,
     as_id,
@@ -78,6 +79,7 @@ async def thread_page(
     thread_id = path_id(request, "thread_id", NO_THREAD)
     after, before = query_id(request, "after"), query_id(request, "before")
     around, quote = query_id(request, "around"), query_id(request, "quote")
+    since = await live_since(request, f"thread:{thread_id}")
     async with action(request) as ctx:
         window = await threads.thread_window(
             ctx, thread_id, after=after, before=before, around=around
@@ -116,6 +118,7 @@ async def thread_page(
         "board/thread.html",
         {
             "window": window,
+            "live_since": since,
             "thread": window.thread,
             "network": network,
             "viewer": viewer,

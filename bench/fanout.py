@@ -1,0 +1,367 @@
+"""Fan-out benchmark: one thread, N subscribers, posts through the real action path.
+
+    python -m bench.fanout [--subscribers 100,1000,5000] [--rate 20] [--seconds 10]
+                           [--redis-url URL] [--database-url URL]
+
+For each N it starts a fresh `hub serve` (SQLite and the embedded Redis unless URLs are given),
+opens N WebSocket subscriptions to the demo thread from a separate process
+(bench/fanout_client.py), writes posts through POST /api/v1/threads/{id}/posts at `rate` per
+second for `seconds`, and reports delivered messages per second, latency from the post's
+created_at (stamped in its transaction) to receipt (p50/p95/p99), the server's resident memory
+per connection (VmRSS before and after connecting) and its CPU use while publishing. Then it
+does the same through bench/baseline_ws.py, a minimal websockets-only broadcast server, with
+frames of the same size, and prints both and the ratio. Results go to docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from websockets.asyncio.client import connect
+
+PYTHON = sys.executable
+NETWORK = "elektronska-uprava"
+POSTER = "milica.ilic@demo.skgo.test"
+READER = "marko.nikolic@demo.skgo.test"
+PASSWORD = "demo-lozinka"  # hub.actions.seed.DEMO_PASSWORD
+TAIL = 60.0  # seconds to wait for the last deliveries after the last post
+
+
+@dataclass
+class Result:
+    server: str
+    subscribers: int
+    posts: int
+    received: int
+    expected: int
+    rate: float  # delivered frames per second
+    p50: float
+    p95: float
+    p99: float
+    rss_per_conn: float  # bytes
+    cpu: float  # server CPU seconds per wall second while publishing
+    cpu_per_frame: float  # server CPU seconds per delivered frame (posting included for the hub)
+    frame_bytes: int
+    open_seconds: float
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def rss(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmRSS")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+            return
+        time.sleep(0.1)
+    raise RuntimeError("server did not start")
+
+
+def hub_env(data_dir: Path, args: argparse.Namespace) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    env.update(HUB_DATA_DIR=str(data_dir), HUB_LOG_FORMAT="text")
+    if args.redis_url:
+        env["HUB_REDIS_URL"] = args.redis_url
+    if args.database_url:
+        env["HUB_DATABASE_URL"] = args.database_url
+    return env
+
+
+@contextlib.contextmanager
+def process(cmd: list[str], log: Path, env: dict[str, str] | None = None) -> Iterator[Any]:
+    with log.open("ab") as out:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@contextlib.contextmanager
+def hub_server(root: Path, args: argparse.Namespace) -> Iterator[tuple[str, Any]]:
+    env = hub_env(root, args)
+    port = free_port()
+    env["HUB_BASE_URL"] = f"http://127.0.0.1:{port}"
+    with process(
+        [PYTHON, "-m", "hub.cli", "serve", "--port", str(port)], root / "serve.log", env
+    ) as proc:
+        wait_for_port(port, proc)
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(600):  # readiness: database and Redis answer
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{url}/readyz", timeout=5).status_code == 200:
+                    break
+            time.sleep(0.1)
+        yield url, proc
+
+
+class Subscribers:
+    """The client process: N connections, then one JSON line of results."""
+
+    def __init__(self, cmd: list[str]) -> None:
+        self.proc = subprocess.Popen(
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
+        )
+
+    def line(self) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        text = self.proc.stdout.readline()
+        if not text:
+            raise RuntimeError(f"the client process ended ({self.proc.wait()})")
+        result: dict[str, Any] = json.loads(text)
+        return result
+
+    def expect(self, per_connection: int, deadline: float) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(f"{per_connection} {deadline}\n")
+        self.proc.stdin.flush()
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+
+async def paced(count: int, rate: float, send: Any) -> None:
+    """Call send(i) `rate` times a second on a fixed schedule; a slow call delays no other."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    tasks = []
+    for i in range(count):
+        delay = start + i / rate - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(send(i)))
+    await asyncio.gather(*tasks)
+
+
+def token(url: str, email: str) -> str:
+    answer = httpx.post(
+        f"{url}/api/v1/auth/token", json={"email": email, "password": PASSWORD}, timeout=30
+    )
+    answer.raise_for_status()
+    return str(answer.json()["token"])
+
+
+def measure(
+    name: str,
+    n: int,
+    posts: int,
+    args: argparse.Namespace,
+    client_cmd: list[str],
+    server_pid: int,
+    publish: Any,
+) -> Result:
+    before = rss(server_pid)
+    subs = Subscribers(client_cmd)
+    try:
+        ready = subs.line()
+        after = rss(server_pid)
+        subs.expect(posts, args.seconds + TAIL)
+        profiler = None
+        if args.profile:  # py-spy's raw stacks of the server while it publishes
+            out_file = Path(args.profile) / f"{name}-{n}.txt"
+            cmd = ["py-spy", "record", "-p", str(server_pid), "-f", "raw", "-o", str(out_file)]
+            profiler = subprocess.Popen([*cmd, "-d", str(int(args.seconds) + 2), "-r", "100"])
+        cpu0, wall0 = cpu_seconds(server_pid), time.time()
+        asyncio.run(publish())
+        cpu1, wall1 = cpu_seconds(server_pid), time.time()
+        out = subs.line()
+        cpu_end = cpu_seconds(server_pid)
+        if profiler is not None:
+            profiler.wait()
+    finally:
+        subs.close()
+    span = max(out["last"] - wall0, 1e-9)
+    return Result(
+        server=name,
+        subscribers=n,
+        posts=posts,
+        received=out["received"],
+        expected=out["expected"],
+        rate=out["received"] / span,
+        p50=out["p50"],
+        p95=out["p95"],
+        p99=out["p99"],
+        rss_per_conn=(after - before) / n,
+        cpu=(cpu1 - cpu0) / (wall1 - wall0),
+        cpu_per_frame=(cpu_end - cpu0) / max(out["received"], 1),
+        frame_bytes=out["frame_bytes"],
+        open_seconds=ready["open_seconds"],
+    )
+
+
+def run_hub(n: int, args: argparse.Namespace, work: Path) -> Result:
+    root = work / f"hub-{n}"
+    root.mkdir()
+    env = hub_env(root, args)
+    for cmd in (["migrate"], ["seed", "--demo"]):
+        subprocess.run([PYTHON, "-m", "hub.cli", *cmd], env=env, check=True, capture_output=True)
+    with hub_server(root, args) as (url, proc):
+        poster, reader = token(url, POSTER), token(url, READER)
+        threads = httpx.get(
+            f"{url}/api/v1/networks/{NETWORK}/threads",
+            headers={"Authorization": f"Bearer {reader}"},
+            timeout=30,
+        ).json()["items"]
+        thread = threads[0]["id"]
+        ws = url.replace("http", "ws", 1) + "/ws"
+        client = [PYTHON, "-m", "bench.fanout_client", ws, str(n)]
+        client += ["--token", reader, "--channel", f"thread:{thread}"]
+        posts = int(args.rate * args.seconds)
+        failures: list[str] = []
+
+        async def publish() -> None:
+            limits = httpx.Limits(max_connections=64)
+            headers = {"Authorization": f"Bearer {poster}"}
+            async with httpx.AsyncClient(timeout=60, limits=limits, headers=headers) as http:
+
+                async def send(i: int) -> None:
+                    try:
+                        answer = await http.post(
+                            f"{url}/api/v1/threads/{thread}/posts",
+                            json={"body": f"bench post {i}"},
+                        )
+                        if answer.status_code != 201:
+                            failures.append(str(answer.status_code))
+                    except httpx.HTTPError as exc:
+                        failures.append(type(exc).__name__)
+
+                await paced(posts, args.rate, send)
+
+        result = measure("hub", n, posts, args, client, proc.pid, publish)
+        if failures:
+            print(f"  {len(failures)} posts failed: {sorted(set(failures))}", file=sys.stderr)
+        return result
+
+
+def run_baseline(n: int, args: argparse.Namespace, work: Path, frame_bytes: int) -> Result:
+    port = free_port()
+    log = work / f"baseline-{n}.log"
+    with process([PYTHON, "-m", "bench.baseline_ws", str(port)], log) as proc:
+        wait_for_port(port, proc)
+        ws = f"ws://127.0.0.1:{port}/"
+        client = [PYTHON, "-m", "bench.fanout_client", ws, str(n), "--baseline"]
+        posts = int(args.rate * args.seconds)
+
+        async def publish() -> None:
+            async with connect(ws, compression=None, max_size=2**22) as conn:
+
+                async def send(i: int) -> None:
+                    await conn.send(baseline_frame(i, frame_bytes))
+
+                await paced(posts, args.rate, send)
+
+        return measure("baseline", n, posts, args, client, proc.pid, publish)
+
+
+def baseline_frame(i: int, size: int) -> str:
+    """An event frame shaped like the hub's, padded to the hub's average frame size."""
+    now = dt.datetime.now(dt.UTC).isoformat()
+    frame = {
+        "type": "event",
+        "channel": "thread:1",
+        "id": f"{int(time.time() * 1000)}-{i}",
+        "event": "post.created",
+        "data": {"id": i, "created_at": now, "body": ""},
+    }
+    pad = max(0, size - len(json.dumps(frame, separators=(",", ":"))))
+    frame["data"]["body"] = "x" * pad
+    return json.dumps(frame, separators=(",", ":"))
+
+
+def table(results: list[Result]) -> str:
+    head = (
+        "| subscribers | server | delivered msg/s | delivered | p50 ms | p95 ms | p99 ms "
+        "| RSS/conn KiB | server CPU | CPU µs/frame | frame B |"
+    )
+    rows = [head, "|" + "---|" * 11]
+    for r in results:
+        rows.append(
+            f"| {r.subscribers:,} | {r.server} | {r.rate:,.0f} | {r.received:,}/{r.expected:,} "
+            f"| {r.p50 * 1000:.1f} | {r.p95 * 1000:.1f} | {r.p99 * 1000:.1f} "
+            f"| {r.rss_per_conn / 1024:.1f} | {r.cpu:.0%} | {r.cpu_per_frame * 1e6:.0f} "
+            f"| {r.frame_bytes} |"
+        )
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="WebSocket fan-out: the hub against a baseline")
+    parser.add_argument("--subscribers", default="100,1000,5000")
+    parser.add_argument("--rate", type=float, default=20.0, help="posts per second")
+    parser.add_argument("--seconds", type=float, default=10.0, help="how long to publish")
+    parser.add_argument("--redis-url", default="", help="default: the embedded Redis")
+    parser.add_argument("--database-url", default="", help="default: SQLite in a temp dir")
+    parser.add_argument("--json", action="store_true", help="also print the results as JSON")
+    parser.add_argument("--workdir", default="", help="keep data and logs here (default: temp)")
+    parser.add_argument("--profile", default="", help="write py-spy stacks of the servers here")
+    args = parser.parse_args(argv)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # the servers inherit it
+    levels = [int(n) for n in args.subscribers.split(",")]
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory(prefix="hub-fanout-") as tmp:
+        work = Path(args.workdir or tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        for n in levels:
+            print(f"{n} subscribers: hub ...", file=sys.stderr, flush=True)
+            hub = run_hub(n, args, work)
+            print(f"{n} subscribers: baseline ...", file=sys.stderr, flush=True)
+            base = run_baseline(n, args, work, hub.frame_bytes)
+            results += [hub, base]
+            print(table([hub, base]), file=sys.stderr, flush=True)
+    print(table(results))
+    print()
+    for n in levels:
+        hub, base = (r for r in results if r.subscribers == n)
+        print(
+            f"{n:>6,} subscribers: hub/baseline delivered msg/s = {hub.rate / base.rate:.2f}; "
+            f"hub p99 {hub.p99 * 1000:.0f} ms"
+        )
+    if args.json:
+        print(json.dumps([r.__dict__ for r in results]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""The web layer's part of live updates: partial renderers for events, and the ids pages embed.
+
+Registered into realtime.partials.RENDERERS when the app starts, so the realtime layer renders
+the same templates as the pages without importing the web layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+
+from hub.actions import posts
+from hub.actions.context import act
+from hub.actions.errors import ActionError
+from hub.actions.threads import BoardRow
+from hub.models import Municipality, Network, Thread, User
+from hub.permissions import Action, can
+from hub.runtime import Runtime
+from realtime.bus import Published
+from realtime.partials import RENDERERS, Renderer, Viewer
+
+POST_EVENTS = ("post.created", "post.edited", "post.deleted", "post.hidden")
+
+
+@dataclass(frozen=True)
+class PreparedPost:
+    view: posts.PostView
+    thread: Thread
+    network: Network
+    municipalities: dict[int, Municipality]
+
+
+def register(runtime: Runtime) -> None:
+    # Imported here: the page modules import live_since from this module.
+    from hub.web.pages.partials import post_partial, thread_row_partial
+    from hub.web.pages.thread import Viewer as PageViewer
+
+    async def prepare_post(event: Published) -> PreparedPost | None:
+        post_id = event.data.get("id")
+        if not isinstance(post_id, int):
+            return None
+        try:
+            async with act(runtime, system=True) as ctx:
+                _post, thread, network = await posts.access_post(ctx, post_id)
+                views = await posts.load_post_views(ctx, network, [post_id])
+                places = await posts.municipalities_of(ctx, [v.author for v in views])
+        except ActionError:
+            return None
+        return PreparedPost(views[0], thread, network, places) if views else None
+
+    def post_variant(event: Published, prepared: PreparedPost, viewer: Viewer) -> Hashable:
+        return (
+            viewer.language,
+            viewer.user_id is not None and prepared.view.post.author_id == viewer.user_id,
+            viewer.user_id is not None,
+            can(viewer.principal, Action.POST_IN_NETWORK, prepared.network),
+            can(viewer.principal, Action.MODERATE_NETWORK, prepared.network),
+        )
+
+    def render_post(event: Published, prepared: PreparedPost, viewer: Viewer) -> str:
+        page_viewer = PageViewer(
+            user_id=viewer.user_id,
+            can_post=can(viewer.principal, Action.POST_IN_NETWORK, prepared.network),
+            can_moderate=can(viewer.principal, Action.MODERATE_NETWORK, prepared.network),
+            locked=prepared.thread.locked,
+        )
+        # Forms carry an empty CSRF token: the client fills in the reader's own (live.js).
+        return str(
+            post_partial(prepared.view, viewer.language, page_viewer, prepared.municipalities, "")
+        )
+
+    async def prepare_thread(event: Published) -> BoardRow | None:
+        thread_id = event.data.get("id")
+        if not isinstance(thread_id, int):
+            return None
+        async with act(runtime, system=True) as ctx:
+            thread = await ctx.db.get(Thread, thread_id)
+            if thread is None:
+                return None
+            author = await ctx.db.get(User, thread.author_id) if thread.author_id else None
+            last = await ctx.db.get(User, thread.last_author_id) if thread.last_author_id else None
+        return BoardRow(thread, author, last, unread=thread.post_count, opened=False)
+
+    def thread_variant(event: Published, prepared: Any, viewer: Viewer) -> Hashable:
+        return viewer.language
+
+    def render_thread(event: Published, prepared: BoardRow, viewer: Viewer) -> str:
+        return str(thread_row_partial(prepared, viewer.language))
+
+    post_renderer = Renderer(prepare_post, post_variant, render_post)
+    for event_type in POST_EVENTS:
+        RENDERERS[event_type] = post_renderer
+    RENDERERS["thread.created"] = Renderer(prepare_thread, thread_variant, render_thread)
+
+
+async def live_since(request: Request, channel: str) -> str | None:
+    """The channel's newest event id, read BEFORE the page loads its state (R9): the client
+    resumes after it, so whatever commits meanwhile arrives live (and duplicates are dropped)."""
+    service = getattr(request.app.state, "realtime", None)
+    if service is None:
+        return None
+    try:
+        return await service.bus.last_id(channel)
+    except Exception:  # Redis away: the page still renders; the client subscribes without since
+        return None

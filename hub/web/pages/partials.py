@@ -1,0 +1,39 @@
+"""The board's partials rendered outside a page request, for live insertion (real-time events).
+
+The same templates the pages include, so what arrives live equals what a reload shows. With no
+viewer the post shows no actions: those depend on who reads, and the page adds them on reload.
+"""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from hub.actions.posts import PostView
+from hub.actions.threads import BoardRow
+from hub.models import Municipality
+from hub.web.pages.thread import Viewer
+from hub.web.templating import language, render_string
+
+
+def post_partial(
+    view: PostView,
+    reader_language: str,
+    viewer: Viewer | None = None,
+    municipalities: dict[int, Municipality] | None = None,
+    csrf_token: str = "",
+) -> Markup:
+    """templates/board/_post.html for one post, in the reader's language and script."""
+    with language(reader_language):
+        return render_string(
+            "board/_post.html",
+            view=view,
+            viewer=viewer,
+            municipalities=municipalities or {},
+            csrf_token=csrf_token,
+        )
+
+
+def thread_row_partial(row: BoardRow, reader_language: str) -> Markup:
+    """templates/board/_thread_row.html for one thread of a board."""
+    with language(reader_language):
+        return render_string("board/_thread_row.html", row=row)
