@@ -283,9 +283,10 @@ def _worker(settings: Settings) -> int:
         raise UsageError("hub worker needs HUB_REDIS_URL (hub serve runs a worker in-process)")
     from arq.worker import run_worker
 
+    from hub.runtime import arq_settings
     from workers.settings import WorkerSettings
 
-    run_worker(WorkerSettings)  # type: ignore[arg-type]
+    run_worker(WorkerSettings, redis_settings=arq_settings(settings.redis_url))  # type: ignore[arg-type]
     return 0
 
 

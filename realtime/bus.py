@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from redis.asyncio import Redis
@@ -75,6 +75,11 @@ class Published:
     data: dict[str, Any]
     audience: tuple[int, ...] = ()
     prev: str = ""
+    # The id parsed once: every socket's subscription compares it (R1, R5).
+    key: tuple[int, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", parse_id(self.id))
 
     @classmethod
     def from_payload(cls, channel: str, event_id: str, payload: str, prev: str = "") -> Published:

@@ -28,8 +28,12 @@ class Subscription:
     client: Any  # realtime.socket.Client
     channel: str
     last_id: str | None = None
+    last_key: tuple[int, int] | None = None  # last_id parsed
     replaying: bool = True
     buffer: list[Published] = field(default_factory=list)
+
+    def resume_after(self, event_id: str) -> None:
+        self.last_id, self.last_key = event_id, parse_id(event_id)
 
     def offer(self, event: Published) -> None:
         if self.replaying:
@@ -38,9 +42,9 @@ class Subscription:
         self.deliver(event)
 
     def deliver(self, event: Published) -> None:
-        if self.last_id is not None and parse_id(event.id) <= parse_id(self.last_id):
+        if self.last_key is not None and event.key <= self.last_key:
             return  # already sent (the replay/live seam, or a gap filled twice)
-        self.last_id = event.id
+        self.last_id, self.last_key = event.id, event.key
         self.client.send_event(self, event)
 
     def go_live(self, replayed: list[Published]) -> None:

@@ -175,7 +175,7 @@ class Client:
         recovered, replay = True, []
         if since is not None:
             recovered, replay = await self.hub.bus.history(channel, since)
-            sub.last_id = since
+            sub.resume_after(since)
         self.put({"type": "subscribed", "channel": channel, "recovered": recovered})
         for event in replay:
             await self.hub.manager.prepare(event)

@@ -1,4 +1,4 @@
-"""Fixtures: real Redis, real databases (SQLite always, PostgreSQL when HUB_TEST_POSTGRES_URL is set).
+"""Fixtures: real Redis, real databases (SQLite always, PostgreSQL with HUB_TEST_POSTGRES_URL).
 
 Each test gets an empty, migrated database (tables truncated between tests) and an empty Redis
 database. Tests go through the real app with httpx's ASGI transport, or a real server process.
@@ -20,6 +20,7 @@ from sqlmodel import SQLModel
 
 import hub.models  # noqa: F401
 from hub.actions.context import act
+from hub.auth import configure_hasher
 from hub.config import Settings, load_settings
 from hub.db import make_engine
 from hub.embedded_redis import EmbeddedRedis
@@ -28,6 +29,9 @@ from hub.runtime import Runtime, open_runtime
 from hub.web.app import create_app
 
 PASSWORD = "correct horse battery"
+
+# Argon2 at production cost takes ~50 ms a hash; the suite makes hundreds. Same code, cheaper cost.
+configure_hasher(time_cost=1, memory_cost=1024, parallelism=1)
 POSTGRES_URL = os.environ.get("HUB_TEST_POSTGRES_URL", "")
 REDIS_URL = os.environ.get("HUB_TEST_REDIS_URL", "")
 BACKENDS = ["sqlite", "postgres"]

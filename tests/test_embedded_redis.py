@@ -124,6 +124,10 @@ async def test_a_signal_stops_redis_before_the_hub_exits(
     log = served.log.read_text()
     assert "embedded Redis stopped" in log
     assert "Traceback" not in log
+    # Redis was stopped by the hub (SIGTERM), not hit by the terminal's Ctrl-C meant for the
+    # hub: it runs in a session of its own, so it outlives the app's graceful shutdown.
+    redis_log = (served.socket.parent / "redis.log").read_text()
+    assert "Received SIGTERM" in redis_log and "Received SIGINT" not in redis_log
 
 
 async def test_redis_dies_with_a_killed_hub(served: Served) -> None:

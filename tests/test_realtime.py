@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import re
 import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,8 +33,8 @@ from hub.actions.seed import DEMO_ADMIN, DEMO_PASSWORD
 from hub.embedded_redis import EmbeddedRedis
 from hub.events import Event
 from realtime.bus import EventBus, stream_key
-from realtime.socket import CLOSE_TOO_SLOW
-from tests.live import HUB, free_port, hub_env, run_hub, wait_until_ready
+from realtime.socket import CLOSE_TOO_SLOW, SEND_BUFFER
+from tests.live import HUB, free_port, hub_env, run_hub
 from tests.wsclient import Socket, Stalled, close_code_in
 
 POSTGRES_URL = os.environ.get("HUB_TEST_POSTGRES_URL", "")
@@ -75,6 +77,7 @@ class Cluster:
     ports: dict[str, int] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
     user_ids: dict[str, int] = field(default_factory=dict)
+    http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=30))
 
     def start(self, name: str) -> Instance:
         port = self.ports.setdefault(name, free_port())
@@ -87,9 +90,21 @@ class Cluster:
             process = subprocess.Popen(
                 [*HUB, "serve", "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT
             )
-        wait_until_ready(url, process, log)
+        self._wait_until_ready(url, process, log)
         self.instances[name] = Instance(name, url, port, process, log)
         return self.instances[name]
+
+    def _wait_until_ready(self, url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+        """Poll /readyz (one client: a new one per poll costs an SSL context each time)."""
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"hub serve exited:\n{log.read_text()[-3000:]}")
+            with contextlib.suppress(httpx.TransportError):
+                if self.http.get(f"{url}/readyz").status_code == 200:
+                    return
+            time.sleep(0.1)  # waiting for another process to listen, not synchronising tests
+        raise RuntimeError(f"hub serve did not become ready:\n{log.read_text()[-3000:]}")
 
     def ensure_running(self) -> None:
         for name in ("a", "b"):
@@ -112,6 +127,7 @@ class Cluster:
             except subprocess.TimeoutExpired:
                 instance.process.kill()
                 instance.process.wait()
+        self.http.close()
 
     @property
     def a(self) -> Instance:
@@ -123,10 +139,9 @@ class Cluster:
 
     def sign_in(self, local: str) -> None:
         email = DEMO_ADMIN if local == "admin" else f"{local}@demo.skgo.test"
-        answer = httpx.post(
+        answer = self.http.post(
             f"{self.a.url}/api/v1/auth/token",
             json={"email": email, "password": DEMO_PASSWORD, "name": "realtime tests"},
-            timeout=30,
         )
         assert answer.status_code == 200, answer.text
         self.tokens[local] = answer.json()["token"]
@@ -218,10 +233,9 @@ async def http() -> httpx.AsyncClient:  # type: ignore[misc]
 
 @pytest.fixture(scope="module")
 def thread_id(cluster_once: Cluster) -> int:
-    answer = httpx.get(
+    answer = cluster_once.http.get(
         f"{cluster_once.a.url}/api/v1/networks/{THREAD_NETWORK}/threads",
         headers=auth(cluster_once, "milica.ilic"),
-        timeout=30,
     )
     assert answer.status_code == 200, answer.text
     return int(answer.json()["items"][0]["id"])
@@ -423,7 +437,7 @@ async def test_r4_a_lost_doorbell_connection_loses_nothing(
         for reader in readers:
             await reader.subscribe(channel)
         producer = asyncio.create_task(
-            post(http, cluster, cluster.b, thread_id, 120, concurrency=2, tag="r4")
+            post(http, cluster, cluster.b, thread_id, 80, concurrency=2, tag="r4")
         )
         await readers[0].wait(lambda: len(readers[0].events(channel)) >= 20)
         killed = await kill_pubsub_clients(redis)
@@ -460,7 +474,7 @@ async def test_r5_resubscribing_during_a_storm_neither_loses_nor_doubles(
         for local in ("marko.nikolic", "jelena.petrovic")
     ]
     producer = asyncio.create_task(
-        post(http, cluster, cluster.b, thread_id, 300, concurrency=4, tag="r5")
+        post(http, cluster, cluster.b, thread_id, 200, concurrency=4, tag="r5")
     )
 
     async def churn(reader: Socket) -> int:
@@ -485,7 +499,7 @@ async def test_r5_resubscribing_during_a_storm_neither_loses_nor_doubles(
         await producer
         assert min(churned) >= 5, churned  # the storm did overlap the resubscriptions
         expected = await stream_ids(redis, channel, start)
-        assert len(expected) == 300
+        assert len(expected) == 200
         for reader in readers:
             await reader.wait(lambda r=reader: expected[-1] in r.ids(channel), timeout=60)
             await reader.ping()
@@ -512,7 +526,7 @@ async def test_r6_kill_9_of_an_instance_mid_stream_loses_nothing(
         for reader in [*on_a, on_b]:
             await reader.subscribe(channel)
         producer = asyncio.create_task(
-            post(http, cluster, cluster.b, thread_id, 200, concurrency=2, tag="r6")
+            post(http, cluster, cluster.b, thread_id, 150, concurrency=2, tag="r6")
         )
         await on_a[0].wait(lambda: len(on_a[0].events(channel)) >= 30)
         cluster.kill("a")
@@ -524,7 +538,7 @@ async def test_r6_kill_9_of_an_instance_mid_stream_loses_nothing(
             assert answer["recovered"] is True
         await producer
         expected = await stream_ids(redis, channel, start)
-        assert len(expected) == 200
+        assert len(expected) == 150
         for before, after in zip(on_a, resumed, strict=True):
             await after.wait(lambda a=after: expected[-1] in a.ids(channel), timeout=60)
             await after.ping()
@@ -547,16 +561,17 @@ async def test_r7_a_client_that_stops_reading_is_dropped_and_nobody_else_suffers
         await asyncio.to_thread(stalled.send, {"type": "subscribe", "channel": channel})
         for reader in readers:
             await reader.subscribe(channel)
-        # Enough bytes to fill the stalled socket's kernel buffers (a few MB on loopback) and
-        # then its send queue on the server.
-        await post(
-            http, cluster, cluster.b, thread_id, 250, concurrency=4, tag="r7 " + "x" * 15_000
-        )
+        # Enough bytes to fill the stalled socket's kernel buffers (up to 4 MiB of send buffer
+        # on Linux loopback, net.ipv4.tcp_wmem) and then its send queue on the server.
+        big = "r7 " + "x" * 15_000
+        await post(http, cluster, cluster.b, thread_id, 150, concurrency=4, tag=big)
         expected = await stream_ids(redis, channel, start)
         for reader in readers:
             await reader.wait(lambda r=reader: expected[-1] in r.ids(channel), timeout=60)
             await reader.ping()
             assert_in_order(reader.ids(channel), expected, reader.name)
+        sent = sum(len(json.dumps(f, ensure_ascii=False)) for f in readers[0].events(channel))
+        assert sent > SEND_BUFFER + 5 * 2**20, f"only {sent} bytes: too few to fill the buffers"
         data, ended = await asyncio.to_thread(stalled.drain)
         assert ended, "the stalled client was not dropped"
         code = close_code_in(data)

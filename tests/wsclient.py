@@ -48,6 +48,7 @@ class Socket:
             open_timeout=TIMEOUT,
             ping_interval=None,  # the server pings; tests must not depend on client pings
             max_size=2**22,
+            compression=None,  # per-socket deflate costs the servers CPU the tests do not need
             **kwargs,
         )
         return cls(conn, name)

@@ -7,7 +7,7 @@ from typing import Any
 from arq import cron, func
 
 from hub.config import load_settings
-from hub.runtime import Runtime, arq_settings, open_runtime
+from hub.runtime import Runtime, open_runtime
 from workers.events import relay_events
 from workers.mail import MAX_TRIES, deliver_mail, reconcile_mail
 
@@ -41,19 +41,16 @@ def worker_kwargs() -> dict[str, Any]:
         "max_jobs": 10,
         "job_timeout": 300,
         "keep_result": 3600,
+        "health_check_interval": 60,
     }
 
 
 class WorkerSettings:
+    """For `arq workers.settings.WorkerSettings`; `hub worker` passes redis_settings itself."""
+
     functions = FUNCTIONS
     cron_jobs = CRON_JOBS
     on_startup = startup
     on_shutdown = shutdown
     max_jobs = 10
-
-    @staticmethod
-    def redis_settings() -> Any:
-        url = load_settings().redis_url
-        if url is None:
-            raise SystemExit("hub worker needs HUB_REDIS_URL")
-        return arq_settings(url)
+    health_check_interval = 60

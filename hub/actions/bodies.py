@@ -230,11 +230,11 @@ async def do_update_network(
         committee_id = found.first()
         if committee_id is None:
             raise Invalid(N_("Unknown committee."), field="committee")
-        if committee_id != network.committee_id:
-            network.committee_confirmed = True
         network.committee_id = committee_id
     else:
         network.committee_id = None
+    # An admin saved the form showing this committee: the mapping is now checked by a person.
+    network.committee_confirmed = True
     network.confirmed = True
     ctx.db.add(network)
     ctx.audit("network.updated", network, before=before, visibility=network.visibility)

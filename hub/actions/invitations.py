@@ -15,7 +15,7 @@ from hub.actions.mail import do_queue_mail
 from hub.actions.validate import check_email, check_name, check_password
 from hub.auth import LinkSigner, hash_password, token_hash
 from hub.db import utcnow
-from hub.i18n import gettext
+from hub.i18n import format_datetime, gettext
 from hub.models import Invitation, Network, NetworkMembership, User
 from hub.models.bodies import NetworkRole
 from hub.permissions import Action
@@ -89,11 +89,11 @@ async def do_invite(
             lang,
             "Hello %(name)s,\n\n%(inviter)s invites you to %(where)s.\n\n"
             "Open this link to set your password and sign in "
-            "(valid for %(days)d days):\n%(link)s\n",
+            "(valid until %(until)s):\n%(link)s\n",
             name=name,
             inviter=inviter,
             where=where,
-            days=settings.invitation_days,
+            until=format_datetime(invitation.expires_at, lang),
             link=link,
         ),
     )
@@ -204,6 +204,8 @@ async def do_request_password_reset(ctx: Context, *, email: str | None) -> None:
         return
     token = _signer(ctx).sign(_RESET, {"u": user.id, "f": _reset_fingerprint(user)})
     lang = user.language
+    link = f"{settings.base_url}/reset/{token}"
+    until = utcnow() + dt.timedelta(hours=settings.reset_hours)
     await do_queue_mail(
         ctx,
         to=user.email,
@@ -211,11 +213,11 @@ async def do_request_password_reset(ctx: Context, *, email: str | None) -> None:
         body=gettext(
             lang,
             "Hello %(name)s,\n\nsomeone asked to set a new password for your account. "
-            "If it was you, open this link (valid for %(hours)d hours):\n%(link)s\n\n"
+            "If it was you, open this link (valid until %(until)s):\n%(link)s\n\n"
             "If it was not you, ignore this message: nothing changes.\n",
             name=user.name,
-            hours=settings.reset_hours,
-            link=f"{settings.base_url}/reset/{token}",
+            until=format_datetime(until, lang),
+            link=link,
         ),
     )
     ctx.audit("auth.reset_requested", user)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-
 import re
 
 from sqlalchemy import CheckConstraint, Connection, event, select
@@ -52,7 +51,7 @@ def _assign_handle(mapper: Mapper[User], connection: Connection, user: User) -> 
     taken = {
         row[0]
         for row in connection.execute(
-            select(User.handle).where(col(User.handle).like(f"{base}%"))  # type: ignore[arg-type]
+            select(col(User.handle)).where(col(User.handle).like(f"{base}%"))
         )
     }
     candidate, n = base, 1

@@ -103,6 +103,7 @@ async def live_since(request: Request, channel: str) -> str | None:
     if service is None:
         return None
     try:
-        return await service.bus.last_id(channel)
+        last: str | None = await service.bus.last_id(channel)
     except Exception:  # Redis away: the page still renders; the client subscribes without since
         return None
+    return last

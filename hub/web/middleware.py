@@ -297,6 +297,17 @@ async def _too_large(scope: Scope, send: Send) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+_SECRET_PATHS = ("/invite/", "/reset/")
+
+
+def loggable_path(path: str) -> str:
+    """The path without the secret of invitation and reset links, which must not reach logs."""
+    for prefix in _SECRET_PATHS:
+        if path.startswith(prefix) and len(path) > len(prefix):
+            return prefix + "…"
+    return path
+
+
 class HeadersAndMetricsMiddleware:
     """Security headers on every response, one structured access-log line, Prometheus metrics."""
 
@@ -342,7 +353,7 @@ class HeadersAndMetricsMiddleware:
                     "request",
                     extra={
                         "method": scope["method"],
-                        "path": scope["path"],
+                        "path": loggable_path(scope["path"]),
                         "status": status,
                         "ms": round(elapsed * 1000, 1),
                         "user_id": getattr(found, "user_id", None),

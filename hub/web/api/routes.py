@@ -7,7 +7,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hub.actions import accounts, bodies, invitations
-from hub.actions.errors import N_, Invalid, NotSignedIn
+from hub.actions.errors import N_, Invalid, NotFound, NotSignedIn
 from hub.web.api.serialize import (
     committee_public,
     invitation_public,
@@ -21,8 +21,8 @@ from hub.web.visitor import visitor
 
 def _path_int(request: Request, name: str) -> int:
     raw = request.path_params[name]
-    if not str(raw).isdigit() or len(str(raw)) > 18:
-        raise Invalid(N_("Not a valid id."), field=name)
+    if not str(raw).isdigit() or len(str(raw)) > 10 or int(raw) > 2**31 - 1:
+        raise NotFound(N_("No such object."))
     return int(raw)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from hub.actions import bodies, boards
+from hub.actions import boards, bodies
 from hub.permissions import Action
 from hub.web.forms import action
 from hub.web.templating import render
@@ -47,32 +47,6 @@ async def network_directory(request: Request) -> Response:
             "committees": committees,
             "counts": counts,
             "mine": ctx.principal.networks,
-        },
-    )
-
-
-async def network_page(request: Request) -> Response:
-    async with action(request) as ctx:
-        network = await bodies.access_network(ctx, request.path_params["slug"])
-        members = await bodies.network_members(ctx, network) if ctx.actor else []
-        committee = (
-            await bodies.committee_by_id(ctx, network.committee_id)
-            if network.committee_id
-            else None
-        )
-        threads = await boards.recent_threads(ctx, [network.id or 0], limit=20)
-    return render(
-        request,
-        "networks/network.html",
-        {
-            "network": network,
-            "members": members,
-            "coordinators": [m for m in members if m.role == "coordinator"],
-            "committee": committee,
-            "threads": threads,
-            "my_role": ctx.principal.networks.get(network.id or 0),
-            "can_manage": ctx.may(Action.MANAGE_NETWORK_MEMBERS, network),
-            "can_edit": ctx.may(Action.EDIT_NETWORK, network),
         },
     )
 
