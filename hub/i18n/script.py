@@ -79,10 +79,14 @@ def to_latin(text: str) -> str:
     return _apply(text, _cyrillic_to_latin)
 
 
+_ANY_CYRILLIC = re.compile("[\u0400-\u04ff]")
+
+
 def for_script(text: str, language: str) -> str:
     """`text` in the script of `language` (sr-Cyrl, otherwise Latin); English is left as it is."""
     if language == "sr-Cyrl":
         return to_cyrillic(text)
     if language == "sr-Latn":
-        return to_latin(text)
+        # Most text is already Latin: skip the work when there is no Cyrillic letter in it.
+        return to_latin(text) if _ANY_CYRILLIC.search(text) else text
     return text
