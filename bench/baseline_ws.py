@@ -4,7 +4,7 @@ Every text message a connection sends is broadcast to all the other connections 
 `websockets.broadcast` (no per-socket task, no queue, no authentication, no history): about the
 least work a Python server can do per delivered frame. bench/fanout.py compares the hub with it.
 
-    python -m bench.baseline_ws PORT
+    python -m bench.baseline_ws PORT [--deflate]
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sys
 from websockets.asyncio.server import ServerConnection, broadcast, serve
 
 
-async def main(port: int) -> None:
+async def main(port: int, deflate: bool) -> None:
     clients: set[ServerConnection] = set()
 
     async def handler(conn: ServerConnection) -> None:
@@ -33,7 +33,7 @@ async def main(port: int) -> None:
         port,
         ping_interval=20,
         ping_timeout=20,
-        compression=None,
+        compression="deflate" if deflate else None,
         backlog=4096,
     ):
         print(f"baseline: serving on ws://127.0.0.1:{port}/", file=sys.stderr, flush=True)
@@ -43,4 +43,4 @@ async def main(port: int) -> None:
 if __name__ == "__main__":
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    asyncio.run(main(int(sys.argv[1])))
+    asyncio.run(main(int(sys.argv[1]), "--deflate" in sys.argv[2:]))

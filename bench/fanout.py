@@ -150,9 +150,9 @@ class Subscribers:
         result: dict[str, Any] = json.loads(text)
         return result
 
-    def expect(self, per_connection: int, deadline: float) -> None:
+    def expect(self, per_connection: int, deadline: float, event_type: str) -> None:
         assert self.proc.stdin is not None
-        self.proc.stdin.write(f"{per_connection} {deadline}\n")
+        self.proc.stdin.write(f"{per_connection} {deadline} {event_type}\n")
         self.proc.stdin.flush()
 
     def close(self) -> None:
@@ -183,54 +183,62 @@ def token(url: str, email: str) -> str:
 
 
 def measure(
-    name: str,
     n: int,
     posts: int,
     args: argparse.Namespace,
     client_cmd: list[str],
     server_pid: int,
-    publish: Any,
-) -> Result:
+    rounds: list[tuple[str, Any, str]],
+    results: list[Result] | None = None,
+) -> list[Result]:
+    """Open the subscribers once, then for each (name, publish, event type) round, publish and
+    collect into `results` (where a later round's publisher may read an earlier round's figures)."""
     before = rss(server_pid)
     subs = Subscribers(client_cmd)
+    results = [] if results is None else results
     try:
         ready = subs.line()
         after = rss(server_pid)
-        subs.expect(posts, args.seconds + TAIL)
-        profiler = None
-        if args.profile:  # py-spy's raw stacks of the server while it publishes
-            out_file = Path(args.profile) / f"{name}-{n}.txt"
-            cmd = ["py-spy", "record", "-p", str(server_pid), "-f", "raw", "-o", str(out_file)]
-            profiler = subprocess.Popen([*cmd, "-d", str(int(args.seconds) + 2), "-r", "100"])
-        cpu0, wall0 = cpu_seconds(server_pid), time.time()
-        asyncio.run(publish())
-        cpu1, wall1 = cpu_seconds(server_pid), time.time()
-        out = subs.line()
-        cpu_end = cpu_seconds(server_pid)
-        if profiler is not None:
-            profiler.wait()
+        for name, publish, event_type in rounds:
+            subs.expect(posts, args.seconds + TAIL, event_type)
+            profiler = None
+            if args.profile:  # py-spy's raw stacks of the server while it publishes
+                out_file = Path(args.profile) / f"{name.replace(' ', '-')}-{n}.txt"
+                cmd = ["py-spy", "record", "-p", str(server_pid), "-f", "raw", "-o", str(out_file)]
+                profiler = subprocess.Popen([*cmd, "-d", str(int(args.seconds) + 2), "-r", "100"])
+            cpu0, wall0 = cpu_seconds(server_pid), time.time()
+            asyncio.run(publish())
+            cpu1, wall1 = cpu_seconds(server_pid), time.time()
+            out = subs.line()
+            cpu_end = cpu_seconds(server_pid)
+            if profiler is not None:
+                profiler.wait()
+            results.append(
+                Result(
+                    server=name,
+                    subscribers=n,
+                    posts=posts,
+                    received=out["received"],
+                    expected=out["expected"],
+                    rate=out["received"] / max(out["last"] - wall0, 1e-9),
+                    p50=out["p50"],
+                    p95=out["p95"],
+                    p99=out["p99"],
+                    rss_per_conn=(after - before) / n,
+                    cpu=(cpu1 - cpu0) / (wall1 - wall0),
+                    cpu_per_frame=(cpu_end - cpu0) / max(out["received"], 1),
+                    frame_bytes=out["frame_bytes"],
+                    open_seconds=ready["open_seconds"],
+                )
+            )
     finally:
         subs.close()
-    span = max(out["last"] - wall0, 1e-9)
-    return Result(
-        server=name,
-        subscribers=n,
-        posts=posts,
-        received=out["received"],
-        expected=out["expected"],
-        rate=out["received"] / span,
-        p50=out["p50"],
-        p95=out["p95"],
-        p99=out["p99"],
-        rss_per_conn=(after - before) / n,
-        cpu=(cpu1 - cpu0) / (wall1 - wall0),
-        cpu_per_frame=(cpu_end - cpu0) / max(out["received"], 1),
-        frame_bytes=out["frame_bytes"],
-        open_seconds=ready["open_seconds"],
-    )
+    return results
 
 
-def run_hub(n: int, args: argparse.Namespace, work: Path) -> Result:
+def run_hub(n: int, args: argparse.Namespace, work: Path) -> list[Result]:
+    """The real action path (HTTP posts), then the same socket fan-out of events put straight
+    on the bus (no post to write, no partial to render): what the /ws layer itself costs."""
     root = work / f"hub-{n}"
     root.mkdir()
     env = hub_env(root, args)
@@ -247,6 +255,7 @@ def run_hub(n: int, args: argparse.Namespace, work: Path) -> Result:
         ws = url.replace("http", "ws", 1) + "/ws"
         client = [PYTHON, "-m", "bench.fanout_client", ws, str(n)]
         client += ["--token", reader, "--channel", f"thread:{thread}"]
+        client += ["--deflate"] if args.deflate else []
         posts = int(args.rate * args.seconds)
         failures: list[str] = []
 
@@ -268,19 +277,45 @@ def run_hub(n: int, args: argparse.Namespace, work: Path) -> Result:
 
                 await paced(posts, args.rate, send)
 
-        result = measure("hub", n, posts, args, client, proc.pid, publish)
+        async def publish_to_bus() -> None:
+            from redis.asyncio import Redis
+
+            from hub.events import Event
+            from realtime.bus import EventBus
+
+            redis_url = args.redis_url or f"unix://{root / 'redis' / 'redis.sock'}"
+            redis = Redis.from_url(redis_url, decode_responses=True)
+            bus = EventBus(redis)
+
+            async def send(i: int) -> None:
+                frame = json.loads(baseline_frame(i, results[0].frame_bytes))
+                # A type with no partial renderer: the frame goes out as published.
+                event = Event(f"thread:{thread}", "reaction.changed", frame["data"])
+                await bus.publish([event])
+
+            try:
+                await paced(posts, args.rate, send)
+            finally:
+                await redis.aclose()
+
+        rounds: list[tuple[str, Any, str]] = [("hub", publish, "post.created")]
+        if not args.no_bus_round:  # padded to the size of the posts' frames of the first round
+            rounds.append(("hub, bus only", publish_to_bus, "reaction.changed"))
+        results: list[Result] = []
+        measure(n, posts, args, client, proc.pid, rounds, results)
         if failures:
             print(f"  {len(failures)} posts failed: {sorted(set(failures))}", file=sys.stderr)
-        return result
+        return results
 
 
 def run_baseline(n: int, args: argparse.Namespace, work: Path, frame_bytes: int) -> Result:
     port = free_port()
     log = work / f"baseline-{n}.log"
-    with process([PYTHON, "-m", "bench.baseline_ws", str(port)], log) as proc:
+    deflate = ["--deflate"] if args.deflate else []
+    with process([PYTHON, "-m", "bench.baseline_ws", str(port), *deflate], log) as proc:
         wait_for_port(port, proc)
         ws = f"ws://127.0.0.1:{port}/"
-        client = [PYTHON, "-m", "bench.fanout_client", ws, str(n), "--baseline"]
+        client = [PYTHON, "-m", "bench.fanout_client", ws, str(n), "--baseline", *deflate]
         posts = int(args.rate * args.seconds)
 
         async def publish() -> None:
@@ -291,7 +326,8 @@ def run_baseline(n: int, args: argparse.Namespace, work: Path, frame_bytes: int)
 
                 await paced(posts, args.rate, send)
 
-        return measure("baseline", n, posts, args, client, proc.pid, publish)
+        rounds = [("baseline", publish, "post.created")]
+        return measure(n, posts, args, client, proc.pid, rounds)[0]
 
 
 def baseline_frame(i: int, size: int) -> str:
@@ -335,6 +371,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="also print the results as JSON")
     parser.add_argument("--workdir", default="", help="keep data and logs here (default: temp)")
     parser.add_argument("--profile", default="", help="write py-spy stacks of the servers here")
+    parser.add_argument(
+        "--deflate", action="store_true", help="negotiate permessage-deflate, as browsers do"
+    )
+    parser.add_argument(
+        "--no-bus-round", action="store_true", help="skip the events-straight-to-the-bus round"
+    )
     args = parser.parse_args(argv)
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # the servers inherit it
@@ -345,19 +387,22 @@ def main(argv: list[str] | None = None) -> int:
         work.mkdir(parents=True, exist_ok=True)
         for n in levels:
             print(f"{n} subscribers: hub ...", file=sys.stderr, flush=True)
-            hub = run_hub(n, args, work)
+            hubs = run_hub(n, args, work)
             print(f"{n} subscribers: baseline ...", file=sys.stderr, flush=True)
-            base = run_baseline(n, args, work, hub.frame_bytes)
-            results += [hub, base]
-            print(table([hub, base]), file=sys.stderr, flush=True)
+            base = run_baseline(n, args, work, hubs[0].frame_bytes)
+            results += [*hubs, base]
+            print(table([*hubs, base]), file=sys.stderr, flush=True)
     print(table(results))
     print()
     for n in levels:
-        hub, base = (r for r in results if r.subscribers == n)
-        print(
-            f"{n:>6,} subscribers: hub/baseline delivered msg/s = {hub.rate / base.rate:.2f}; "
-            f"hub p99 {hub.p99 * 1000:.0f} ms"
-        )
+        level = [r for r in results if r.subscribers == n]
+        base = next(r for r in level if r.server == "baseline")
+        for r in level:
+            if r is not base:
+                print(
+                    f"{n:>6,} subscribers, {r.server}: delivered msg/s {r.rate / base.rate:.2f} "
+                    f"of the baseline's; p99 {r.p99 * 1000:.0f} ms"
+                )
     if args.json:
         print(json.dumps([r.__dict__ for r in results]))
     return 0

@@ -3,10 +3,11 @@ asyncio loop, each subscribed to one channel, timing every event frame that arri
 
     python -m bench.fanout_client WS_URL N [--token T] [--channel C] [--baseline]
 
-Prints one JSON line `{"ready": ...}` once every connection is open (and subscribed), then waits
-for one line on stdin, "EXPECTED DEADLINE" (sent before anything is published): the number of
-event frames each connection should get and the seconds to wait for them all. Then it prints one
-JSON line of results and exits.
+Prints one JSON line `{"ready": ...}` once every connection is open (and subscribed). Then, for
+each line "EXPECTED DEADLINE EVENT" on stdin (sent before anything of that round is published:
+how many frames of event type EVENT each connection should get, and the seconds to wait for them
+all; other frames, late ones of an earlier round, are ignored), it prints one JSON line of
+results for that round. An empty line or end of input ends it.
 
 Latency is receipt time minus the frame's `data.created_at` (the post's timestamp, written in
 the transaction that commits it; the baseline's publisher stamps its send time the same way).
@@ -52,8 +53,17 @@ class Subscribers:
         self.closed = 0
         self.expected = -1
         self.all_in = asyncio.Event()
-        self._stamps: dict[str, float] = {}  # frame text -> created_at (or -1: not an event)
+        self._stamps: dict[str, tuple[float, str]] = {}  # frame text -> (created_at, event type)
+        self.event_type = ""
         self._complete = 0
+
+    def next_round(self, expected: int, event_type: str) -> None:
+        self.event_type = event_type  # frames of other types are late ones of an earlier round
+        self.latencies, self.counts = [], [0] * len(self.conns)
+        self.first = self.last = 0.0
+        self.bytes = self._complete = 0
+        self.all_in = asyncio.Event()
+        self.expected = expected
 
     async def open_one(self) -> ClientConnection:
         headers = {"Authorization": f"Bearer {self.args.token}"} if self.args.token else {}
@@ -63,7 +73,7 @@ class Subscribers:
             open_timeout=120,
             ping_interval=None,
             max_size=2**22,
-            compression=None,
+            compression="deflate" if self.args.deflate else None,
         )
         if not self.args.baseline:
             await conn.send(json.dumps({"type": "subscribe", "channel": self.args.channel}))
@@ -86,15 +96,16 @@ class Subscribers:
         self.counts = [0] * len(self.conns)
 
     def stamp(self, message: str) -> float:
+        """The frame's created_at, or -1 for anything but an event of this round's type."""
         found = self._stamps.get(message)
         if found is None:
             frame: dict[str, Any] = json.loads(message)
-            found = -1.0
+            found = (-1.0, "")
             if frame.get("type") == "event":
-                created = frame["data"]["created_at"]
-                found = dt.datetime.fromisoformat(created).timestamp()
+                created = dt.datetime.fromisoformat(frame["data"]["created_at"]).timestamp()
+                found = (created, frame["event"])
             self._stamps[message] = found
-        return found
+        return found[0] if found[1] == self.event_type else -1.0
 
     async def read(self, index: int, conn: ClientConnection) -> None:
         try:
@@ -135,26 +146,27 @@ async def main(args: argparse.Namespace) -> None:
     ready = {"ready": True, "open_seconds": round(time.time() - started, 2), "fd_limit": fds}
     print(json.dumps(ready), flush=True)
 
-    line = await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
-    expected, deadline = line.split()  # sent before the first event is published
-    subs.expected = int(expected)
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(subs.all_in.wait(), float(deadline))
-    received = len(subs.latencies)
-    result = {
-        "connections": len(subs.conns),
-        "received": received,
-        "expected": subs.expected * len(subs.conns),
-        "first": subs.first,
-        "last": subs.last,
-        "frame_bytes": round(subs.bytes / received) if received else 0,
-        "p50": percentile(subs.latencies, 0.50),
-        "p95": percentile(subs.latencies, 0.95),
-        "p99": percentile(subs.latencies, 0.99),
-        "max": max(subs.latencies, default=float("nan")),
-        "closed_early": subs.closed,
-    }
-    print(json.dumps(result), flush=True)
+    loop = asyncio.get_running_loop()
+    while line := (await loop.run_in_executor(None, sys.stdin.readline)).strip():
+        expected, deadline, event_type = line.split()
+        subs.next_round(int(expected), event_type)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(subs.all_in.wait(), float(deadline))
+        received = len(subs.latencies)
+        result = {
+            "connections": len(subs.conns),
+            "received": received,
+            "expected": subs.expected * len(subs.conns),
+            "first": subs.first,
+            "last": subs.last,
+            "frame_bytes": round(subs.bytes / received) if received else 0,
+            "p50": percentile(subs.latencies, 0.50),
+            "p95": percentile(subs.latencies, 0.95),
+            "p99": percentile(subs.latencies, 0.99),
+            "max": max(subs.latencies, default=float("nan")),
+            "closed_early": subs.closed,
+        }
+        print(json.dumps(result), flush=True)
     for task in readers:
         task.cancel()
 
@@ -166,6 +178,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--token", default="")
     parser.add_argument("--channel", default="")
     parser.add_argument("--baseline", action="store_true", help="no auth, no subscribe frame")
+    parser.add_argument("--deflate", action="store_true", help="negotiate permessage-deflate")
     return parser.parse_args(argv)
 
 
