@@ -4,8 +4,9 @@ Both instances share one database and one Redis, as in production behind a load 
 PostgreSQL and a Redis database of these tests' own when HUB_TEST_POSTGRES_URL and
 HUB_TEST_REDIS_URL are set (a fresh database `hub_rt_<pid>` is created on that server and
 dropped at the end; Redis db 10, or HUB_TEST_REALTIME_REDIS_URL), otherwise one SQLite file
-and one embedded Redis. Events are produced through the real action path over HTTP; every
-delivery is checked against the channel's Redis stream, which is the source of truth for ids.
+and one embedded Redis. Events are produced through the real action path over HTTP (only the
+tests of the bus itself publish to it directly); every delivery is checked against the channel's
+Redis stream, which is the source of truth for ids.
 No test sleeps to synchronise: they wait for frames or conditions with deadlines.
 """
 
