@@ -260,6 +260,7 @@ def _serve(settings: Settings, host: str, port: int, *, run_worker: bool) -> int
             ws_ping_interval=20.0,  # heartbeats find dead peers (R7)
             ws_ping_timeout=20.0,
             ws_max_size=64 * 1024,
+            ws_per_message_deflate=False,  # costs more CPU and memory per socket than it saves
             lifespan="on",
         )
         server = uvicorn.Server(config)
