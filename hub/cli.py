@@ -232,11 +232,16 @@ def _serve(settings: Settings, host: str, port: int, *, run_worker: bool) -> int
     spot and `finally` never runs, so ours turns it into an exception that unwinds through the
     cleanup first; the process then ends by the same signal, as a supervisor expects.
     """
+    import warnings
+
     import uvicorn
 
     from hub.embedded_redis import EmbeddedRedis
     from hub.web.app import create_app
 
+    # uvicorn's newer "websockets-sansio" protocol waits to close a socket until it can write,
+    # so it cannot drop a reader that stopped reading (R7): we keep the classic one on purpose.
+    warnings.filterwarnings("ignore", message="The `websockets` implementation is deprecated")
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _raise_stopped)
     embedded = None
