@@ -224,6 +224,7 @@ def run(n: int = 2000, concurrency: int = 8, database_url: str | None = None) ->
                 HUB_BASE_URL=hub_url,
                 HUB_REDIS_URL=redis_url,
                 HUB_LOG_FORMAT="text",
+                HUB_POSTS_PER_MINUTE="0",
             )
             if database_url:
                 env["HUB_DATABASE_URL"] = database_url

@@ -39,6 +39,7 @@ class Settings:
     invitation_days: int = 7
     reset_hours: int = 2
     signin_max_failures: int = 5
+    posts_per_minute: int = 30  # per person, threads and replies together; 0: no limit
     signin_window_seconds: int = 900
     max_body_bytes: int = 1_048_576
     trusted_proxies: tuple[str, ...] = ()
@@ -187,6 +188,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         session_idle_minutes=_int(env, "HUB_SESSION_IDLE_MINUTES", 120),
         session_max_hours=_int(env, "HUB_SESSION_MAX_HOURS", 24 * 14),
         max_body_bytes=_int(env, "HUB_MAX_BODY_BYTES", 1_048_576, minimum=1024),
+        posts_per_minute=_int(env, "HUB_POSTS_PER_MINUTE", 30, minimum=0),
         trusted_proxies=proxies,
         log_format=log_format,
     )

@@ -117,6 +117,7 @@ def settings(tmp_path: Path, database_url: str, redis_url: str) -> Settings:
         "HUB_SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "HUB_BASE_URL": "http://testserver",
         "HUB_LOG_FORMAT": "text",
+        "HUB_POSTS_PER_MINUTE": "0",  # tests/test_board_actions.py tests the limit itself
     }
     return load_settings(env).with_(
         database_url=database_url, redis_url=redis_url, run_worker=False

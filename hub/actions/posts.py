@@ -8,10 +8,11 @@ from sqlalchemy import case, func, literal, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
+from hub import ratelimit
 from hub.actions import search
 from hub.actions.attachments import attachments_of, claim_uploads
 from hub.actions.context import Context
-from hub.actions.errors import N_, Conflict, Forbidden, Invalid, NotFound
+from hub.actions.errors import N_, Conflict, Forbidden, Invalid, NotFound, RateLimited
 from hub.actions.mentions import handles_in, link_mentions, readers_among
 from hub.db import UTCDateTime, utcnow
 from hub.events import Event
@@ -152,6 +153,23 @@ async def access_post(
     return found
 
 
+async def check_posting_rate(ctx: Context, user: User) -> None:
+    """At most HUB_POSTS_PER_MINUTE posts a minute per person (S6): a flood stops, a lively
+    discussion does not. Counted before writing, so a refused post writes nothing."""
+    limit = ctx.runtime.settings.posts_per_minute
+    if limit <= 0:
+        return
+    key = f"post:user:{user.id}"
+    wait = await ratelimit.blocked_for(ctx.runtime.redis, key, limit)
+    if wait:
+        raise RateLimited(
+            N_("You are posting very fast. Try again in %(seconds)d seconds."),
+            retry_after=wait,
+            seconds=wait,
+        )
+    await ratelimit.hit(ctx.runtime.redis, key, 60)
+
+
 async def do_write_post(
     ctx: Context,
     thread: Thread,
@@ -163,6 +181,7 @@ async def do_write_post(
 ) -> Post:
     """Write a checked post into `thread` (shared by new threads and replies)."""
     user = ctx.require_user()
+    await check_posting_rate(ctx, user)
     if reply_to is not None:
         parent = await ctx.db.get(Post, reply_to)
         if parent is None or parent.thread_id != thread.id:
