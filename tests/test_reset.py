@@ -16,7 +16,7 @@ from hub.actions.accounts import do_set_user_flags
 from hub.actions.context import act
 from hub.models import AuthSession, MailMessage
 from hub.runtime import Runtime
-from tests.conftest import PASSWORD, csrf_of, make_user, sign_in
+from tests.conftest import PASSWORD, api_token, csrf_of, make_user, sign_in
 from tests.mailserver import MailServer, link_in, run_worker, smtp_server, smtp_settings  # noqa: F401
 
 EMAIL = "ana@example.org"
@@ -54,6 +54,8 @@ async def test_reset_by_mail_signs_in_and_ends_other_sessions(
         await sign_in(laptop, EMAIL)
         await sign_in(phone, EMAIL)
         assert (await phone.get("/api/v1/me")).status_code == 200
+        script = await api_token(laptop, EMAIL)
+        assert (await laptop.get("/api/v1/me", headers=script)).status_code == 200
 
         async with browser(app) as forgetful:
             response = await request_reset(forgetful, EMAIL)
@@ -74,6 +76,8 @@ async def test_reset_by_mail_signs_in_and_ends_other_sessions(
             # Every other session is over; the one the reset opened is the only one left.
             assert (await laptop.get("/api/v1/me")).status_code == 401
             assert (await phone.get("/api/v1/me")).status_code == 401
+            # ...and so is every API token.
+            assert (await laptop.get("/api/v1/me", headers=script)).status_code == 401
             async with runtime.sessionmaker() as db:
                 assert len((await db.exec(select(AuthSession))).all()) == 1
 

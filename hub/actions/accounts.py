@@ -246,6 +246,15 @@ async def do_end_all_sessions(ctx: Context, user: User) -> None:
     await ctx.db.exec(delete(AuthSession).where(col(AuthSession.user_id) == user.id))  # type: ignore[call-overload]
 
 
+async def do_revoke_api_tokens(ctx: Context, user: User) -> None:
+    """A password reset suggests the account was at risk: its API tokens stop working too."""
+    await ctx.db.exec(  # type: ignore[call-overload]
+        update(ApiToken)
+        .where(col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
 async def do_update_profile(
     ctx: Context, *, name: str | None, language: str | None, title: str | None
 ) -> User:

@@ -8,7 +8,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from hub import ratelimit
-from hub.actions.accounts import do_end_all_sessions, find_municipality
+from hub.actions.accounts import do_end_all_sessions, do_revoke_api_tokens, find_municipality
 from hub.actions.context import Context
 from hub.actions.errors import N_, Conflict, Invalid, NotFound, RateLimited
 from hub.actions.mail import do_queue_mail
@@ -252,6 +252,7 @@ async def do_reset_password(ctx: Context, *, token: str, password: str | None) -
         raise NotFound(_RESET_NOT_VALID)
     user.password_hash = new_hash
     await do_end_all_sessions(ctx, user)
+    await do_revoke_api_tokens(ctx, user)
     ctx.actor = user
     ctx.audit("auth.password_reset", user)
     return user
