@@ -428,3 +428,18 @@ async def test_committee_members_and_municipalities(
         by_slug = {m.slug: m for m in rows.all()}
     assert by_slug["cacak"].confirmed and not by_slug["nis"].confirmed
     assert by_slug["nis"].name == "Niš"
+
+
+async def test_an_id_beyond_the_database_is_not_found(
+    client: httpx.AsyncClient, seeded: Runtime
+) -> None:
+    await make_user(seeded, "admin@example.org", admin=True)
+    await sign_in(client, "admin@example.org")
+    token = await csrf_of(client, "/admin/users")
+    huge = "99999999999"  # beyond 32 bits: PostgreSQL would refuse it as a parameter
+    assert (await client.get(f"/admin/users/{huge}")).status_code == 404
+    removed = await client.post(
+        f"/admin/committees/finansije/members/{huge}/remove", data={"csrf_token": token}
+    )
+    assert removed.status_code == 404
+    assert (await client.get("/admin/users/999999999")).status_code == 404

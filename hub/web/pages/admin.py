@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+import hub.web.convertors  # noqa: F401  (registers the "id" path convertor)
 from hub.actions import accounts, admin, bodies, invitations
 from hub.actions.context import Context
 from hub.actions.errors import Conflict, Invalid
@@ -336,12 +337,12 @@ ROUTES: list[BaseRoute] = [
     Route("/admin", overview, methods=["GET"]),
     Route("/admin/users", users_page, methods=["GET"]),
     Route("/admin/users", create_user, methods=["POST"]),
-    Route("/admin/users/{user_id:int}", user_page, methods=["GET"]),
-    Route("/admin/users/{user_id:int}", update_user, methods=["POST"]),
-    Route("/admin/users/{user_id:int}/flags", set_user_flags, methods=["POST"]),
+    Route("/admin/users/{user_id:id}", user_page, methods=["GET"]),
+    Route("/admin/users/{user_id:id}", update_user, methods=["POST"]),
+    Route("/admin/users/{user_id:id}/flags", set_user_flags, methods=["POST"]),
     Route("/admin/invitations", invitations_page, methods=["GET"]),
     Route("/admin/invitations", invite, methods=["POST"]),
-    Route("/admin/invitations/{invitation_id:int}/revoke", revoke_invitation, methods=["POST"]),
+    Route("/admin/invitations/{invitation_id:id}/revoke", revoke_invitation, methods=["POST"]),
     Route("/admin/networks", networks_page, methods=["GET"]),
     Route("/admin/networks/{slug}", network_page, methods=["GET"]),
     Route("/admin/networks/{slug}", update_network, methods=["POST"]),
@@ -350,12 +351,12 @@ ROUTES: list[BaseRoute] = [
     Route("/admin/committees/{slug}", members.update_committee, methods=["POST"]),
     Route("/admin/committees/{slug}/members", members.add_committee_member, methods=["POST"]),
     Route(
-        "/admin/committees/{slug}/members/{user_id:int}",
+        "/admin/committees/{slug}/members/{user_id:id}",
         members.set_committee_member_role,
         methods=["POST"],
     ),
     Route(
-        "/admin/committees/{slug}/members/{user_id:int}/remove",
+        "/admin/committees/{slug}/members/{user_id:id}/remove",
         members.remove_committee_member,
         methods=["POST"],
     ),
@@ -365,12 +366,12 @@ ROUTES: list[BaseRoute] = [
     Route("/networks/{slug}/members", members.network_members_page, methods=["GET"]),
     Route("/networks/{slug}/members", members.add_network_member, methods=["POST"]),
     Route(
-        "/networks/{slug}/members/{user_id:int}",
+        "/networks/{slug}/members/{user_id:id}",
         members.set_network_member_role,
         methods=["POST"],
     ),
     Route(
-        "/networks/{slug}/members/{user_id:int}/remove",
+        "/networks/{slug}/members/{user_id:id}/remove",
         members.remove_network_member,
         methods=["POST"],
     ),
