@@ -201,6 +201,11 @@ def measure(
         ready = subs.line()
         after = rss(server_pid)
         for name, publish, event_type in rounds:
+            warm = int(args.rate * args.warmup)
+            if warm:  # first requests compile queries and templates: not what is measured
+                subs.expect(warm, args.warmup + TAIL, event_type)
+                asyncio.run(publish(warm))
+                subs.line()
             subs.expect(posts, args.seconds + TAIL, event_type)
             profiler = None
             if args.profile:  # py-spy's raw stacks of the server while it publishes
@@ -208,10 +213,13 @@ def measure(
                 cmd = ["py-spy", "record", "-p", str(server_pid), "-f", "raw", "-o", str(out_file)]
                 profiler = subprocess.Popen([*cmd, "-d", str(int(args.seconds) + 2), "-r", "100"])
             cpu0, wall0 = cpu_seconds(server_pid), time.time()
-            asyncio.run(publish())
+            asyncio.run(publish(posts))
             cpu1, wall1 = cpu_seconds(server_pid), time.time()
             out = subs.line()
             cpu_end = cpu_seconds(server_pid)
+            if args.workdir:  # per post latencies, to tell a slow start from a backlog
+                trace = Path(args.workdir) / f"{name.replace(' ', '-').replace(',', '')}-{n}.json"
+                trace.write_text(json.dumps(out["by_post"]))
             if profiler is not None:
                 profiler.wait()
             results.append(
@@ -260,7 +268,7 @@ def run_hub(n: int, args: argparse.Namespace, work: Path) -> list[Result]:
         posts = int(args.rate * args.seconds)
         failures: list[str] = []
 
-        async def publish() -> None:
+        async def publish(count: int) -> None:
             limits = httpx.Limits(max_connections=64)
             headers = {"Authorization": f"Bearer {poster}"}
             async with httpx.AsyncClient(timeout=60, limits=limits, headers=headers) as http:
@@ -276,9 +284,9 @@ def run_hub(n: int, args: argparse.Namespace, work: Path) -> list[Result]:
                     except httpx.HTTPError as exc:
                         failures.append(type(exc).__name__)
 
-                await paced(posts, args.rate, send)
+                await paced(count, args.rate, send)
 
-        async def publish_to_bus() -> None:
+        async def publish_to_bus(count: int) -> None:
             from redis.asyncio import Redis
 
             from hub.events import Event
@@ -295,7 +303,7 @@ def run_hub(n: int, args: argparse.Namespace, work: Path) -> list[Result]:
                 await bus.publish([event])
 
             try:
-                await paced(posts, args.rate, send)
+                await paced(count, args.rate, send)
             finally:
                 await redis.aclose()
 
@@ -319,13 +327,13 @@ def run_baseline(n: int, args: argparse.Namespace, work: Path, frame_bytes: int)
         client = [PYTHON, "-m", "bench.fanout_client", ws, str(n), "--baseline", *deflate]
         posts = int(args.rate * args.seconds)
 
-        async def publish() -> None:
+        async def publish(count: int) -> None:
             async with connect(ws, compression=None, max_size=2**22) as conn:
 
                 async def send(i: int) -> None:
                     await conn.send(baseline_frame(i, frame_bytes))
 
-                await paced(posts, args.rate, send)
+                await paced(count, args.rate, send)
 
         rounds = [("baseline", publish, "post.created")]
         return measure(n, posts, args, client, proc.pid, rounds)[0]
@@ -367,6 +375,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--subscribers", default="100,1000,5000")
     parser.add_argument("--rate", type=float, default=20.0, help="posts per second")
     parser.add_argument("--seconds", type=float, default=10.0, help="how long to publish")
+    parser.add_argument(
+        "--warmup", type=float, default=2.0, help="seconds of publishing before each measurement"
+    )
     parser.add_argument("--redis-url", default="", help="default: the embedded Redis")
     parser.add_argument("--database-url", default="", help="default: SQLite in a temp dir")
     parser.add_argument("--json", action="store_true", help="also print the results as JSON")

@@ -46,6 +46,7 @@ class Subscribers:
         self.args = args
         self.conns: list[ClientConnection] = []
         self.latencies: list[float] = []
+        self.by_post: dict[float, list[float]] = {}  # created_at -> latencies of that frame
         self.counts: list[int] = []
         self.first = 0.0
         self.last = 0.0
@@ -60,6 +61,7 @@ class Subscribers:
     def next_round(self, expected: int, event_type: str) -> None:
         self.event_type = event_type  # frames of other types are late ones of an earlier round
         self.latencies, self.counts = [], [0] * len(self.conns)
+        self.by_post: dict[float, list[float]] = {}
         self.first = self.last = 0.0
         self.bytes = self._complete = 0
         self.all_in = asyncio.Event()
@@ -117,6 +119,7 @@ class Subscribers:
                 if created < 0:
                     continue
                 self.latencies.append(now - created)
+                self.by_post.setdefault(created, []).append(now - created)
                 self.bytes += len(message)
                 self.first = self.first or now
                 self.last = now
@@ -165,6 +168,11 @@ async def main(args: argparse.Namespace) -> None:
             "p99": percentile(subs.latencies, 0.99),
             "max": max(subs.latencies, default=float("nan")),
             "closed_early": subs.closed,
+            # Per post, in the order written: seconds since the first, median and worst latency.
+            "by_post": [
+                [round(created - min(subs.by_post), 3), percentile(lat, 0.5), max(lat)]
+                for created, lat in sorted(subs.by_post.items())
+            ],
         }
         print(json.dumps(result), flush=True)
     for task in readers:

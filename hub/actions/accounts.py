@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from dataclasses import dataclass
 
 from sqlalchemy import delete, func, update
 from sqlmodel import col, select
@@ -171,23 +172,36 @@ async def do_sign_out(ctx: Context, *, token: str) -> None:
         ctx.audit("auth.signout")
 
 
-async def resolve_session(runtime: Runtime, token: str | None) -> AuthSession | None:
-    """The live session for a cookie token, or None (unknown, expired, idle too long, user off)."""
+@dataclass(frozen=True)
+class Identity:
+    """Who a session cookie or API token stands for: what every request needs of the user."""
+
+    user_id: int
+    name: str
+    is_admin: bool
+    language: str
+
+
+async def resolve_session(
+    runtime: Runtime, token: str | None
+) -> tuple[AuthSession, Identity] | None:
+    """The live session for a cookie token and its user, or None (unknown, expired, idle too
+    long, user off). One query, and a write at most every few minutes."""
     if not token or len(token) > 100:
         return None
     now = utcnow()
     idle = dt.timedelta(minutes=runtime.settings.session_idle_minutes)
     async with runtime.sessionmaker() as db:
         row = await db.exec(
-            select(AuthSession, User.is_active)
+            select(AuthSession, User)
             .join(User, User.id == AuthSession.user_id)  # type: ignore[arg-type]
             .where(AuthSession.token_hash == token_hash(token))
         )
         found = row.first()
         if found is None:
             return None
-        session, active = found
-        if not active or session.expires_at <= now or session.last_seen_at + idle <= now:
+        session, user = found
+        if not user.is_active or session.expires_at <= now or session.last_seen_at + idle <= now:
             await db.exec(delete(AuthSession).where(col(AuthSession.id) == session.id))  # type: ignore[call-overload]
             await db.commit()
             return None
@@ -198,7 +212,7 @@ async def resolve_session(runtime: Runtime, token: str | None) -> AuthSession | 
                 .values(last_seen_at=now)
             )
             await db.commit()
-        return session
+        return session, Identity(session.user_id, user.name, user.is_admin, user.language)
 
 
 async def do_issue_api_token(
@@ -215,13 +229,14 @@ async def do_issue_api_token(
     return user, token
 
 
-async def resolve_api_token(runtime: Runtime, token: str | None) -> int | None:
-    """The user id an API token stands for, or None."""
+async def resolve_api_token(runtime: Runtime, token: str | None) -> Identity | None:
+    """The user an API token stands for, or None. One query, and a write at most every few
+    minutes."""
     if not token or len(token) > 100:
         return None
     async with runtime.sessionmaker() as db:
         row = await db.exec(
-            select(ApiToken.id, ApiToken.user_id, ApiToken.last_used_at)
+            select(ApiToken.id, ApiToken.last_used_at, User)
             .join(User, User.id == ApiToken.user_id)  # type: ignore[arg-type]
             .where(
                 ApiToken.token_hash == token_hash(token),
@@ -232,14 +247,14 @@ async def resolve_api_token(runtime: Runtime, token: str | None) -> int | None:
         found = row.first()
         if found is None:
             return None
-        token_id, user_id, last_used = found
+        token_id, last_used, user = found
         now = utcnow()
         if last_used is None or now - last_used >= _TOUCH_EVERY:
             await db.exec(  # type: ignore[call-overload]
                 update(ApiToken).where(col(ApiToken.id) == token_id).values(last_used_at=now)
             )
             await db.commit()
-        return int(user_id)
+        return Identity(user.id or 0, user.name, user.is_admin, user.language)
 
 
 async def do_end_all_sessions(ctx: Context, user: User) -> None:

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import CompoundSelect, String, bindparam, delete, literal, union_all
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -22,6 +22,20 @@ from hub.runtime import Runtime
 log = logging.getLogger("hub.actions")
 
 SYSTEM = Principal(is_admin=True)
+
+# Every action loads its actor's memberships: one statement, built once.
+_MEMBERSHIPS: CompoundSelect[tuple[str, int, str]] = union_all(
+    select(
+        literal("n", String()).label("kind"),
+        col(NetworkMembership.network_id).label("body_id"),
+        col(NetworkMembership.role).label("role"),
+    ).where(col(NetworkMembership.user_id) == bindparam("user_id")),
+    select(
+        literal("c", String()),
+        col(CommitteeMembership.committee_id),
+        col(CommitteeMembership.role),
+    ).where(col(CommitteeMembership.user_id) == bindparam("user_id")),
+)
 
 
 @dataclass
@@ -78,21 +92,13 @@ class Context:
 async def load_principal(db: AsyncSession, user: User | None) -> Principal:
     if user is None or user.id is None or not user.is_active:
         return ANONYMOUS
-    networks = await db.exec(
-        select(NetworkMembership.network_id, NetworkMembership.role).where(
-            NetworkMembership.user_id == user.id
-        )
-    )
-    committees = await db.exec(
-        select(CommitteeMembership.committee_id, CommitteeMembership.role).where(
-            CommitteeMembership.user_id == user.id
-        )
-    )
+    networks: dict[int, str] = {}
+    committees: dict[int, str] = {}
+    rows = await db.exec(_MEMBERSHIPS, params={"user_id": user.id})  # type: ignore[call-overload]
+    for kind, body_id, role in rows.all():
+        (networks if kind == "n" else committees)[body_id] = role
     return Principal(
-        user_id=user.id,
-        is_admin=user.is_admin,
-        networks=dict(networks.all()),
-        committees=dict(committees.all()),
+        user_id=user.id, is_admin=user.is_admin, networks=networks, committees=committees
     )
 
 

@@ -34,9 +34,11 @@ async def index_document(
     thread_id: int | None,
     author_id: int | None,
     content: str,
+    new: bool = False,
 ) -> None:
-    """Insert or replace the searchable text of one object."""
-    await unindex(ctx, kind=kind, object_id=object_id)
+    """Insert or replace the searchable text of one object (`new`: it has none yet)."""
+    if not new:
+        await unindex(ctx, kind=kind, object_id=object_id)
     doc = SearchDocument(
         kind=kind,
         object_id=object_id,

@@ -27,6 +27,8 @@ BOARD_PAGE = 30
 WINDOW = 50
 MAX_WINDOW = 200
 _NO_ID = 2**31 - 2  # above every id; the ids are 32-bit on PostgreSQL
+_AUTHOR = aliased(User, name="author")  # built once, as in hub.actions.posts
+_LAST_AUTHOR = aliased(User, name="last_author")
 
 
 class BoardFilter(StrEnum):
@@ -104,7 +106,10 @@ async def do_create_thread(
     ctx.db.add(thread)
     await ctx.db.flush()
     assert thread.id is not None
-    post = await do_write_post(ctx, thread, network, body=body, attachment_ids=attachment_ids)
+    post = (
+        await do_write_post(ctx, thread, network, body=body, attachment_ids=attachment_ids)
+    ).post
+    await ctx.db.refresh(thread)  # the counts the first post set
     # One's own new thread is read; nobody else can have a marker on it yet.
     ctx.db.add(
         ThreadRead(
@@ -119,6 +124,7 @@ async def do_create_thread(
         thread_id=thread.id,
         author_id=user.id,
         content=title,
+        new=True,
     )
     ctx.audit("thread.created", thread, network=network.slug)
     ctx.emit(
@@ -178,8 +184,7 @@ async def board(
     except ValueError:
         raise Invalid(N_("Unknown filter."), field="filter") from None
     me = ctx.actor.id if ctx.actor else None
-    author = aliased(User)
-    last_author = aliased(User)
+    author, last_author = _AUTHOR, _LAST_AUTHOR
     query = (
         select(Thread, author, last_author, ThreadRead.seen_count)
         .join(author, col(author.id) == Thread.author_id, isouter=True)

@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 
+from hub import gc_policy
 from hub.actions.errors import ActionError
 from hub.config import Settings
 from hub.migrate import is_current
@@ -52,6 +53,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Starlet
                 await stack.enter_async_context(_realtime(app, rt))
             if settings.run_worker and runtime is None:
                 await stack.enter_async_context(_in_process_worker(rt))
+            if runtime is None:  # a server process of its own (not a test's app)
+                await stack.enter_async_context(gc_policy.scheduled())
             log.info("started", extra={"base_url": settings.base_url})
             yield
 

@@ -12,14 +12,12 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from prometheus_client import Counter, Histogram
-from sqlmodel import select
 from starlette.datastructures import Headers
 
-from hub.actions.accounts import resolve_api_token, resolve_session
+from hub.actions.accounts import Identity, resolve_api_token, resolve_session
 from hub.actions.errors import N_
 from hub.auth import csrf_valid
 from hub.i18n import gettext, normalize_language
-from hub.models import User
 from hub.runtime import Runtime
 from hub.web.visitor import ANON_COOKIE, LANG_COOKIE, SESSION_COOKIE, Visitor
 
@@ -66,28 +64,19 @@ class VisitorMiddleware:
         cookies = _cookies(headers)
         found = Visitor(language=runtime.settings.default_language)
         auth = headers.get("authorization", "")
-        user_id: int | None = None
+        identity: Identity | None = None
         if auth.lower().startswith("bearer "):
-            user_id = await resolve_api_token(runtime, auth[7:].strip())
-            found.via = "token" if user_id else ""
+            identity = await resolve_api_token(runtime, auth[7:].strip())
+            found.via = "token" if identity else ""
         elif cookies.get(SESSION_COOKIE):
-            session = await resolve_session(runtime, cookies[SESSION_COOKIE])
-            if session is not None:
-                user_id = session.user_id
+            resolved = await resolve_session(runtime, cookies[SESSION_COOKIE])
+            if resolved is not None:
+                identity = resolved[1]
                 found.via = "session"
                 found.session_token = cookies[SESSION_COOKIE]
-        if user_id is not None:
-            async with runtime.sessionmaker() as db:
-                row = await db.exec(
-                    select(User.name, User.is_admin, User.language).where(User.id == user_id)
-                )
-                name, is_admin, language = row.one()
-            found.user_id, found.name, found.is_admin, found.language = (
-                user_id,
-                name,
-                is_admin,
-                language,
-            )
+        if identity is not None:
+            found.user_id, found.name = identity.user_id, identity.name
+            found.is_admin, found.language = identity.is_admin, identity.language
         else:
             found.language = normalize_language(
                 cookies.get(LANG_COOKIE), runtime.settings.default_language

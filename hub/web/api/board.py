@@ -120,14 +120,14 @@ async def create_post(request: Request) -> Response:
     thread_id = path_id(request, "thread_id", NO_THREAD)
     data = await read_json(request)
     async with action(request) as ctx:
-        post = await posts.do_create_post(
+        view = await posts.do_reply(
             ctx,
             thread_id,
             body=string(data, "body"),
             reply_to=optional_id(data, "reply_to"),
             attachment_ids=id_list(data, "attachments"),
         )
-        return await post_json(ctx, post.id or 0, 201)
+    return JSONResponse(posts.post_public(view), status_code=201)
 
 
 async def edit_post(request: Request) -> Response:
