@@ -10,7 +10,7 @@ decided the real-time layer's p99.
 
 So `hub serve`:
 
-- freezes what it built at start (modules, routes, templates, compiled queries), which lives as
+- freezes what it built at start (modules, routes, configuration), which lives as
   long as the process: no collection ever scans it again;
 - leaves young collections as they are (they find most cyclic garbage while it is young);
 - runs full collections on a schedule, every `FULL_EVERY` seconds, instead of whenever the

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from hub.permissions import Principal
@@ -20,9 +20,13 @@ from realtime.bus import Published
 
 @dataclass(frozen=True)
 class Viewer:
+    """Who receives a frame. A socket makes a new one whenever its principal changes, so what
+    is worked out from the principal may be kept in `memo` (see hub.web.live)."""
+
     user_id: int | None
     language: str
     principal: Principal
+    memo: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -764,3 +764,40 @@ async def test_partials_render_without_a_request(world: World) -> None:
     assert "/hide" not in with_actions and "/edit" not in with_actions
     row = thread_row_partial(rows[0], "en")
     assert f'id="thread-{rows[0].thread.id}"' in row and "Tema public" in row
+
+
+async def test_live_rights_follow_the_viewers_principal(world: World) -> None:
+    """A live partial's actions come from rights worked out once per viewer (hub.web.live):
+    the same answers as the permission function, and a new principal means a new viewer."""
+    from hub.actions.bodies import do_set_network_member
+    from hub.models import Network
+    from hub.permissions import Action, can
+    from hub.web.live import rights_in
+    from realtime.partials import Viewer
+
+    rt = world.runtime
+    async with act(rt, system=True) as ctx:
+        networks = list(
+            (
+                await ctx.db.exec(select(Network).where(col(Network.slug).in_(NETWORKS.values())))
+            ).all()
+        )
+
+    async def viewer_of(role: str) -> Viewer:
+        async with act(rt, actor_id=world.users.get(role)) as ctx:
+            return Viewer(world.users.get(role), "sr-Latn", ctx.principal)
+
+    for role in ROLES:
+        viewer = await viewer_of(role)
+        for network in networks:
+            expected = (
+                can(viewer.principal, Action.POST_IN_NETWORK, network),
+                can(viewer.principal, Action.MODERATE_NETWORK, network),
+            )
+            assert rights_in(viewer, network) == expected == rights_in(viewer, network), role
+    member = await viewer_of("member")
+    public = next(n for n in networks if n.slug == NETWORKS["public"])
+    assert rights_in(member, public) == (True, False)
+    async with act(rt, system=True) as ctx:
+        await do_set_network_member(ctx, public.slug, world.users["member"], role="coordinator")
+    assert rights_in(await viewer_of("member"), public) == (True, True)

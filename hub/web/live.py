@@ -33,6 +33,21 @@ class PreparedPost:
     municipalities: dict[int, Municipality]
 
 
+def rights_in(viewer: Viewer, network: Network) -> tuple[bool, bool]:
+    """May the viewer post in the network, and moderate it? Both follow from the viewer's
+    principal (its role there, or being an administrator) and the network's id alone, so they
+    are worked out once per viewer and network."""
+    key = ("rights", network.id)
+    found: tuple[bool, bool] | None = viewer.memo.get(key)
+    if found is None:
+        found = (
+            can(viewer.principal, Action.POST_IN_NETWORK, network),
+            can(viewer.principal, Action.MODERATE_NETWORK, network),
+        )
+        viewer.memo[key] = found
+    return found
+
+
 def register(runtime: Runtime) -> None:
     # Imported here: the page modules import live_since from this module.
     from hub.web.pages.partials import post_partial, thread_row_partial
@@ -52,19 +67,22 @@ def register(runtime: Runtime) -> None:
         return PreparedPost(views[0], thread, network, places) if views else None
 
     def post_variant(event: Published, prepared: PreparedPost, viewer: Viewer) -> Hashable:
+        # Run for every socket that receives the event: the rights come from the viewer's memo.
+        may_post, may_moderate = rights_in(viewer, prepared.network)
         return (
             viewer.language,
             viewer.user_id is not None and prepared.view.post.author_id == viewer.user_id,
             viewer.user_id is not None,
-            can(viewer.principal, Action.POST_IN_NETWORK, prepared.network),
-            can(viewer.principal, Action.MODERATE_NETWORK, prepared.network),
+            may_post,
+            may_moderate,
         )
 
     def render_post(event: Published, prepared: PreparedPost, viewer: Viewer) -> str:
+        may_post, may_moderate = rights_in(viewer, prepared.network)
         page_viewer = PageViewer(
             user_id=viewer.user_id,
-            can_post=can(viewer.principal, Action.POST_IN_NETWORK, prepared.network),
-            can_moderate=can(viewer.principal, Action.MODERATE_NETWORK, prepared.network),
+            can_post=may_post,
+            can_moderate=may_moderate,
             locked=prepared.thread.locked,
         )
         # Forms carry an empty CSRF token: the client fills in the reader's own (live.js).
