@@ -801,3 +801,27 @@ async def test_live_rights_follow_the_viewers_principal(world: World) -> None:
     async with act(rt, system=True) as ctx:
         await do_set_network_member(ctx, public.slug, world.users["member"], role="coordinator")
     assert rights_in(await viewer_of("member"), public) == (True, True)
+
+
+async def test_a_post_in_place_is_the_post_the_page_shows(world: World) -> None:
+    """What a live update renders (load_post_in_place) is what the thread page loads."""
+    from hub.actions.posts import load_post_in_place, load_post_views, municipalities_of
+
+    rt = world.runtime
+    async with act(rt, actor_id=world.users["member"]) as ctx:
+        reply = await do_create_post(
+            ctx, world.threads["public"], body="Slažem se", reply_to=world.posts["public"]
+        )
+    async with act(rt, actor_id=world.users["coordinator"]) as ctx:
+        await do_react(ctx, world.posts["public"], kind="heart", on=True)
+    for post_id in (world.posts["public"], reply.id or 0):
+        async with act(rt, system=True) as ctx:
+            found = await load_post_in_place(ctx, post_id)
+            assert found is not None
+            views = await load_post_views(ctx, found.network, [post_id])
+            places = await municipalities_of(ctx, [views[0].author])
+        assert found.view == views[0] and found.municipalities == places and places
+        assert found.thread.id == world.threads["public"] and found.network.slug == "mladi"
+    assert found.view.reply_to is not None and found.view.reply_author is not None
+    async with act(rt, system=True) as ctx:
+        assert await load_post_in_place(ctx, 2**31 - 2) is None

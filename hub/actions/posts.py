@@ -120,6 +120,49 @@ async def load_post_views(ctx: Context, network: Network, post_ids: list[int]) -
         p.id or 0: PostView(post=p, author=a, reply_to=rp, reply_author=ra)
         for p, a, rp, ra in rows.all()
     }
+    await _complete(ctx, views)
+    return [views[i] for i in sorted(views)]
+
+
+@dataclass(frozen=True)
+class PostInPlace:
+    """A post as its thread shows it, with what decides who sees what (a live update's partial)."""
+
+    view: PostView
+    thread: Thread
+    network: Network
+    municipalities: dict[int, Municipality]
+
+
+async def load_post_in_place(ctx: Context, post_id: int) -> PostInPlace | None:
+    """One post for a live update, without a permission check (the caller filters readers):
+    three queries where access_post, load_post_views and municipalities_of take five."""
+    found = (
+        await ctx.db.exec(
+            select(  # type: ignore[call-overload]
+                Post, Thread, Network, _AUTHOR, _PARENT, _PARENT_AUTHOR, Municipality
+            )
+            .join(Thread, col(Thread.id) == Post.thread_id)
+            .join(Network, col(Network.id) == Thread.network_id)
+            .join(_AUTHOR, col(_AUTHOR.id) == Post.author_id, isouter=True)
+            .join(_PARENT, col(_PARENT.id) == Post.reply_to_id, isouter=True)
+            .join(_PARENT_AUTHOR, col(_PARENT_AUTHOR.id) == _PARENT.author_id, isouter=True)
+            .join(Municipality, col(Municipality.id) == _AUTHOR.municipality_id, isouter=True)
+            .where(Post.id == post_id)
+        )
+    ).first()
+    if found is None:
+        return None
+    post, thread, network, author, parent, parent_author, place = found
+    view = PostView(post=post, author=author, reply_to=parent, reply_author=parent_author)
+    await _complete(ctx, {post_id: view})
+    places = {place.id: place} if place is not None and place.id is not None else {}
+    return PostInPlace(view, thread, network, places)
+
+
+async def _complete(ctx: Context, views: dict[int, PostView]) -> None:
+    """Add reactions (and the actor's own) and attachments to the views."""
+    post_ids = list(views)
     counts = await ctx.db.exec(
         select(Reaction.post_id, Reaction.kind, func.count())
         .where(col(Reaction.post_id).in_(post_ids))
@@ -137,7 +180,6 @@ async def load_post_views(ctx: Context, network: Network, post_ids: list[int]) -
             views[post_id].mine.add(kind)
     for post_id, files in (await attachments_of(ctx, post_ids)).items():
         views[post_id].attachments = files
-    return [views[i] for i in sorted(views)]
 
 
 async def access_post(

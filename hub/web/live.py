@@ -7,30 +7,21 @@ the same templates as the pages without importing the web layer.
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
 
 from hub.actions import posts
 from hub.actions.context import act
-from hub.actions.errors import ActionError
+from hub.actions.posts import PostInPlace
 from hub.actions.threads import BoardRow
-from hub.models import Municipality, Network, Thread, User
+from hub.models import Network, Thread, User
 from hub.permissions import Action, can
 from hub.runtime import Runtime
 from realtime.bus import Published
 from realtime.partials import RENDERERS, Renderer, Viewer
 
 POST_EVENTS = ("post.created", "post.edited", "post.deleted", "post.hidden")
-
-
-@dataclass(frozen=True)
-class PreparedPost:
-    view: posts.PostView
-    thread: Thread
-    network: Network
-    municipalities: dict[int, Municipality]
 
 
 def rights_in(viewer: Viewer, network: Network) -> tuple[bool, bool]:
@@ -53,20 +44,14 @@ def register(runtime: Runtime) -> None:
     from hub.web.pages.partials import post_partial, thread_row_partial
     from hub.web.pages.thread import Viewer as PageViewer
 
-    async def prepare_post(event: Published) -> PreparedPost | None:
+    async def prepare_post(event: Published) -> PostInPlace | None:
         post_id = event.data.get("id")
         if not isinstance(post_id, int):
             return None
-        try:
-            async with act(runtime, system=True) as ctx:
-                _post, thread, network = await posts.access_post(ctx, post_id)
-                views = await posts.load_post_views(ctx, network, [post_id])
-                places = await posts.municipalities_of(ctx, [v.author for v in views])
-        except ActionError:
-            return None
-        return PreparedPost(views[0], thread, network, places) if views else None
+        async with act(runtime, system=True) as ctx:
+            return await posts.load_post_in_place(ctx, post_id)
 
-    def post_variant(event: Published, prepared: PreparedPost, viewer: Viewer) -> Hashable:
+    def post_variant(event: Published, prepared: PostInPlace, viewer: Viewer) -> Hashable:
         # Run for every socket that receives the event: the rights come from the viewer's memo.
         may_post, may_moderate = rights_in(viewer, prepared.network)
         return (
@@ -77,7 +62,7 @@ def register(runtime: Runtime) -> None:
             may_moderate,
         )
 
-    def render_post(event: Published, prepared: PreparedPost, viewer: Viewer) -> str:
+    def render_post(event: Published, prepared: PostInPlace, viewer: Viewer) -> str:
         may_post, may_moderate = rights_in(viewer, prepared.network)
         page_viewer = PageViewer(
             user_id=viewer.user_id,
