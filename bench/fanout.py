@@ -59,6 +59,21 @@ class Result:
     cpu_per_frame: float  # server CPU seconds per delivered frame (posting included for the hub)
     frame_bytes: int
     open_seconds: float
+    full_gcs: int | None = None  # scheduled full garbage collections while publishing (hub only)
+    gc_pause: float = 0.0  # their pauses, seconds in all
+
+
+def gc_totals(url: str | None) -> tuple[int, float]:
+    """How many scheduled full collections the hub has run, and their pauses in all (seconds),
+    from its /metrics (hub.gc_policy)."""
+    if url is None:
+        return 0, 0.0
+    found = {"count": 0.0, "sum": 0.0}
+    for line in httpx.get(f"{url}/metrics", timeout=30).text.splitlines():
+        for key in found:
+            if line.startswith(f"hub_gc_full_collection_seconds_{key} "):
+                found[key] = float(line.split()[1])
+    return int(found["count"]), found["sum"]
 
 
 def free_port() -> int:
@@ -191,6 +206,7 @@ def measure(
     server_pid: int,
     rounds: list[tuple[str, Any, str]],
     results: list[Result] | None = None,
+    metrics_url: str | None = None,
 ) -> list[Result]:
     """Open the subscribers once, then for each (name, publish, event type) round, publish and
     collect into `results` (where a later round's publisher may read an earlier round's figures)."""
@@ -212,11 +228,13 @@ def measure(
                 out_file = Path(args.profile) / f"{name.replace(' ', '-')}-{n}.txt"
                 cmd = ["py-spy", "record", "-p", str(server_pid), "-f", "raw", "-o", str(out_file)]
                 profiler = subprocess.Popen([*cmd, "-d", str(int(args.seconds) + 2), "-r", "100"])
+            gcs0, paused0 = gc_totals(metrics_url)
             cpu0, wall0 = cpu_seconds(server_pid), time.time()
             asyncio.run(publish(posts))
             cpu1, wall1 = cpu_seconds(server_pid), time.time()
             out = subs.line()
             cpu_end = cpu_seconds(server_pid)
+            gcs1, paused1 = gc_totals(metrics_url)
             if args.workdir:  # per post latencies, to tell a slow start from a backlog
                 trace = Path(args.workdir) / f"{name.replace(' ', '-').replace(',', '')}-{n}.json"
                 trace.write_text(json.dumps(out["by_post"]))
@@ -238,6 +256,8 @@ def measure(
                     cpu_per_frame=(cpu_end - cpu0) / max(out["received"], 1),
                     frame_bytes=out["frame_bytes"],
                     open_seconds=ready["open_seconds"],
+                    full_gcs=gcs1 - gcs0 if metrics_url else None,
+                    gc_pause=paused1 - paused0,
                 )
             )
     finally:
@@ -311,7 +331,7 @@ def run_hub(n: int, args: argparse.Namespace, work: Path) -> list[Result]:
         if not args.no_bus_round:  # padded to the size of the posts' frames of the first round
             rounds.append(("hub, bus only", publish_to_bus, "reaction.changed"))
         results: list[Result] = []
-        measure(n, posts, args, client, proc.pid, rounds, results)
+        measure(n, posts, args, client, proc.pid, rounds, results, metrics_url=url)
         if failures:
             print(f"  {len(failures)} posts failed: {sorted(set(failures))}", file=sys.stderr)
         return results
@@ -357,15 +377,18 @@ def baseline_frame(i: int, size: int) -> str:
 def table(results: list[Result]) -> str:
     head = (
         "| subscribers | server | delivered msg/s | delivered | p50 ms | p95 ms | p99 ms "
-        "| RSS/conn KiB | server CPU | CPU µs/frame | frame B |"
+        "| RSS/conn KiB | server CPU | CPU µs/frame | frame B | full GCs |"
     )
-    rows = [head, "|" + "---|" * 11]
+    rows = [head, "|" + "---|" * 12]
     for r in results:
+        gcs = "–" if r.full_gcs is None else f"{r.full_gcs}"
+        if r.full_gcs:
+            gcs += f" ({r.gc_pause / r.full_gcs * 1000:.0f} ms each)"
         rows.append(
             f"| {r.subscribers:,} | {r.server} | {r.rate:,.0f} | {r.received:,}/{r.expected:,} "
             f"| {r.p50 * 1000:.1f} | {r.p95 * 1000:.1f} | {r.p99 * 1000:.1f} "
             f"| {r.rss_per_conn / 1024:.1f} | {r.cpu:.0%} | {r.cpu_per_frame * 1e6:.0f} "
-            f"| {r.frame_bytes} |"
+            f"| {r.frame_bytes} | {gcs} |"
         )
     return "\n".join(rows)
 
