@@ -69,7 +69,10 @@ async def scheduled(every: float = FULL_EVERY) -> AsyncIterator[None]:
     async def loop() -> None:
         while True:
             await asyncio.sleep(every)  # a schedule, not synchronisation
-            collect_fully()
+            try:
+                collect_fully()
+            except Exception:  # e.g. a failing log handler: the schedule must go on
+                log.exception("scheduled garbage collection failed")
 
     task = asyncio.create_task(loop(), name="gc-full-collections")
     try:

@@ -10,6 +10,7 @@ import time
 from collections.abc import Coroutine, Generator
 from typing import Any
 
+from prometheus_client import Gauge
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from realtime import presence
@@ -19,6 +20,7 @@ from realtime.manager import Subscription
 from realtime.partials import Viewer
 
 log = logging.getLogger("hub.realtime")
+OPEN = Gauge("hub_ws_connections", "WebSocket connections this instance is serving")
 
 # Characters of frames waiting for a slow reader before it is dropped (R7). A bound in bytes,
 # not frames: a few big posts weigh more than many small notices. Event frames are shared by
@@ -75,6 +77,7 @@ class Client:
         self.queue: asyncio.Queue[str | _Rest | None] = asyncio.Queue()
         self.queued = 0  # characters of the frames in `queue`, bounded by SEND_BUFFER
         self.flowing = True  # nothing queued and no send under way: a frame may go out at once
+        self.writing: asyncio.Task[None] | None = None  # the writer task, set by `endpoint`
         self.subs: dict[str, Subscription] = {}
         self.grants: dict[str, Grant] = {}
         self.closing: int | None = None
@@ -112,6 +115,10 @@ class Client:
         except (WebSocketDisconnect, RuntimeError):
             self.close(1006)  # the peer went away: the writer ends and the socket is cleaned up
             return
+        except Exception:  # e.g. the server's keepalive ping holds the socket's one drain slot
+            log.warning("sending to a socket failed; closing it", exc_info=True)
+            self.close(1011)  # this socket only: the caller goes on to the others
+            return
         self.flowing = False
         self.queue.put_nowait(_Rest(send, waiting))
 
@@ -120,12 +127,19 @@ class Client:
         if self.closing is None:
             self.closing = code
             if now:
-                while not self.queue.empty():
-                    if isinstance(dropped := self.queue.get_nowait(), _Rest):
-                        dropped.abandon()
-                self.queued = 0
+                self._drop_queued()
+                if self.writing is not None:
+                    # Stuck waiting for the socket to drain: cancelling it frees the socket's
+                    # one drain slot for the close frame, whose timeout then ends the connection.
+                    self.writing.cancel()
                 self.hub.spawn(self._hard_close(code))
             self.queue.put_nowait(None)  # wake the writer so it closes
+
+    def _drop_queued(self) -> None:
+        while not self.queue.empty():
+            if isinstance(dropped := self.queue.get_nowait(), _Rest):
+                dropped.abandon()
+        self.queued = 0
 
     async def _hard_close(self, code: int) -> None:
         with contextlib.suppress(Exception):
@@ -158,6 +172,8 @@ class Client:
                     self.flowing = True
         except (WebSocketDisconnect, RuntimeError):
             return  # the peer went away, or a hard close (a stuck reader) is under way
+        finally:
+            self._drop_queued()  # a send left half done is ended, not left to the collector
         if self.ws.application_state == WebSocketState.CONNECTED:
             with contextlib.suppress(Exception):
                 await self.ws.close(self.closing or 1000)
@@ -299,7 +315,8 @@ async def endpoint(ws: WebSocket) -> None:
     await ws.accept()
     client = Client(ws, hub, found)
     hub.clients.add(client)
-    writer = asyncio.create_task(client.writer())
+    OPEN.inc()
+    writer = client.writing = asyncio.create_task(client.writer())
     try:
         while client.closing is None:
             reader = asyncio.ensure_future(ws.receive())
@@ -320,6 +337,7 @@ async def endpoint(ws: WebSocket) -> None:
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
+        OPEN.dec()
         hub.clients.discard(client)
         await client.cleanup()
         if not writer.done():

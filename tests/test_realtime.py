@@ -551,11 +551,27 @@ async def test_r6_kill_9_of_an_instance_mid_stream_loses_nothing(
             await reader.close()
 
 
+async def open_sockets(http: httpx.AsyncClient, instance: Instance) -> int:
+    text = (await http.get(f"{instance.url}/metrics")).text
+    found = re.search(r"^hub_ws_connections (\S+)$", text, re.MULTILINE)
+    assert found, "no hub_ws_connections on /metrics"
+    return int(float(found.group(1)))
+
+
+async def wait_for_sockets(http: httpx.AsyncClient, instance: Instance, count: int) -> None:
+    for _ in range(300):  # a condition polled, with a bound
+        if await open_sockets(http, instance) == count:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{instance.name} still serves {await open_sockets(http, instance)}")
+
+
 async def test_r7_a_client_that_stops_reading_is_dropped_and_nobody_else_suffers(
     cluster: Cluster, http: httpx.AsyncClient, redis: Redis, thread_id: int
 ) -> None:
     channel = f"thread:{thread_id}"
     start = await newest(redis, channel)
+    serving = await open_sockets(http, cluster.a)
     stalled = await asyncio.to_thread(Stalled.open, cluster.a.url, cluster.tokens["ana.jovanovic"])
     readers = [await connect(i, cluster, "marko.nikolic", i.name) for i in (cluster.a, cluster.b)]
     try:
@@ -573,6 +589,9 @@ async def test_r7_a_client_that_stops_reading_is_dropped_and_nobody_else_suffers
             assert_in_order(reader.ids(channel), expected, reader.name)
         sent = sum(len(json.dumps(f, ensure_ascii=False)) for f in readers[0].events(channel))
         assert sent > SEND_BUFFER + 5 * 2**20, f"only {sent} bytes: too few to fill the buffers"
+        # Dropped while it still reads nothing: the instance stops serving it at once (its close
+        # frame cannot get through; the close handshake times out on its own later).
+        await wait_for_sockets(http, cluster.a, serving + 1)  # the reader on A, not the stalled
         data, ended = await asyncio.to_thread(stalled.drain)
         assert ended, "the stalled client was not dropped"
         code = close_code_in(data)
