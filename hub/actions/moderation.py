@@ -123,15 +123,7 @@ async def do_unhide_post(ctx: Context, post_id: int) -> Post:
     post.hidden_by_id = None
     ctx.db.add(post)
     if post.deleted_at is None:  # deleted while hidden: it stays out of search
-        await search.index_document(
-            ctx,
-            kind="post",
-            object_id=post.id or 0,
-            network_id=network.id or 0,
-            thread_id=thread.id,
-            author_id=post.author_id,
-            content=post.body,
-        )
+        await search.index_post(ctx, post, network.id or 0)
     await _resolve_flags(ctx, post, "kept")
     ctx.audit("post.unhidden", post, thread_id=thread.id)
     ctx.emit(

@@ -251,16 +251,7 @@ async def do_write_post(
         if mentioned_user.id != user.id:
             ctx.db.add(Mention(post_id=post.id, user_id=mentioned_user.id or 0))
     await _bump_thread(ctx, thread, post)
-    await search.index_document(
-        ctx,
-        kind="post",
-        object_id=post.id,
-        network_id=network.id,
-        thread_id=thread.id,
-        author_id=user.id,
-        content=body,
-        new=True,
-    )
+    await search.index_post(ctx, post, network.id, new=True)
     view = PostView(post=post, author=user, attachments=files)
     ctx.emit(Event(channel=f"thread:{thread.id}", type="post.created", data=post_public(view)))
     return view
@@ -377,15 +368,7 @@ async def do_edit_post(ctx: Context, post_id: int, *, body: str | None) -> Post:
     post.edited_at = utcnow()
     post.edit_count += 1
     ctx.db.add(post)
-    await search.index_document(
-        ctx,
-        kind="post",
-        object_id=post.id or 0,
-        network_id=network.id or 0,
-        thread_id=thread.id,
-        author_id=post.author_id,
-        content=body,
-    )
+    await search.index_post(ctx, post, network.id or 0)
     if ctx.actor is not None and post.author_id != ctx.actor.id:
         ctx.audit("post.edited_by_moderator", post, thread_id=thread.id)
     views = await load_post_views(ctx, network, [post.id or 0])

@@ -56,6 +56,20 @@ async def index_document(
         )
 
 
+async def index_post(ctx: Context, post: Post, network_id: int, *, new: bool = False) -> None:
+    """Insert or replace a post's searchable text (its body as it is now)."""
+    await index_document(
+        ctx,
+        kind="post",
+        object_id=post.id or 0,
+        network_id=network_id,
+        thread_id=post.thread_id,
+        author_id=post.author_id,
+        content=post.body,
+        new=new,
+    )
+
+
 async def unindex(ctx: Context, *, kind: str, object_id: int) -> None:
     found = await ctx.db.exec(
         select(SearchDocument.id).where(

@@ -1,17 +1,22 @@
-"""Reading request bodies: forms and JSON, with clear 4xx errors for malformed input."""
+"""Reading requests for pages and the API alike: ids from paths and queries, forms (with
+files) and JSON, with clear 4xx errors for malformed input."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
+from hub.actions.attachments import MAX_ATTACHMENTS_PER_POST
 from hub.actions.context import Context, act
-from hub.actions.errors import N_, Invalid
+from hub.actions.errors import N_, Invalid, NotFound
 from hub.runtime import Runtime
 from hub.web.visitor import client_ip, visitor
+
+_MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 
 
 async def read_form(request: Request) -> FormData:
@@ -39,6 +44,62 @@ def string(data: Any, key: str) -> str | None:
     return value
 
 
+def as_id(raw: object) -> int | None:
+    """A positive 32-bit id from text, or None."""
+    value = str(raw or "").strip()
+    if not value.isdigit() or len(value) > 10 or not 0 < int(value) <= _MAX_ID:
+        return None
+    return int(value)
+
+
+def path_id(request: Request, name: str, what: str = N_("This page does not exist.")) -> int:
+    """An id from the path; NotFound when it cannot be one (never a database error)."""
+    found = as_id(request.path_params.get(name))
+    if found is None:
+        raise NotFound(what)
+    return found
+
+
+def query_id(request: Request, name: str) -> int | None:
+    """An optional id from the query string; Invalid when given but not an id."""
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return None
+    found = as_id(raw)
+    if found is None and raw != "0":
+        raise Invalid(N_("Not a valid id."), field=name)
+    return found or 0
+
+
+def text(form: FormData, key: str) -> str:
+    value = form.get(key)
+    return value if isinstance(value, str) else ""
+
+
+async def read_upload_form(request: Request) -> tuple[FormData, list[UploadFile]]:
+    """The posted form and the files chosen in it (file inputs left empty are skipped)."""
+    try:
+        form = await request.form(max_files=MAX_ATTACHMENTS_PER_POST + 1, max_fields=50)
+    except HTTPException as exc:  # starlette's answer to a malformed body or too many parts
+        if "files" not in str(exc.detail):
+            raise
+        raise Invalid(
+            N_("At most %(max)d files per post."),
+            field="attachments",
+            max=MAX_ATTACHMENTS_PER_POST,
+        ) from None
+    files = [
+        f
+        for f in form.getlist("attachments")
+        if isinstance(f, UploadFile) and (f.filename or f.size)
+    ]
+    return form, files
+
+
+def file_pairs(files: list[UploadFile]) -> list[tuple[str, Any]]:
+    return [(f.filename or "file", f.file) for f in files]
+
+
 def runtime_of(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
@@ -50,4 +111,17 @@ def action(request: Request) -> Any:
     return act(runtime, actor_id=visitor(request).user_id, ip=client_ip(request, runtime.settings))
 
 
-__all__ = ["Context", "action", "read_form", "read_json", "runtime_of", "string"]
+__all__ = [
+    "Context",
+    "action",
+    "as_id",
+    "file_pairs",
+    "path_id",
+    "query_id",
+    "read_form",
+    "read_json",
+    "read_upload_form",
+    "runtime_of",
+    "string",
+    "text",
+]

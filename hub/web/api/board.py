@@ -27,8 +27,7 @@ from hub.web.api.board_common import (
     post_json,
     signed_in,
 )
-from hub.web.forms import action, read_json, string
-from hub.web.pages.board_forms import path_id, query_id, read_upload_form
+from hub.web.forms import action, path_id, query_id, read_json, read_upload_form, string
 
 
 async def list_threads(request: Request) -> Response:

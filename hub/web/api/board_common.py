@@ -11,7 +11,7 @@ from hub.actions import posts
 from hub.actions.context import Context
 from hub.actions.errors import N_, Invalid, NotSignedIn
 from hub.permissions import Action
-from hub.web.pages.board_forms import as_id
+from hub.web.forms import as_id
 from hub.web.visitor import visitor
 
 NO_THREAD = N_("No such thread.")

@@ -8,8 +8,7 @@ from starlette.responses import JSONResponse, Response
 from hub.actions import mentions, search, threads
 from hub.actions.errors import N_, Invalid
 from hub.web.api.board_common import NO_THREAD, signed_in
-from hub.web.forms import action
-from hub.web.pages.board_forms import path_id
+from hub.web.forms import action, path_id
 
 
 async def search_endpoint(request: Request) -> Response:

@@ -7,8 +7,7 @@ from starlette.responses import JSONResponse, Response
 
 from hub.actions import moderation, posts, threads
 from hub.web.api.board_common import NO_POST, NO_THREAD, post_json, signed_in
-from hub.web.forms import action, read_json, string
-from hub.web.pages.board_forms import path_id
+from hub.web.forms import action, path_id, read_json, string
 
 
 async def _react(request: Request, on: bool) -> Response:

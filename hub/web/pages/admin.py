@@ -20,9 +20,9 @@ from hub.actions.context import Context
 from hub.actions.errors import Conflict, Invalid
 from hub.models import MunicipalityKind, NetworkRole
 from hub.permissions import Action
-from hub.web.forms import action, read_form
+from hub.web.forms import action, read_form, text
 from hub.web.pages import members
-from hub.web.pages.members import form_failed, submit, text
+from hub.web.pages.members import form_failed, submit
 from hub.web.templating import render
 
 

@@ -10,16 +10,9 @@ from starlette.responses import RedirectResponse, Response
 from hub.actions import attachments, bodies, moderation, threads
 from hub.actions.threads import BoardFilter
 from hub.permissions import Action
-from hub.web.forms import action
+from hub.web.forms import action, read_upload_form, text
 from hub.web.live import live_since
-from hub.web.pages.board_forms import (
-    FORM_ERRORS,
-    file_pairs,
-    form_errors,
-    ids,
-    read_upload_form,
-    text,
-)
+from hub.web.pages.board_forms import FORM_ERRORS, form_errors, ids, store_uploads
 from hub.web.templating import render
 
 FILTERS = [f.value for f in BoardFilter]
@@ -87,19 +80,14 @@ async def new_thread_page(
 
 
 async def create_thread(request: Request) -> Response:
-    """Files are stored first, in their own transaction, so a form shown again with an error
-    keeps them (listed, with their ids in hidden fields) and nothing the user gave is lost."""
+    """A new thread; its files are stored first (board_forms.store_uploads)."""
     slug = request.path_params["slug"]
     form, files = await read_upload_form(request)
     kept = ids(form, "attachment")
     try:
-        if files:
-            async with action(request) as ctx:
-                ctx.require_user()
-                await bodies.access_network(ctx, slug, Action.POST_IN_NETWORK)
-                kept += [
-                    a.id or 0 for a in await attachments.do_store_uploads(ctx, file_pairs(files))
-                ]
+        kept += await store_uploads(
+            request, files, lambda ctx: bodies.access_network(ctx, slug, Action.POST_IN_NETWORK)
+        )
         async with action(request) as ctx:
             ctx.require_user()
             thread, _post = await threads.do_create_thread(

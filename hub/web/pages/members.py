@@ -19,16 +19,11 @@ from hub.actions.context import Context
 from hub.actions.errors import Conflict, Invalid
 from hub.permissions import Action
 from hub.web.errors import translate
-from hub.web.forms import action, read_form
+from hub.web.forms import action, read_form, text
 from hub.web.templating import render
 
 ShowPage = Callable[[Request, dict[str, Any], int], Awaitable[Response]]
 Run = Callable[[Context, FormData], Awaitable[str]]
-
-
-def text(form: FormData, key: str) -> str:
-    value = form.get(key)
-    return value if isinstance(value, str) else ""
 
 
 def form_failed(

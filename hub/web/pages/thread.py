@@ -13,19 +13,17 @@ from hub.actions import attachments, bodies, moderation, posts, threads
 from hub.actions.errors import N_
 from hub.actions.posts import PostView
 from hub.permissions import Action
-from hub.web.forms import action, read_form
-from hub.web.live import live_since
-from hub.web.pages.board_forms import (
-    FORM_ERRORS,
+from hub.web.forms import (
+    action,
     as_id,
-    file_pairs,
-    form_errors,
-    ids,
     path_id,
     query_id,
+    read_form,
     read_upload_form,
     text,
 )
+from hub.web.live import live_since
+from hub.web.pages.board_forms import FORM_ERRORS, form_errors, ids, store_uploads
 from hub.web.templating import render
 
 NO_THREAD = N_("No such thread.")
@@ -134,19 +132,17 @@ async def thread_page(
 
 
 async def reply(request: Request) -> Response:
-    """A new post in the thread; files are stored first (see board.create_thread)."""
+    """A new post in the thread; its files are stored first (board_forms.store_uploads)."""
     thread_id = path_id(request, "thread_id", NO_THREAD)
     form, files = await read_upload_form(request)
     kept = ids(form, "attachment")
     reply_to = as_id(text(form, "reply_to"))
     try:
-        if files:
-            async with action(request) as ctx:
-                ctx.require_user()
-                await threads.access_thread(ctx, thread_id, Action.POST_IN_NETWORK)
-                kept += [
-                    a.id or 0 for a in await attachments.do_store_uploads(ctx, file_pairs(files))
-                ]
+        kept += await store_uploads(
+            request,
+            files,
+            lambda ctx: threads.access_thread(ctx, thread_id, Action.POST_IN_NETWORK),
+        )
         async with action(request) as ctx:
             ctx.require_user()
             post = await posts.do_create_post(
