@@ -10,7 +10,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     HUB_DATA_DIR=/data
 
-WORKDIR /app
+WORKDIR /src
 
 # Dependencies first, read from pyproject.toml alone, so a change to the code reuses this layer.
 COPY pyproject.toml ./
@@ -19,15 +19,16 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
     && pip install -r /tmp/requirements.txt \
     && rm /tmp/requirements.txt
 
-# The whole project, installed editable: the app finds templates/, static/, migrations/ and
-# alembic.ini next to its package (hub/web/templating.py ROOT, hub/migrate.py ROOT), so the code
-# must run from /app rather than from a copy in site-packages.
-COPY . .
-RUN pip install --no-deps -e . \
+# The project as a wheel: templates, static files, migrations and alembic.ini ship inside the
+# package, so the installed hub runs from site-packages and /app holds nothing at run time.
+COPY . /src
+RUN pip install --no-deps /src \
+    && rm -rf /src \
     && useradd --system --uid 10001 --user-group --home-dir /data --shell /usr/sbin/nologin hub \
     && mkdir -p /data \
     && chown hub:hub /data \
     && chmod 700 /data
+WORKDIR /data
 
 # The code stays owned by root: the hub's user may write only its data directory.
 USER hub

@@ -21,8 +21,8 @@ test: test-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: test-deps
-	$(BIN)/ruff check hub realtime workers tests bench migrations
-	$(BIN)/ruff format --check hub realtime workers tests bench migrations
+	$(BIN)/ruff check hub realtime workers tests bench
+	$(BIN)/ruff format --check hub realtime workers tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m hub.i18n.build --check
 

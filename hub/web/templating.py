@@ -18,7 +18,7 @@ from hub import i18n
 from hub.i18n.script import for_script
 from hub.models.engagement import REACTION_EMOJI, ReactionKind
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+ROOT = Path(__file__).resolve().parent.parent  # the hub package: templates and static ship in it
 TEMPLATES_DIR = ROOT / "templates"
 STATIC_DIR = ROOT / "static"
 
