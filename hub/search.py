@@ -50,11 +50,20 @@ def _stem(word: str) -> str:
     return str(stemmer.stemWord(word))
 
 
-@lru_cache(maxsize=65536)
+# Longer runs of letters are no Serbian word (codes, hashes, run-together text): they get no
+# stem, are still found by their beginning, and stay out of the caches below.
+MAX_STEMMED = 40
+
+
 def _stems(word: str) -> tuple[str, ...]:
     """The normal forms of the stems of one lower-case Latin word: the stem of the word as
     written, and (when different) of its form without diacritics, so that "dečaka" and
     "decaka" share a stem whichever way either was typed."""
+    return _cached_stems(word) if len(word) <= MAX_STEMMED else ()
+
+
+@lru_cache(maxsize=65536)
+def _cached_stems(word: str) -> tuple[str, ...]:
     forms = [normalize(_stem(word))]
     plain = normalize(word)
     if plain != word:
@@ -82,10 +91,15 @@ class Term:
 
     def matches(self, word: str) -> bool:
         """Whether a word of a text (as written) is one this term finds."""
-        latin = to_latin(word).lower()
-        if normalize(latin).startswith(self.word):
-            return True
-        return any(stem in self.stems for stem in _stems(latin))
+        plain, stems = _forms(word) if len(word) <= MAX_STEMMED else (normalize(word), ())
+        return plain.startswith(self.word) or any(stem in self.stems for stem in stems)
+
+
+@lru_cache(maxsize=65536)
+def _forms(word: str) -> tuple[str, tuple[str, ...]]:
+    """A word as written: its normal form and its stems (snippets ask for each word often)."""
+    latin = to_latin(word).lower()
+    return normalize(latin), _stems(latin)
 
 
 def parse_query(query: str, limit: int = 8) -> list[Term]:

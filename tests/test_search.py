@@ -11,7 +11,7 @@ from hub.actions.posts import do_create_post, do_delete_post, do_edit_post
 from hub.actions.search import MAX_QUERY, Hit, search
 from hub.actions.threads import do_create_thread
 from hub.runtime import Runtime
-from hub.search import normalize, parse_query, stem_text, terms
+from hub.search import MAX_STEMMED, normalize, parse_query, stem_text, terms
 from tests.conftest import make_user
 
 OPEN = "elektronska-uprava"
@@ -215,6 +215,10 @@ def test_stems_join_the_endings_of_a_word_in_both_scripts() -> None:
     [plain] = parse_query("decaka")
     assert plain.matches("dečak") and plain.matches("дечаком")
     assert stem_text("Divlje deponije") == stem_text("Дивље депоније")
+    # A run of letters too long for a word gets no stem; its beginning still finds it.
+    code = "a1b2" * (MAX_STEMMED // 4 + 1)
+    assert stem_text(f"deponije {code}") == stem_text("deponije")
+    assert parse_query(code[:12])[0].matches(code) and not deponija.matches(code)
 
 
 async def test_other_endings_are_found_in_latin_and_cyrillic(
