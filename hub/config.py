@@ -5,10 +5,13 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import os
+import re
 import secrets
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from email.headerregistry import Address
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -33,7 +36,7 @@ class Settings:
     base_url: str
     allowed_origins: tuple[str, ...]
     default_language: str = "sr-Latn"
-    mail_from: str = "hub@localhost"
+    mail_from: str = "Stručne mreže SKGO <hub@localhost>"  # the whole From header
     session_idle_minutes: int = 120
     session_max_hours: int = 24 * 14
     invitation_days: int = 7
@@ -184,7 +187,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         base_url=base_url,
         allowed_origins=origins,
         default_language=language,
-        mail_from=env.get("HUB_MAIL_FROM", "").strip() or f"hub@{urlsplit(base_url).hostname}",
+        mail_from=_mail_from(env, base_url, language),
         session_idle_minutes=_int(env, "HUB_SESSION_IDLE_MINUTES", 120),
         session_max_hours=_int(env, "HUB_SESSION_MAX_HOURS", 24 * 14),
         max_body_bytes=_int(env, "HUB_MAX_BODY_BYTES", 1_048_576, minimum=1024),
@@ -195,6 +198,41 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     # Last: the only step that may write a file (a generated key), so it runs only when
     # everything else is valid.
     return settings.with_(secret_key=_secret_key(env, data_dir))
+
+
+# The name mail comes from: the site's title in the default language (base.html's "SKGO expert
+# networks"; tests/test_mail_text.py keeps the two the same).
+MAIL_NAMES = {
+    "sr-Latn": "Stručne mreže SKGO",
+    "sr-Cyrl": "Стручне мреже СКГО",
+    "en": "SKGO expert networks",
+}
+_ADDRESS = re.compile(r"[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+")
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _mail_from(env: Mapping[str, str], base_url: str, language: str) -> str:
+    """The From header: HUB_MAIL_FROM (an address, or `Name <address>`), by default `hub@` the
+    host of the base URL (`hub@localhost` when that is an IP address or has no dot); an address
+    alone gets the site's name as its display name."""
+    raw = env.get("HUB_MAIL_FROM", "").strip()
+    if not raw:
+        host = urlsplit(base_url).hostname or ""
+        raw = f"hub@{host if '.' in host and not _is_ip(host) else 'localhost'}"
+    name, address = parseaddr(raw)
+    if not _ADDRESS.fullmatch(address) or "\n" in raw or "\r" in raw:
+        raise ConfigError(
+            "HUB_MAIL_FROM must be an e-mail address, or a name and an address as "
+            f"'Name <hub@example.org>', got {raw!r}"
+        )
+    return str(Address(display_name=name or MAIL_NAMES[language], addr_spec=address))
 
 
 def _proxies(env: Mapping[str, str]) -> tuple[str, ...]:

@@ -28,7 +28,7 @@ async def test_defaults(tmp_path: Path) -> None:
     assert settings.trusted_proxies == ()
     assert settings.default_language == "sr-Latn"
     assert settings.log_format == "json"
-    assert settings.mail_from == "hub@127.0.0.1"
+    assert settings.mail_from == "Stručne mreže SKGO <hub@localhost>"  # no domain in an IP
     assert settings.session_idle_minutes == 120
     assert settings.max_body_bytes == 1_048_576
     assert len(settings.secret_key) >= 32
@@ -61,7 +61,7 @@ async def test_values_are_read_and_trimmed(tmp_path: Path) -> None:
     )
     assert settings.base_url == "https://hub.example.org"
     assert settings.secure_cookies is True
-    assert settings.mail_from == "hub@hub.example.org"
+    assert settings.mail_from == "Стручне мреже СКГО <hub@hub.example.org>"  # sr-Cyrl
     assert settings.allowed_origins == ("https://a.example.org", "https://b.example.org")
     assert settings.redis_url == "redis://127.0.0.1:6379/3"
     assert settings.smtp_url == "smtp://mail.example.org:25"
@@ -92,6 +92,20 @@ async def test_database_urls_are_mapped_to_the_async_drivers(
     assert settings.is_sqlite == expected.startswith("sqlite")
 
 
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("", "Stručne mreže SKGO <hub@hub.example.org>"),
+        ("mreze@skgo.org", "Stručne mreže SKGO <mreze@skgo.org>"),
+        ("SKGO <mreze@skgo.org>", "SKGO <mreze@skgo.org>"),
+        ('"Mreže, SKGO" <mreze@skgo.org>', '"Mreže, SKGO" <mreze@skgo.org>'),
+    ],
+)
+async def test_mail_from_gets_a_display_name(tmp_path: Path, given: str, expected: str) -> None:
+    env = env_in(tmp_path, HUB_BASE_URL="https://hub.example.org", HUB_MAIL_FROM=given)
+    assert load_settings(env).mail_from == expected
+
+
 # Each bad value, and the variable its error must name.
 INVALID = [
     ("HUB_DATABASE_URL", "mysql://u@db/hub"),
@@ -111,6 +125,9 @@ INVALID = [
     ("HUB_SESSION_IDLE_MINUTES", "0"),
     ("HUB_SESSION_MAX_HOURS", "-1"),
     ("HUB_MAX_BODY_BYTES", "100"),
+    ("HUB_MAIL_FROM", "hub"),
+    ("HUB_MAIL_FROM", "SKGO <>"),
+    ("HUB_MAIL_FROM", "hub@example.org\nBcc: someone@example.org"),
 ]
 
 

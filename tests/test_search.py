@@ -11,7 +11,7 @@ from hub.actions.posts import do_create_post, do_delete_post, do_edit_post
 from hub.actions.search import MAX_QUERY, Hit, search
 from hub.actions.threads import do_create_thread
 from hub.runtime import Runtime
-from hub.search import normalize, terms
+from hub.search import MAX_STEMMED, normalize, parse_query, stem_text, terms
 from tests.conftest import make_user
 
 OPEN = "elektronska-uprava"
@@ -199,3 +199,57 @@ async def test_query_syntax_is_taken_as_words(
             await find(seeded, people["reader"], query)
     else:
         assert isinstance(await find(seeded, people["reader"], query), list)
+
+
+def test_stems_join_the_endings_of_a_word_in_both_scripts() -> None:
+    [deponija] = parse_query("deponija")
+    [cyrillic] = parse_query("депонија")
+    assert deponija.word == "deponija" and cyrillic.word == "deponija"
+    assert set(deponija.stems) == set(cyrillic.stems)
+    for written in ("deponije", "deponiju", "ДЕПОНИЈЕ", "Deponiji"):
+        assert deponija.matches(written), written
+    assert not deponija.matches("depo")
+    [zakazivanja] = parse_query("zakazivanja")
+    assert zakazivanja.matches("zakazivanje") and zakazivanja.matches("Заказивање")
+    # Typed without diacritics, a word still shares its stem with the form that has them.
+    [plain] = parse_query("decaka")
+    assert plain.matches("dečak") and plain.matches("дечаком")
+    assert stem_text("Divlje deponije") == stem_text("Дивље депоније")
+    # A run of letters too long for a word gets no stem; its beginning still finds it.
+    code = "a1b2" * (MAX_STEMMED // 4 + 1)
+    assert stem_text(f"deponije {code}") == stem_text("deponije")
+    assert parse_query(code[:12])[0].matches(code) and not deponija.matches(code)
+
+
+async def test_other_endings_are_found_in_latin_and_cyrillic(
+    seeded: Runtime, people: dict[str, int]
+) -> None:
+    thread, first = await new_thread(
+        seeded, people["ana"], OPEN, "Divlje deponije", "Mapirali smo divlje deponije."
+    )
+    cyrillic = await post_in(seeded, people["bojan"], thread, "Све депоније су уклоњене.")
+    booking = await post_in(seeded, people["ana"], thread, "Uvodimo elektronsko zakazivanje.")
+    await post_in(seeded, people["bojan"], thread, "Ovo nema veze.")
+    for query in ("deponija", "депонија", "DEPONIJU", "deponiji"):
+        hits = await find(seeded, people["reader"], query)
+        assert set(post_ids(hits)) == {first, cyrillic}, query
+        assert [h.thread.id for h in hits if h.kind == "thread"] == [thread], query
+    for query in ("zakazivanja", "заказивања", "zakazivanju"):
+        assert post_ids(await find(seeded, people["reader"], query)) == [booking], query
+    # The snippet marks the word found by its stem.
+    [hit] = await find(seeded, people["reader"], "zakazivanja")
+    assert "<mark>zakazivanje</mark>" in hit.snippet
+    # Every word of the query must match, by form or by stem.
+    assert post_ids(await find(seeded, people["reader"], "deponija zakazivanja")) == []
+    assert post_ids(await find(seeded, people["reader"], "divlju deponiju")) == [first]
+
+
+async def test_the_exact_form_ranks_above_a_match_by_stem_only(
+    seeded: Runtime, people: dict[str, int]
+) -> None:
+    thread, _first = await new_thread(seeded, people["ana"], OPEN, "Tema", "Uvodni tekst")
+    # Written first, so an equal rank would put it second (newest first breaks ties).
+    exact = await post_in(seeded, people["ana"], thread, "Gradska deponija je puna.")
+    stem_only = await post_in(seeded, people["ana"], thread, "Gradske deponije su pune.")
+    assert post_ids(await find(seeded, people["reader"], "deponija")) == [exact, stem_only]
+    assert post_ids(await find(seeded, people["reader"], "депоније")) == [stem_only, exact]

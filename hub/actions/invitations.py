@@ -15,7 +15,8 @@ from hub.actions.mail import do_queue_mail
 from hub.actions.validate import check_email, check_name, check_password
 from hub.auth import LinkSigner, hash_password, token_hash
 from hub.db import utcnow
-from hub.i18n import format_datetime, gettext
+from hub.i18n import format_datetime_in_text, gettext
+from hub.i18n.script import for_script
 from hub.models import Invitation, Network, NetworkMembership, User
 from hub.models.bodies import NetworkRole
 from hub.permissions import Action
@@ -78,27 +79,46 @@ async def do_invite(
     ctx.db.add(invitation)
     await ctx.db.flush()
     link = f"{settings.base_url}/invite/{_signer(ctx).sign(_INVITE, {'i': invitation.id})}"
-    lang = settings.default_language
-    inviter = ctx.actor.name if ctx.actor else "SKGO"
-    where = target.name if target else gettext(lang, "the hub")
-    await do_queue_mail(
-        ctx,
-        to=email,
-        subject=gettext(lang, "Invitation to %(where)s", where=where),
-        body=gettext(
-            lang,
-            "Hello %(name)s,\n\n%(inviter)s invites you to %(where)s.\n\n"
-            "Open this link to set your password and sign in "
-            "(valid until %(until)s):\n%(link)s\n",
-            name=name,
-            inviter=inviter,
-            where=where,
-            until=format_datetime(invitation.expires_at, lang),
-            link=link,
-        ),
-    )
+    await do_queue_mail(ctx, to=email, **_invitation_mail(ctx, invitation, target, link))
     ctx.audit("invitation.created", invitation, email=email, network=network, role=role)
     return invitation
+
+
+def _invitation_mail(
+    ctx: Context, invitation: Invitation, network: Network | None, link: str
+) -> dict[str, str]:
+    """Subject and body, in the hub's default language (the invitee has not chosen one yet).
+
+    Names are never declined: a network's name stands in quotes after "mrežu", so the sentence
+    is right whatever the name is."""
+    lang = ctx.runtime.settings.default_language
+    inviter = for_script(ctx.actor.name, lang) if ctx.actor else gettext(lang, "SKGO")
+    if network is not None:
+        name = network.name_en if lang == "en" and network.name_en else network.name
+        name = for_script(name, lang)
+        subject = gettext(lang, "Invitation to the network “%(network)s”", network=name)
+        invites = gettext(
+            lang,
+            "%(inviter)s invites you to the network “%(network)s”.",
+            inviter=inviter,
+            network=name,
+        )
+    else:
+        subject = gettext(lang, "Invitation to the SKGO expert networks")
+        invites = gettext(
+            lang, "%(inviter)s invites you to the SKGO expert networks.", inviter=inviter
+        )
+    body = gettext(
+        lang,
+        "Hello %(name)s,\n\n%(invites)s\n\n"
+        "Open this link to set your password and sign in. "
+        "The link is valid until %(until)s.\n%(link)s\n",
+        name=for_script(invitation.name, lang),
+        invites=invites,
+        until=format_datetime_in_text(invitation.expires_at, lang),
+        link=link,
+    )
+    return {"subject": subject, "body": body}
 
 
 async def access_invitation(ctx: Context, token: str) -> Invitation:
@@ -213,10 +233,10 @@ async def do_request_password_reset(ctx: Context, *, email: str | None) -> None:
         body=gettext(
             lang,
             "Hello %(name)s,\n\nsomeone asked to set a new password for your account. "
-            "If it was you, open this link (valid until %(until)s):\n%(link)s\n\n"
+            "If it was you, open this link. It is valid until %(until)s.\n%(link)s\n\n"
             "If it was not you, ignore this message: nothing changes.\n",
-            name=user.name,
-            until=format_datetime(until, lang),
+            name=for_script(user.name, lang),
+            until=format_datetime_in_text(until, lang),
             link=link,
         ),
     )

@@ -1,7 +1,10 @@
 """The search index (kept by the actions that write threads and posts) and search itself.
 
-PostgreSQL matches with a GIN full-text index over the normalised text ('simple' config, prefix
-terms); SQLite with the FTS5 table search_fts. Results are only what the reader may read.
+Each query word matches a document word that starts with it (in the normalised text) or that has
+one of its stems (in the stems beside it), and ranking weighs the first kind of match well above
+the second, so the exact form comes first. PostgreSQL matches with a GIN full-text index over
+both ('simple' config, text weighted A, stems D); SQLite with the FTS5 table search_fts (columns
+text and stems, bm25 weighted). Results are only what the reader may read.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from hub.actions.context import Context
 from hub.actions.errors import N_, Invalid
 from hub.models import Network, Post, SearchDocument, Thread, User
 from hub.permissions import Action
-from hub.search import normalize, plain_text, snippet, terms
+from hub.search import Term, normalize, parse_query, plain_text, snippet, stem_text
 
 MAX_QUERY = 200
 PAGE_SIZE = 20
@@ -46,13 +49,14 @@ async def index_document(
         thread_id=thread_id,
         author_id=author_id,
         text=normalize(content),
+        stems=stem_text(content),
     )
     ctx.db.add(doc)
     await ctx.db.flush()
     if _sqlite(ctx):
         await ctx.db.exec(  # type: ignore[call-overload]
-            text("INSERT INTO search_fts (rowid, text) VALUES (:id, :text)"),
-            params={"id": doc.id, "text": doc.text},
+            text("INSERT INTO search_fts (rowid, text, stems) VALUES (:id, :text, :stems)"),
+            params={"id": doc.id, "text": doc.text, "stems": doc.stems},
         )
 
 
@@ -121,7 +125,7 @@ async def search(
     raw = (query or "").strip()
     if len(raw) > MAX_QUERY:
         raise Invalid(N_("At most %(max)d characters, please."), field="q", max=MAX_QUERY)
-    words = terms(raw)
+    words = parse_query(raw)
     if not words:
         raise Invalid(N_("Enter at least one word to search for."), field="q")
     readable = await _readable_network_ids(ctx, network)
@@ -141,36 +145,58 @@ async def _readable_network_ids(ctx: Context, slug: str | None) -> list[int]:
     return [n.id for n in rows.all() if n.id is not None and ctx.may(Action.VIEW_NETWORK, n)]
 
 
+# A word's own form counts ten times a match by stem only (bm25's column weights).
 _SQLITE_MATCH = text(
     "SELECT d.kind, d.object_id FROM search_fts f JOIN search_documents d ON d.id = f.rowid "
     "WHERE search_fts MATCH :match AND d.network_id IN :networks "
     "AND (CAST(:author AS INTEGER) IS NULL OR d.author_id = :author) "
-    "ORDER BY bm25(search_fts), d.id DESC LIMIT :limit OFFSET :offset"
+    "ORDER BY bm25(search_fts, 10.0, 1.0), d.id DESC LIMIT :limit OFFSET :offset"
 ).bindparams(bindparam("networks", expanding=True))
 
+# The expression of the GIN index ix_search_documents_fts (migration 0004), written the same
+# here so PostgreSQL uses the index: the text weighted A (1.0 in ts_rank), the stems D (0.1).
+POSTGRES_VECTOR = (
+    "(setweight(to_tsvector('simple', text), 'A') || setweight(to_tsvector('simple', stems), 'D'))"
+)
 _POSTGRES_MATCH = text(
-    "SELECT d.kind, d.object_id FROM search_documents d "
-    "WHERE to_tsvector('simple', d.text) @@ to_tsquery('simple', :match) "
+    "SELECT d.kind, d.object_id FROM search_documents d "  # noqa: S608 (constants only)
+    f"WHERE {POSTGRES_VECTOR} @@ to_tsquery('simple', :match) "
     "AND d.network_id IN :networks "
     "AND (CAST(:author AS INTEGER) IS NULL OR d.author_id = :author) "
-    "ORDER BY ts_rank(to_tsvector('simple', d.text), to_tsquery('simple', :match)) DESC, "
+    f"ORDER BY ts_rank({POSTGRES_VECTOR}, to_tsquery('simple', :match)) DESC, "
     "d.id DESC LIMIT :limit OFFSET :offset"
 ).bindparams(bindparam("networks", expanding=True))
 
 
+def _sqlite_match(words: list[Term]) -> str:
+    def one(term: Term) -> str:
+        stems = "".join(f' OR stems : "{s}"' for s in term.stems)
+        return f'(text : "{term.word}"*{stems})'
+
+    return " AND ".join(one(t) for t in words)
+
+
+def _postgres_match(words: list[Term]) -> str:
+    def one(term: Term) -> str:
+        stems = "".join(f" | {s}:D" for s in term.stems)
+        return f"({term.word}:*A{stems})"
+
+    return " & ".join(one(t) for t in words)
+
+
 async def _match(
     ctx: Context,
-    words: list[str],
+    words: list[Term],
     networks: list[int],
     author_id: int | None,
     offset: int,
     limit: int,
 ) -> list[tuple[str, int]]:
-    # Words are \w+ runs of the normalised query, so they carry no query-syntax characters.
+    # Words and stems are \w+ runs of normalised text, so they carry no query-syntax characters.
     if _sqlite(ctx):
-        statement, match = _SQLITE_MATCH, " AND ".join(f'"{w}"*' for w in words)
+        statement, match = _SQLITE_MATCH, _sqlite_match(words)
     else:
-        statement, match = _POSTGRES_MATCH, " & ".join(f"{w}:*" for w in words)
+        statement, match = _POSTGRES_MATCH, _postgres_match(words)
     params = {
         "match": match,
         "networks": networks,
@@ -182,7 +208,7 @@ async def _match(
     return [(str(kind), int(object_id)) for kind, object_id in rows.all()]
 
 
-async def _load_hits(ctx: Context, ranked: list[tuple[str, int]], words: list[str]) -> list[Hit]:
+async def _load_hits(ctx: Context, ranked: list[tuple[str, int]], words: list[Term]) -> list[Hit]:
     post_ids = [i for k, i in ranked if k == "post"]
     thread_ids = [i for k, i in ranked if k == "thread"]
     posts: dict[int, Post] = {}

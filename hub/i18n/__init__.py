@@ -20,6 +20,7 @@ from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
 from hub.config import LANGUAGES
+from hub.i18n.script import to_cyrillic
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 BABEL_LOCALES = {"sr-Latn": "sr_Latn", "sr-Cyrl": "sr_Cyrl", "en": "en"}
@@ -77,6 +78,50 @@ def format_datetime(value: dt.datetime, language: str, tz: str = "Europe/Belgrad
 
     pattern = "d. MMMM y. HH:mm" if language.startswith("sr") else "MMMM d, y, HH:mm"
     return _format_datetime(value, pattern, tzinfo=get_timezone(tz), locale=BABEL_LOCALES[language])
+
+
+# In a sentence Serbian names the month in the genitive: "važi do 5. decembra 2026.". CLDR (and
+# so Babel) has only the nominative for Serbian, in both its format and stand-alone forms.
+_GENITIVE_MONTHS = (
+    "januara",
+    "februara",
+    "marta",
+    "aprila",
+    "maja",
+    "juna",
+    "jula",
+    "avgusta",
+    "septembra",
+    "oktobra",
+    "novembra",
+    "decembra",
+)
+
+
+def format_date_in_text(value: dt.date | dt.datetime, language: str) -> str:
+    """A date inside a sentence: `5. decembra 2026.`, `5. децембра 2026.`, `December 5, 2026`.
+
+    A datetime is taken as it is (convert it to Belgrade time first: format_datetime_in_text)."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if not language.startswith("sr"):
+        return _format_date(value, "MMMM d, y", locale=BABEL_LOCALES[language])
+    text = f"{value.day}. {_GENITIVE_MONTHS[value.month - 1]} {value.year}."
+    return to_cyrillic(text) if language == "sr-Cyrl" else text
+
+
+def format_datetime_in_text(value: dt.datetime, language: str, tz: str = "Europe/Belgrade") -> str:
+    """A moment inside a sentence, in Belgrade time: `5. decembra 2026. u 18:18`,
+    `5. децембра 2026. у 18:18`, `December 5, 2026 at 18:18`."""
+    from babel.dates import get_timezone
+
+    local = value.astimezone(get_timezone(tz))
+    return gettext(
+        language,
+        "%(date)s at %(time)s",
+        date=format_date_in_text(local, language),
+        time=local.strftime("%H:%M"),
+    )
 
 
 def format_number(value: float | int, language: str) -> str:

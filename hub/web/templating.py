@@ -55,6 +55,14 @@ def _datetime(value: dt.datetime | None) -> str:
     return "" if value is None else i18n.format_datetime(value, current_language.get())
 
 
+def _date_in_text(value: dt.datetime | dt.date | None) -> str:
+    return "" if value is None else i18n.format_date_in_text(value, current_language.get())
+
+
+def _datetime_in_text(value: dt.datetime | None) -> str:
+    return "" if value is None else i18n.format_datetime_in_text(value, current_language.get())
+
+
 def _number(value: float) -> str:
     return i18n.format_number(value, current_language.get())
 
@@ -100,6 +108,8 @@ def make_environment() -> Environment:
     env.filters.update(
         date=_date,
         datetime=_datetime,
+        date_in_text=_date_in_text,  # inside a sentence: "do 5. decembra 2026."
+        datetime_in_text=_datetime_in_text,
         number=_number,
         script=_script,
         script_html=_script_html,
