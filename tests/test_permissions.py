@@ -38,8 +38,13 @@ EVERYTHING = frozenset(Action)
 
 # What each role may do on a network of each visibility. Network roles are in this network;
 # committee roles are in its committee. Any action not listed is refused.
-MEMBER = {A.VIEW_NETWORK, A.POST_IN_NETWORK}
-COORDINATOR = MEMBER | {A.MODERATE_NETWORK, A.MANAGE_NETWORK_MEMBERS, A.INVITE}
+MEMBER = {A.VIEW_NETWORK, A.POST_IN_NETWORK, A.PROPOSE}
+COORDINATOR = MEMBER | {
+    A.MODERATE_NETWORK,
+    A.MANAGE_NETWORK_MEMBERS,
+    A.INVITE,
+    A.REVIEW_PROPOSALS,
+}
 NETWORK_POLICY: dict[str, dict[str, set[Action] | frozenset[Action]]] = {
     Visibility.MEMBERS: {
         "anonymous": set(),
