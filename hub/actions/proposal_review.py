@@ -165,6 +165,8 @@ async def do_review(
     move = Move(check_choice(action, tuple(REVIEW_MOVES), field="action"))
     transition = TRANSITIONS[move]
     assert transition.by is By.COORDINATOR
+    if access.proposal.status not in transition.sources:
+        raise conflict_in_state(access.proposal.status)
     checked = _check_note(note, transition.note_required)
     if move is not Move.MERGE:
         row = await _move(ctx, access, move, note=checked)

@@ -157,11 +157,13 @@ def notify_updated(access: ProposalAccess) -> Event:
     )
 
 
-async def _check_coauthors(ctx: Context, network: Network, user_ids: list[int]) -> list[int]:
+async def _check_coauthors(
+    ctx: Context, network: Network, user_ids: list[int], field: str = "coauthors"
+) -> list[int]:
     """The distinct invitees, each an active member of the network (else Invalid)."""
     wanted = list(dict.fromkeys(user_ids))
     if len(wanted) > MAX_COAUTHORS:
-        raise Invalid(N_("At most %(max)d co-authors."), field="coauthors", max=MAX_COAUTHORS)
+        raise Invalid(N_("At most %(max)d co-authors."), field=field, max=MAX_COAUTHORS)
     if not wanted:
         return []
     members = await ctx.db.exec(
@@ -174,7 +176,7 @@ async def _check_coauthors(ctx: Context, network: Network, user_ids: list[int]) 
         )
     )
     if set(members.all()) != set(wanted):
-        raise Invalid(N_("Co-authors must be members of the network."), field="coauthors")
+        raise Invalid(N_("Co-authors must be members of the network."), field=field)
     return wanted
 
 
@@ -380,7 +382,7 @@ async def do_invite_coauthor(
     user = require_author(ctx, access)
     if access.proposal.status not in TRANSITIONS[Move.WITHDRAW].sources:
         raise conflict_in_state(access.proposal.status)
-    await _check_coauthors(ctx, access.network, [user_id])
+    await _check_coauthors(ctx, access.network, [user_id], field="user_id")
     inserted = await insert_ignore(
         ctx,
         [
