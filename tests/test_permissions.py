@@ -240,6 +240,14 @@ ROUTE_MATRIX: dict[str, dict[str, int]] = {
     f"GET /api/v1/networks/{AS}": {"anonymous": 401, **dict.fromkeys(PASSWORD_ROLES, 200)},
     f"GET /api/v1/networks/{P}": {"anonymous": 401, **dict.fromkeys(PASSWORD_ROLES, 200)},
     f"PUT /api/v1/networks/{M}/members/{{target}}": MANAGE_HIDDEN,
+    # Proposals: readers list them; the coordinator's review queue is the coordinator's.
+    f"GET /api/v1/networks/{M}/proposals": {**MEMBERS_READ, "anonymous": 401},
+    f"GET /api/v1/networks/{AS}/proposals": {
+        "anonymous": 401,
+        **dict.fromkeys(PASSWORD_ROLES, 200),
+    },
+    f"GET /api/v1/networks/{M}/review-queue": MANAGE_HIDDEN,
+    f"GET /api/v1/networks/{AS}/review-queue": MANAGE,
     f"PUT /api/v1/networks/{AS}/members/{{target}}": MANAGE,
     f"PUT /api/v1/networks/{P}/members/{{target}}": MANAGE,
     f"PUT /api/v1/committees/{COMMITTEE}/members/{{target}}": {

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from hub.actions.errors import N_
 from hub.models.proposals import ProposalStatus
 
 S = ProposalStatus
@@ -68,20 +67,6 @@ EDITABLE = frozenset({S.DRAFT, S.CHANGES_REQUESTED})
 # What a proposal may be merged into: one still alive in the same network (not a draft,
 # which only its authors see).
 MERGE_TARGETS = frozenset({S.SUBMITTED, S.CHANGES_REQUESTED, S.APPROVED, S.VOTING})
-
-# The states' names as readers see them (the API sends the codes; pages and messages these).
-STATUS_NAMES: dict[ProposalStatus, str] = {
-    S.DRAFT: N_("draft"),
-    S.SUBMITTED: N_("submitted"),
-    S.CHANGES_REQUESTED: N_("changes requested"),
-    S.APPROVED: N_("approved"),
-    S.REJECTED: N_("rejected"),
-    S.MERGED: N_("merged"),
-    S.VOTING: N_("voting"),
-    S.PASSED: N_("passed"),
-    S.FAILED: N_("failed"),
-    S.WITHDRAWN: N_("withdrawn"),
-}
 
 
 def moves_from(status: str) -> list[Move]:
