@@ -155,6 +155,9 @@ async def test_a_draft_is_seen_only_by_its_authors(
     ] == [pid]
     thread = (await client.get(f"/api/v1/threads/{thread_id}", headers=auth["member"])).json()
     assert thread["kind"] == "proposal" and thread["title"] == BODY["title"]
+    board = f"/api/v1/networks/{NET}/threads"
+    found = await client.get(board, headers=auth["member"], params={"filter": "proposals"})
+    assert [t["id"] for t in found.json()["items"]] == [thread_id]  # the board's filter is real
     await authorize(seeded, people["member"], f"proposal:{pid}")
 
 
