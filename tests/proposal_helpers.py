@@ -10,9 +10,10 @@ from sqlalchemy import func, update
 from sqlmodel import col, select
 
 from hub.actions.context import Context, act
+from hub.actions.proposal_coauthors import do_accept_coauthor
 from hub.actions.proposal_review import do_review, do_submit, do_withdraw
 from hub.actions.proposal_text import ProposalText
-from hub.actions.proposals import do_accept_coauthor, do_create_proposal
+from hub.actions.proposals import do_create_proposal
 from hub.models import AuditEntry, Proposal, ProposalTransition
 from hub.models.proposals import ProposalStatus
 from hub.runtime import Runtime

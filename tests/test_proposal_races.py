@@ -13,10 +13,11 @@ from sqlmodel import col, select
 
 from hub.actions.context import Context, act
 from hub.actions.errors import ActionError, Conflict
+from hub.actions.proposal_coauthors import do_invite_coauthor
 from hub.actions.proposal_review import _move, do_review, do_submit
 from hub.actions.proposal_states import Move
 from hub.actions.proposal_text import ProposalText
-from hub.actions.proposals import access_proposal, do_edit_proposal, do_invite_coauthor
+from hub.actions.proposals import access_proposal, do_edit_proposal
 from hub.models import Proposal, ProposalAuthor, ProposalRevision, ProposalTransition
 from hub.models.proposals import ProposalStatus
 from hub.runtime import Runtime

@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from hub.actions import threads
 from hub.actions.context import Context
 from hub.actions.errors import N_, Invalid, NotFound
+from hub.actions.proposal_coauthors import insert_ignore
 from hub.actions.proposal_states import (
     MERGE_TARGETS,
     REVIEW_MOVES,
@@ -27,7 +28,6 @@ from hub.actions.proposal_text import conflict_in_state
 from hub.actions.proposals import (
     ProposalAccess,
     access_proposal,
-    insert_ignore,
     notify_updated,
     proposal_public,
     require_author,

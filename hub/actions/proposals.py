@@ -1,7 +1,8 @@
-"""Proposals: write one, edit it while its authors hold it, invite co-authors, read and list.
+"""Proposals: write one, edit it while its authors hold it, read and list.
 
 The moves between states (submit, withdraw, the coordinator's review) are in
-hub.actions.proposal_review; the table of states in hub.actions.proposal_states.
+hub.actions.proposal_review, co-authors in hub.actions.proposal_coauthors, the table of states
+in hub.actions.proposal_states.
 A draft (a proposal never submitted) is seen only by its authors and the co-authors invited
 to it: to anyone else it does not exist (404), in lists and on channels alike.
 """
@@ -9,16 +10,14 @@ to it: to anyone else it does not exist (404), in lists and on channels alike.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Any
 
 from sqlalchemy import or_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 
 from hub.actions.bodies import access_network
 from hub.actions.context import Context
 from hub.actions.errors import N_, Conflict, Forbidden, Invalid, NotFound
-from hub.actions.proposal_states import EDITABLE, TRANSITIONS, Move
+from hub.actions.proposal_states import EDITABLE
 from hub.actions.proposal_text import (
     ProposalText,
     check_new_text,
@@ -157,7 +156,7 @@ def notify_updated(access: ProposalAccess) -> Event:
     )
 
 
-async def _check_coauthors(
+async def check_coauthors(
     ctx: Context, network: Network, user_ids: list[int], field: str = "coauthors"
 ) -> list[int]:
     """The distinct invitees, each an active member of the network (else Invalid)."""
@@ -187,7 +186,7 @@ async def do_create_proposal(
     network = await access_network(ctx, network_slug, Action.PROPOSE)
     user = ctx.require_user()
     checked = check_new_text(text)
-    invitees = [i for i in await _check_coauthors(ctx, network, coauthor_ids or []) if i != user.id]
+    invitees = [i for i in await check_coauthors(ctx, network, coauthor_ids or []) if i != user.id]
     now = utcnow()
     assert network.id is not None and user.id is not None
     proposal = Proposal.model_validate(
@@ -357,73 +356,3 @@ async def list_proposals(
     authors = await load_authors(ctx, [p.id for p in page if p.id is not None])
     items = [ProposalAccess(p, network, authors[p.id or 0]) for p in page]
     return items, (page[-1].id if len(rows) > limit else None)
-
-
-async def insert_ignore(ctx: Context, rows: list[dict[str, Any]]) -> int:
-    """Add author rows, skipping any (proposal, user) already there; how many were added.
-    The unique key decides, so two invitations of one person at once make one row."""
-    dialect = ctx.db.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(ProposalAuthor)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["proposal_id", "user_id"])
-    )
-    result = await ctx.db.exec(statement)  # type: ignore[call-overload]
-    return int(result.rowcount or 0)
-
-
-async def do_invite_coauthor(
-    ctx: Context, proposal_id: int, user_id: int
-) -> tuple[ProposalAccess, bool]:
-    """Invite a member of the network to co-author (authors, before a vote). Inviting someone
-    already invited changes nothing; the second value says whether this made a new invitation."""
-    access = await access_proposal(ctx, proposal_id)
-    user = require_author(ctx, access)
-    if access.proposal.status not in TRANSITIONS[Move.WITHDRAW].sources:
-        raise conflict_in_state(access.proposal.status)
-    await _check_coauthors(ctx, access.network, [user_id], field="user_id")
-    inserted = await insert_ignore(
-        ctx,
-        [
-            {
-                "proposal_id": proposal_id,
-                "user_id": user_id,
-                "role": AuthorRole.COAUTHOR,
-                "invited_by_id": user.id,
-                "invited_at": utcnow(),
-            }
-        ],
-    )
-    if not inserted:
-        return access, False
-    ctx.audit("proposal.coauthor_invited", access.proposal, user_id=user_id)
-    access = await access_proposal(ctx, proposal_id)
-    ctx.emit(notify_updated(access))
-    return access, True
-
-
-async def do_accept_coauthor(ctx: Context, proposal_id: int) -> ProposalAccess:
-    """The invited member accepts: from now on a co-author. Accepting twice changes nothing."""
-    access = await access_proposal(ctx, proposal_id)
-    user = ctx.require_user()
-    row = access.author_row(user.id)
-    if row is None:
-        raise NotFound(N_("You have not been invited to co-author this proposal."))
-    if row.accepted_at is not None:
-        return access
-    ctx.require(Action.PROPOSE, access.network)
-    if access.proposal.status not in TRANSITIONS[Move.WITHDRAW].sources:
-        raise conflict_in_state(access.proposal.status)
-    result = await ctx.db.exec(  # type: ignore[call-overload]
-        update(ProposalAuthor)
-        .where(col(ProposalAuthor.id) == row.id, col(ProposalAuthor.accepted_at).is_(None))
-        .values(accepted_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount == 1:
-        ctx.audit("proposal.coauthor_accepted", access.proposal, user_id=user.id)
-    access = await access_proposal(ctx, proposal_id)
-    if result.rowcount == 1:
-        ctx.emit(notify_updated(access))
-    return access

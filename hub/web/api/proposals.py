@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from hub.actions import proposal_coauthors as coauthors
 from hub.actions import proposal_review as review
 from hub.actions import proposals
 from hub.actions.errors import N_, Invalid
@@ -247,7 +248,7 @@ async def invite_coauthor(request: Request) -> Response:
     if user_id is None:
         raise Invalid(N_("This field is required."), field="user_id")
     async with action(request) as ctx:
-        access, created = await proposals.do_invite_coauthor(ctx, proposal_id, user_id)
+        access, created = await coauthors.do_invite_coauthor(ctx, proposal_id, user_id)
         body = await _full(ctx, access)
     return JSONResponse(body, status_code=201 if created else 200)
 
@@ -261,7 +262,7 @@ async def accept_coauthor(request: Request) -> Response:
     signed_in(request)
     proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
     async with action(request) as ctx:
-        body = await _full(ctx, await proposals.do_accept_coauthor(ctx, proposal_id))
+        body = await _full(ctx, await coauthors.do_accept_coauthor(ctx, proposal_id))
     return JSONResponse(body)
 
 

@@ -1,0 +1,98 @@
+"""Co-authors: an author invites a member of the network, who becomes a co-author by accepting.
+
+The invited member sees the proposal (a draft too) from the invitation on; the unique
+(proposal, user) key decides between two invitations at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col
+
+from hub.actions.context import Context
+from hub.actions.errors import N_, NotFound
+from hub.actions.proposal_states import TRANSITIONS, Move
+from hub.actions.proposal_text import conflict_in_state
+from hub.actions.proposals import (
+    ProposalAccess,
+    access_proposal,
+    check_coauthors,
+    notify_updated,
+    require_author,
+)
+from hub.db import utcnow
+from hub.models.proposals import AuthorRole, ProposalAuthor
+from hub.permissions import Action
+
+
+async def insert_ignore(ctx: Context, rows: list[dict[str, Any]]) -> int:
+    """Add author rows, skipping any (proposal, user) already there; how many were added.
+    The unique key decides, so two invitations of one person at once make one row."""
+    dialect = ctx.db.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(ProposalAuthor)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["proposal_id", "user_id"])
+    )
+    result = await ctx.db.exec(statement)  # type: ignore[call-overload]
+    return int(result.rowcount or 0)
+
+
+async def do_invite_coauthor(
+    ctx: Context, proposal_id: int, user_id: int
+) -> tuple[ProposalAccess, bool]:
+    """Invite a member of the network to co-author (authors, before a vote). Inviting someone
+    already invited changes nothing; the second value says whether this made a new invitation."""
+    access = await access_proposal(ctx, proposal_id)
+    user = require_author(ctx, access)
+    if access.proposal.status not in TRANSITIONS[Move.WITHDRAW].sources:
+        raise conflict_in_state(access.proposal.status)
+    await check_coauthors(ctx, access.network, [user_id], field="user_id")
+    inserted = await insert_ignore(
+        ctx,
+        [
+            {
+                "proposal_id": proposal_id,
+                "user_id": user_id,
+                "role": AuthorRole.COAUTHOR,
+                "invited_by_id": user.id,
+                "invited_at": utcnow(),
+            }
+        ],
+    )
+    if not inserted:
+        return access, False
+    ctx.audit("proposal.coauthor_invited", access.proposal, user_id=user_id)
+    access = await access_proposal(ctx, proposal_id)
+    ctx.emit(notify_updated(access))
+    return access, True
+
+
+async def do_accept_coauthor(ctx: Context, proposal_id: int) -> ProposalAccess:
+    """The invited member accepts: from now on a co-author. Accepting twice changes nothing."""
+    access = await access_proposal(ctx, proposal_id)
+    user = ctx.require_user()
+    row = access.author_row(user.id)
+    if row is None:
+        raise NotFound(N_("You have not been invited to co-author this proposal."))
+    if row.accepted_at is not None:
+        return access
+    ctx.require(Action.PROPOSE, access.network)
+    if access.proposal.status not in TRANSITIONS[Move.WITHDRAW].sources:
+        raise conflict_in_state(access.proposal.status)
+    result = await ctx.db.exec(  # type: ignore[call-overload]
+        update(ProposalAuthor)
+        .where(col(ProposalAuthor.id) == row.id, col(ProposalAuthor.accepted_at).is_(None))
+        .values(accepted_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount == 1:
+        ctx.audit("proposal.coauthor_accepted", access.proposal, user_id=user.id)
+    access = await access_proposal(ctx, proposal_id)
+    if result.rowcount == 1:
+        ctx.emit(notify_updated(access))
+    return access
