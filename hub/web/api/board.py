@@ -188,7 +188,10 @@ async def upload(request: Request) -> Response:
     signed_in(request)
     form, _files = await read_upload_form(request)
     try:
-        file = form.get("file")
+        chosen = form.getlist("file")
+        file = chosen[0] if len(chosen) == 1 else None
+        if len(chosen) > 1:  # one file per upload: none is silently dropped
+            raise Invalid(N_("Send one file per request."), field="file")
         if not isinstance(file, UploadFile):
             raise Invalid(N_("Choose a file."), field="file")
         async with action(request) as ctx:
