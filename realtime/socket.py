@@ -200,7 +200,7 @@ class Client:
             return
         try:
             frame = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep
             self.error("bad_request", "frames must be JSON objects")
             return
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
@@ -208,21 +208,25 @@ class Client:
             return
         kind = frame["type"]
         channel = frame.get("channel")
-        if kind == "ping":
-            self.put({"type": "pong"})
-        elif kind == "subscribe":
-            await self.subscribe(channel, frame.get("since"))
-        elif kind == "unsubscribe":
-            await self.unsubscribe(channel)
-        elif kind == "typing":
-            await self.typing(channel)
-        else:
-            self.error("bad_request", f"unknown frame type {kind!r}"[:100])
+        try:
+            if kind == "ping":
+                self.put({"type": "pong"})
+            elif kind == "subscribe":
+                await self.subscribe(channel, frame.get("since"))
+            elif kind == "unsubscribe":
+                await self.unsubscribe(channel)
+            elif kind == "typing":
+                await self.typing(channel)
+            else:
+                self.error("bad_request", f"unknown frame type {kind!r}"[:100])
+        except Exception:  # a fault of ours answers this frame only; the socket stays open
+            log.exception("handling a %r frame failed", kind[:40])
+            self.error("server_error", "the frame could not be handled; try again", _name(channel))
 
     async def subscribe(self, channel: Any, since: Any) -> None:
         if since is not None:
             try:
-                if not isinstance(since, str):
+                if not isinstance(since, str) or not since.isascii():
                     raise ValueError
                 parse_id(since)
             except ValueError:
