@@ -18,6 +18,7 @@ from hub.actions.validate import (
     check_line,
     check_name,
     check_password,
+    check_storable,
 )
 from hub.auth import hash_password, needs_rehash, new_token, token_hash, verify_password
 from hub.db import utcnow
@@ -103,7 +104,8 @@ async def _check_signin_limits(ctx: Context, email: str) -> None:
 
 async def check_credentials(ctx: Context, email: str | None, password: str | None) -> User:
     """Verify an e-mail and password under the sign-in rate limit (per address and account)."""
-    email = (email or "").strip().lower()
+    email = check_storable(email or "", "email").strip().lower()
+    check_storable(password or "", "password")
     await _check_signin_limits(ctx, email)
     row = await ctx.db.exec(select(User).where(User.email == email))
     user = row.first()
