@@ -307,7 +307,11 @@ class Client:
 
 
 def _name(channel: Any) -> str | None:
-    return channel if isinstance(channel, str) and len(channel) <= 100 else None
+    """The channel to name in an error frame: only one that could be a channel's name (a lone
+    surrogate echoed back could not even be encoded, and the send would close the socket)."""
+    if isinstance(channel, str) and len(channel) <= 100 and channel.isascii():
+        return channel if channel.isprintable() else None
+    return None
 
 
 async def endpoint(ws: WebSocket) -> None:
