@@ -183,7 +183,7 @@ async def upload(request: Request) -> Response:
     responses:
       201: {id, filename, size, content_type}
       413: the file is over the size limit
-      422: a type that may not be attached, or content that does not match it
+      422: a type that may not be attached, content that does not match it, or two `file` parts
     """
     signed_in(request)
     form, _files = await read_upload_form(request)
