@@ -208,20 +208,16 @@ class Client:
             return
         kind = frame["type"]
         channel = frame.get("channel")
-        try:
-            if kind == "ping":
-                self.put({"type": "pong"})
-            elif kind == "subscribe":
-                await self.subscribe(channel, frame.get("since"))
-            elif kind == "unsubscribe":
-                await self.unsubscribe(channel)
-            elif kind == "typing":
-                await self.typing(channel)
-            else:
-                self.error("bad_request", f"unknown frame type {kind!r}"[:100])
-        except Exception:  # a fault of ours answers this frame only; the socket stays open
-            log.exception("handling a %r frame failed", kind[:40])
-            self.error("server_error", "the frame could not be handled; try again", _name(channel))
+        if kind == "ping":
+            self.put({"type": "pong"})
+        elif kind == "subscribe":
+            await self.subscribe(channel, frame.get("since"))
+        elif kind == "unsubscribe":
+            await self.unsubscribe(channel)
+        elif kind == "typing":
+            await self.typing(channel)
+        else:
+            self.error("bad_request", f"unknown frame type {kind!r}"[:100])
 
     async def subscribe(self, channel: Any, since: Any) -> None:
         if since is not None:
@@ -341,7 +337,11 @@ async def endpoint(ws: WebSocket) -> None:
             if text is None:
                 client.error("bad_request", "frames must be JSON text, not binary")
                 continue
-            await client.handle(text)
+            try:
+                await client.handle(text)
+            except Exception:  # a fault of ours answers this frame only; the socket stays open
+                log.exception("handling a frame failed")
+                client.error("server_error", "the frame could not be handled; try again")
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:

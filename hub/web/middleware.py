@@ -1,4 +1,5 @@
-"""Plain ASGI middleware: who is asking, CSRF and Origin, body limits, headers, metrics."""
+"""Plain ASGI middleware: who is asking, CSRF and Origin, body limits, NUL in addresses, headers
+and the answer to unhandled errors, metrics."""
 
 from __future__ import annotations
 
