@@ -200,7 +200,7 @@ class Client:
             return
         try:
             frame = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep
             self.error("bad_request", "frames must be JSON objects")
             return
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
@@ -222,7 +222,7 @@ class Client:
     async def subscribe(self, channel: Any, since: Any) -> None:
         if since is not None:
             try:
-                if not isinstance(since, str):
+                if not isinstance(since, str) or not since.isascii():
                     raise ValueError
                 parse_id(since)
             except ValueError:
@@ -303,7 +303,11 @@ class Client:
 
 
 def _name(channel: Any) -> str | None:
-    return channel if isinstance(channel, str) and len(channel) <= 100 else None
+    """The channel to name in an error frame: only one that could be a channel's name (a lone
+    surrogate echoed back could not even be encoded, and the send would close the socket)."""
+    if isinstance(channel, str) and len(channel) <= 100 and channel.isascii():
+        return channel if channel.isprintable() else None
+    return None
 
 
 async def endpoint(ws: WebSocket) -> None:
@@ -333,7 +337,11 @@ async def endpoint(ws: WebSocket) -> None:
             if text is None:
                 client.error("bad_request", "frames must be JSON text, not binary")
                 continue
-            await client.handle(text)
+            try:
+                await client.handle(text)
+            except Exception:  # a fault of ours answers this frame only; the socket stays open
+                log.exception("handling a frame failed")
+                client.error("server_error", "the frame could not be handled; try again")
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:

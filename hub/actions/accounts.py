@@ -12,7 +12,14 @@ from sqlmodel import col, select
 from hub import ratelimit
 from hub.actions.context import Context
 from hub.actions.errors import N_, Conflict, Invalid, NotFound, RateLimited
-from hub.actions.validate import check_email, check_language, check_name, check_password
+from hub.actions.validate import (
+    check_email,
+    check_language,
+    check_line,
+    check_name,
+    check_password,
+    check_storable,
+)
 from hub.auth import hash_password, needs_rehash, new_token, token_hash, verify_password
 from hub.db import utcnow
 from hub.models import ApiToken, AuditEntry, AuthSession, Municipality, User
@@ -74,7 +81,7 @@ async def do_create_user(
         password_hash=hash_password(password),
         municipality_id=municipality_id,
         is_admin=is_admin,
-        title=title.strip()[:200],
+        title=check_line(title[:200], "title", 200, required=None),
         language=language or ctx.runtime.settings.default_language,
     )
     ctx.db.add(user)
@@ -97,7 +104,8 @@ async def _check_signin_limits(ctx: Context, email: str) -> None:
 
 async def check_credentials(ctx: Context, email: str | None, password: str | None) -> User:
     """Verify an e-mail and password under the sign-in rate limit (per address and account)."""
-    email = (email or "").strip().lower()
+    email = check_storable(email or "", "email").strip().lower()
+    check_storable(password or "", "password")
     await _check_signin_limits(ctx, email)
     row = await ctx.db.exec(select(User).where(User.email == email))
     user = row.first()
@@ -221,7 +229,8 @@ async def do_issue_api_token(
     user = await check_credentials(ctx, email, password)
     token = "hub_" + new_token()
     assert user.id is not None
-    api_token = ApiToken(token_hash=token_hash(token), user_id=user.id, name=name.strip()[:100])
+    name = check_line(name[:100], "name", 100, required=None)
+    api_token = ApiToken(token_hash=token_hash(token), user_id=user.id, name=name)
     ctx.db.add(api_token)
     ctx.actor = user
     await ctx.db.flush()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -12,12 +10,13 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import and_, func, or_
 from sqlmodel import col, select
 
+from hub.actions import cursors
 from hub.actions.accounts import access_user
 from hub.actions.bodies import member_counts
 from hub.actions.context import Context
 from hub.actions.errors import N_, Invalid
 from hub.actions.invitations import list_invitations
-from hub.actions.validate import check_email
+from hub.actions.validate import MAX_ID, check_email
 from hub.db import utcnow
 from hub.i18n.script import to_cyrillic, to_latin
 from hub.models import (
@@ -50,22 +49,6 @@ class Page(Generic[T]):
 def access_admin(ctx: Context) -> None:
     """The administration overview: admins only."""
     ctx.require(Action.MANAGE_USERS)
-
-
-def _encode_cursor(*parts: Any) -> str:
-    raw = json.dumps(parts, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str | None) -> list[Any] | None:
-    """The parts of a cursor, or None: a damaged cursor simply starts from the first page."""
-    if not cursor or len(cursor) > 400:
-        return None
-    try:
-        parts = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError):
-        return None
-    return parts if isinstance(parts, list) else None
 
 
 # --- users ---------------------------------------------------------------------------------
@@ -103,9 +86,8 @@ async def list_users(
         query = query.where(col(User.municipality_id).is_(None))
     elif municipality:
         query = query.where(Municipality.slug == municipality)
-    after = _decode_cursor(cursor)
-    if after and len(after) == 2 and isinstance(after[0], str) and isinstance(after[1], int):
-        name, user_id = after
+    if cursor:
+        name, user_id = cursors.decode(cursor, str, int)
         query = query.where(
             or_(col(User.name) > name, and_(col(User.name) == name, col(User.id) > user_id))
         )
@@ -114,7 +96,7 @@ async def list_users(
     following = None
     if len(items) > limit:
         items = items[:limit]
-        following = _encode_cursor(items[-1].user.name, items[-1].user.id)
+        following = cursors.encode(items[-1].user.name, items[-1].user.id or 0)
     return Page(items, following)
 
 
@@ -323,8 +305,8 @@ async def list_audit(
     if action.strip():
         query = query.where(col(AuditEntry.action).startswith(action.strip(), autoescape=True))
     who = " ".join(actor.split())[:100]
-    if who.isdigit():
-        query = query.where(AuditEntry.actor_id == int(who))
+    if who.isascii() and who.isdigit():  # an id; one beyond every id matches nobody
+        query = query.where(AuditEntry.actor_id == (int(who) if int(who) <= MAX_ID else -1))
     elif who:
         matching = select(User.id).where(
             or_(
@@ -336,14 +318,14 @@ async def list_audit(
             )
         )
         query = query.where(col(AuditEntry.actor_id).in_(matching))
-    after = _decode_cursor(cursor)
-    if after and len(after) == 1 and isinstance(after[0], int):
-        query = query.where(col(AuditEntry.id) < after[0])
+    if cursor:
+        (before,) = cursors.decode(cursor, int)
+        query = query.where(col(AuditEntry.id) < before)
     rows = (await ctx.db.exec(query.order_by(col(AuditEntry.id).desc()).limit(limit + 1))).all()
     following = None
     if len(rows) > limit:
         rows = rows[:limit]
-        following = _encode_cursor(rows[-1][0].id)
+        following = cursors.encode(rows[-1][0].id or 0)
     names = await _object_names(ctx, [entry for entry, _ in rows])
     items = []
     for entry, actor_name in rows:

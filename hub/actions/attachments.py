@@ -73,10 +73,19 @@ def path_of(ctx: Context, attachment: Attachment) -> Path:
 
 
 def clean_filename(name: str) -> str:
-    """The uploader's file name without paths or control characters, for display only."""
-    name = unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1])
+    """The uploader's file name for display only: no path, no control characters, no bidi
+    controls ("\u202eFDP.exe.txt" would show reversed) or other invisible format characters
+    except the joiners (emoji sequences, some scripts), no broken (surrogate) characters."""
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if _kept_in_filename(c))
+    name = unicodedata.normalize("NFC", name)
     name = re.sub(r"[\x00-\x1f\x7f\"<>:|?*]", "", name).strip(" .")
     return name[-150:] or "file"
+
+
+def _kept_in_filename(char: str) -> bool:
+    category = unicodedata.category(char)
+    return char in "\u200c\u200d" or category not in ("Cc", "Cf", "Cs", "Zl", "Zp")
 
 
 def _check_type(filename: str, head: bytes, sample: bytes) -> FileType:

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from hub.actions.accounts import access_user
 from hub.actions.context import Context
 from hub.actions.errors import N_, Conflict, Invalid, NotFound
-from hub.actions.validate import check_choice, check_name, check_text
+from hub.actions.validate import check_choice, check_line, check_name, check_text
 from hub.events import Event
 from hub.models import (
     Committee,
@@ -222,7 +222,7 @@ async def do_update_network(
     network = await access_network(ctx, slug, Action.EDIT_NETWORK)
     before = {"name": network.name, "committee_id": network.committee_id, "vis": network.visibility}
     network.name = check_name(name, max_length=200)
-    network.name_en = check_text(name_en, "name_en", 200)
+    network.name_en = check_line(name_en, "name_en", 200, required=None)
     network.description = check_text(description, "description")
     network.visibility = check_choice(visibility, tuple(Visibility), "visibility")
     if committee:
@@ -248,7 +248,7 @@ async def do_update_committee(
     committee = await access_committee(ctx, slug, Action.EDIT_COMMITTEE)
     before = committee.name
     committee.name = check_name(name, max_length=200)
-    committee.name_en = check_text(name_en, "name_en", 200)
+    committee.name_en = check_line(name_en, "name_en", 200, required=None)
     committee.description = check_text(description, "description")
     committee.confirmed = True
     ctx.db.add(committee)

@@ -17,6 +17,7 @@ from hub.actions.context import Context
 from hub.actions.errors import N_, Conflict, Invalid
 from hub.actions.posts import access_post
 from hub.actions.threads import access_thread, thread_public
+from hub.actions.validate import check_line
 from hub.db import utcnow
 from hub.events import Event
 from hub.models import Flag, Network, Post, Thread, User
@@ -28,12 +29,7 @@ AUTO_HIDDEN = "flagged"  # hidden_reason of a post hidden by members' flags
 
 
 def check_reason(value: str | None) -> str:
-    reason = " ".join((value or "").split())
-    if not reason:
-        raise Invalid(N_("Say why."), field="reason")
-    if len(reason) > REASON_MAX:
-        raise Invalid(N_("At most %(max)d characters, please."), field="reason", max=REASON_MAX)
-    return reason
+    return check_line(value, "reason", REASON_MAX, required=N_("Say why."))
 
 
 def _thread_event(thread: Thread, network: Network) -> list[Event]:

@@ -14,6 +14,7 @@ from hub.actions.attachments import attachments_of, claim_uploads
 from hub.actions.context import Context
 from hub.actions.errors import N_, Conflict, Forbidden, Invalid, NotFound, RateLimited
 from hub.actions.mentions import handles_in, link_mentions, readers_among
+from hub.actions.validate import check_text
 from hub.db import UTCDateTime, utcnow
 from hub.events import Event
 from hub.markdown import render
@@ -42,12 +43,7 @@ _PARENT_AUTHOR = aliased(User, name="parent_author")
 
 
 def check_body(value: str | None) -> str:
-    body = (value or "").replace("\r\n", "\n").strip()
-    if not body:
-        raise Invalid(N_("Write something first."), field="body")
-    if len(body) > BODY_MAX:
-        raise Invalid(N_("At most %(max)d characters, please."), field="body", max=BODY_MAX)
-    return body
+    return check_text(value, "body", BODY_MAX, required=N_("Write something first."))
 
 
 async def render_body(ctx: Context, network: Network, body: str) -> tuple[str, dict[str, User]]:

@@ -269,7 +269,7 @@ async def find_author(ctx: Context, value: str | None) -> int | None:
     value = (value or "").strip().lstrip("@").lower()
     if not value:
         return None
-    if value.isdigit() and len(value) < 10:
+    if value.isascii() and value.isdigit() and len(value) < 10:
         found = await ctx.db.exec(select(User.id).where(User.id == int(value)))
     else:
         found = await ctx.db.exec(select(User.id).where(User.handle == value[:60]))

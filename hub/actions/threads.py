@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -13,10 +11,11 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 
-from hub.actions import search
+from hub.actions import cursors, search
 from hub.actions.context import Context
 from hub.actions.errors import N_, Invalid, NotFound
 from hub.actions.posts import PostView, check_body, do_write_post, load_post_views
+from hub.actions.validate import MAX_ID, check_line
 from hub.db import utcnow
 from hub.events import Event
 from hub.models import Network, Post, Thread, ThreadRead, User
@@ -39,18 +38,15 @@ class BoardFilter(StrEnum):
 
 
 def check_title(value: str | None) -> str:
-    title = " ".join((value or "").split())
-    if not title:
-        raise Invalid(N_("Give the thread a title."), field="title")
-    if len(title) > TITLE_MAX:
-        raise Invalid(N_("At most %(max)d characters, please."), field="title", max=TITLE_MAX)
-    return title
+    return check_line(value, "title", TITLE_MAX, required=N_("Give the thread a title."))
 
 
 async def access_thread(
     ctx: Context, thread_id: int, action: Action = Action.VIEW_NETWORK
 ) -> tuple[Thread, Network]:
     """The thread and its network, if the actor may read it (else NotFound) and do `action`."""
+    if not 0 < thread_id <= MAX_ID:  # no such row; the database would refuse the number
+        raise NotFound(N_("No such thread."))
     row = await ctx.db.exec(
         select(Thread, Network)
         .join(Network, col(Network.id) == Thread.network_id)
@@ -153,21 +149,12 @@ class BoardPage:
 
 
 def _encode_cursor(thread: Thread) -> str:
-    raw = json.dumps([int(thread.pinned), thread.last_activity_at.isoformat(), thread.id])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return cursors.encode(thread.pinned, thread.last_activity_at, thread.id or 0)
 
 
 def _decode_cursor(cursor: str) -> tuple[bool, dt.datetime, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        pinned, at, thread_id = json.loads(raw)
-        at, thread_id = dt.datetime.fromisoformat(at), int(thread_id)
-        # A naive time or an id beyond 32 bits would fail in the database, not here.
-        if at.tzinfo is None or not 0 <= thread_id < 2**31:
-            raise ValueError(cursor)
-        return bool(pinned), at, thread_id
-    except (ValueError, TypeError):
-        raise Invalid(N_("The page cursor is not valid."), field="cursor") from None
+    pinned, at, thread_id = cursors.decode(cursor, bool, dt.datetime, int)
+    return pinned, at, thread_id
 
 
 async def board(

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from hub.actions.attachments import MAX_ATTACHMENTS_PER_POST
 from hub.actions.context import Context, act
 from hub.actions.errors import N_, Invalid, NotFound
+from hub.actions.validate import UNSTORABLE_MESSAGE, storable
 from hub.runtime import Runtime
 from hub.web.visitor import client_ip, visitor
 
@@ -21,7 +22,18 @@ _MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 
 async def read_form(request: Request) -> FormData:
     """The submitted form (its CSRF token was checked by CSRFMiddleware)."""
-    return await request.form(max_files=0, max_fields=200)
+    return await _storable(await request.form(max_files=0, max_fields=200))
+
+
+async def _storable(form: FormData) -> FormData:
+    """The form, unless a field holds NUL or a lone surrogate (a multipart form may declare a
+    charset that yields them): Invalid naming the field. The text rules of the actions
+    (hub.actions.validate) apply later; this keeps such characters from every lookup too."""
+    for key, value in form.multi_items():
+        if isinstance(value, str) and not (storable(key) and storable(value)):
+            await form.close()
+            raise Invalid(UNSTORABLE_MESSAGE, field=key if storable(key) else None)
+    return form
 
 
 async def read_json(request: Request) -> dict[str, Any]:
@@ -47,7 +59,11 @@ def string(data: Any, key: str) -> str | None:
 def as_id(raw: object) -> int | None:
     """A positive 32-bit id from text, or None."""
     value = str(raw or "").strip()
-    if not value.isdigit() or len(value) > 10 or not 0 < int(value) <= _MAX_ID:
+    if (
+        not (value.isascii() and value.isdigit())
+        or len(value) > 10
+        or not 0 < int(value) <= _MAX_ID
+    ):
         return None
     return int(value)
 
@@ -88,6 +104,7 @@ async def read_upload_form(request: Request) -> tuple[FormData, list[UploadFile]
             field="attachments",
             max=MAX_ATTACHMENTS_PER_POST,
         ) from None
+    await _storable(form)
     files = [
         f
         for f in form.getlist("attachments")

@@ -1,8 +1,8 @@
-"""Plain ASGI middleware: who is asking, CSRF and Origin, body limits, headers, metrics."""
+"""Plain ASGI middleware: who is asking, CSRF and Origin, body limits, NUL in addresses, headers
+and the answer to unhandled errors, metrics."""
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 import time
@@ -13,12 +13,20 @@ from urllib.parse import parse_qs, urlsplit
 
 from prometheus_client import Counter, Histogram
 from starlette.datastructures import Headers
+from starlette.requests import Request
 
 from hub.actions.accounts import Identity, resolve_api_token, resolve_session
 from hub.actions.errors import N_
+from hub.actions.validate import UNSTORABLE
 from hub.auth import csrf_valid
 from hub.i18n import gettext, normalize_language
 from hub.runtime import Runtime
+from hub.web.errors import (
+    error_response,
+    reader_language,
+    server_error_response,
+    too_large_response,
+)
 from hub.web.visitor import ANON_COOKIE, LANG_COOKIE, SESSION_COOKIE, Visitor
 
 Scope = MutableMapping[str, Any]
@@ -32,6 +40,8 @@ REQUESTS = Counter("hub_http_requests_total", "HTTP requests", ["method", "statu
 LATENCY = Histogram("hub_http_request_seconds", "HTTP request latency", ["method"])
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 
+NO_SUCH_PAGE = N_("This page does not exist, or you may not see it.")
+NUL_IN_ADDRESS = N_("The address contains a character that is not allowed (NUL).")
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; "
@@ -205,26 +215,14 @@ async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
 
 
 async def _refuse(scope: Scope, send: Send, found: Visitor, message: str) -> None:
-    text = gettext(found.language, message)
-    wants_json = scope["path"].startswith("/api/")
-    if wants_json:
-        body = json.dumps({"error": {"code": "csrf", "message": text}}).encode()
-        content_type = b"application/json"
-    else:
-        body = (
-            f'<!doctype html><html lang="{found.language}"><meta charset="utf-8">'
-            f"<title>403</title><main><h1>403</h1><p>{text}</p>"
-            f'<p><a href="/">←</a></p></main></html>'
-        ).encode()
-        content_type = b"text/html; charset=utf-8"
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 403,
-            "headers": [(b"content-type", content_type), (b"content-length", b"%d" % len(body))],
-        }
+    request = Request(scope)
+    await error_response(request, 403, "csrf", gettext(found.language, message))(
+        scope, _no_body, send
     )
-    await send({"type": "http.response.body", "body": body})
+
+
+async def _no_body() -> Message:
+    return {"type": "http.disconnect"}
 
 
 class BodyLimitMiddleware:
@@ -241,7 +239,7 @@ class BodyLimitMiddleware:
         limit = self.limit(scope["path"])
         declared = Headers(scope=scope).get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _too_large(scope, send)
+            await too_large_response(Request(scope), limit)(scope, receive, send)
             return
         received = 0
         started = False
@@ -265,25 +263,41 @@ class BodyLimitMiddleware:
             await self.app(scope, counting_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await _too_large(scope, send)
+                await too_large_response(Request(scope), limit)(scope, receive, send)
 
 
 class _TooLarge(Exception):
     pass
 
 
-async def _too_large(scope: Scope, send: Send) -> None:
-    body = json.dumps(
-        {"error": {"code": "too_large", "message": "The request body is too large."}}
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [(b"content-type", b"application/json"), (b"connection", b"close")],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+class InputGuardMiddleware:
+    """A path or query string with NUL is answered before any handler: 404 for the path (it
+    names nothing), 400 for the query. PostgreSQL refuses NUL in text, SQLite would store it;
+    neither gets it. Form fields are checked where forms are read (hub.web.forms), texts again
+    by the actions (hub.actions.validate), JSON where it is decoded.
+
+    Percent-decoding replaces bytes that are not UTF-8 (%ED%A0%80 included), so a lone
+    surrogate cannot come from an address; the check covers it all the same.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        query = scope.get("query_string", b"")
+        if UNSTORABLE.search(scope["path"]):
+            status, code, message = 404, "not_found", NO_SUCH_PAGE
+        elif b"%00" in query or b"\x00" in query:  # %00 is the one way to say NUL in UTF-8
+            status, code, message = 400, "bad_request", NUL_IN_ADDRESS
+        else:
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        text = gettext(reader_language(request), message)
+        await error_response(request, status, code, text)(scope, receive, send)
 
 
 _SECRET_PATHS = ("/invite/", "/reset/")
@@ -310,11 +324,12 @@ class HeadersAndMetricsMiddleware:
             return
         start = time.perf_counter()
         status = 500
+        started = False
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, started = message["status"], True
                 headers = message.setdefault("headers", [])
                 present = {k.lower() for k, _ in headers}
                 extra = [
@@ -330,6 +345,14 @@ class HeadersAndMetricsMiddleware:
 
         try:
             await self.app(scope, receive, send_with_headers)
+        except Exception as exc:
+            # Answered here, inside this middleware, so the 500 gets the headers too, and as
+            # the error page or the API's JSON. Raised again for the server to see; Starlette's
+            # ServerErrorMiddleware then finds the response started and sends nothing more.
+            if not started:
+                response = server_error_response(Request(scope), exc)
+                await response(scope, receive, send_with_headers)
+            raise
         finally:
             elapsed = time.perf_counter() - start
             REQUESTS.labels(scope["method"], str(status)).inc()

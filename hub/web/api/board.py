@@ -183,12 +183,15 @@ async def upload(request: Request) -> Response:
     responses:
       201: {id, filename, size, content_type}
       413: the file is over the size limit
-      422: a type that may not be attached, or content that does not match it
+      422: a type that may not be attached, content that does not match it, or two `file` parts
     """
     signed_in(request)
     form, _files = await read_upload_form(request)
     try:
-        file = form.get("file")
+        chosen = form.getlist("file")
+        file = chosen[0] if len(chosen) == 1 else None
+        if len(chosen) > 1:  # one file per upload: none is silently dropped
+            raise Invalid(N_("Send one file per request."), field="file")
         if not isinstance(file, UploadFile):
             raise Invalid(N_("Choose a file."), field="file")
         async with action(request) as ctx:

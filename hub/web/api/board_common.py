@@ -47,7 +47,7 @@ def limit_of(request: Request, default: int, maximum: int) -> int:
     raw = request.query_params.get("limit", "")
     if not raw:
         return default
-    if not raw.isdigit() or len(raw) > 4 or not 1 <= int(raw) <= maximum:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 4 or not 1 <= int(raw) <= maximum:
         raise Invalid(N_("Between 1 and %(max)d, please."), field="limit", max=maximum)
     return int(raw)
 

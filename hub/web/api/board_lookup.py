@@ -22,7 +22,7 @@ async def search_endpoint(request: Request) -> Response:
     signed_in(request)
     params = request.query_params
     cursor = params.get("cursor", "")
-    if cursor and not (cursor.isdigit() and len(cursor) < 6):
+    if cursor and not (cursor.isascii() and cursor.isdigit() and len(cursor) < 6):
         raise Invalid(N_("The page cursor is not valid."), field="cursor")
     async with action(request) as ctx:
         author_id = await search.find_author(ctx, params.get("author"))

@@ -21,7 +21,7 @@ from hub.web.visitor import visitor
 
 def _path_int(request: Request, name: str) -> int:
     raw = request.path_params[name]
-    if not str(raw).isdigit():
+    if not (str(raw).isascii() and str(raw).isdigit()):
         raise Invalid(N_("Not a valid id."), field=name)
     if len(str(raw)) > 10 or int(raw) > 2**31 - 1:  # beyond any id the database can hold
         raise NotFound(N_("No such object."))

@@ -18,7 +18,9 @@ MAX_OFFSET = 1000
 
 def _offset(raw: str | None) -> int:
     value = (raw or "").strip()
-    return min(int(value), MAX_OFFSET) if value.isdigit() and len(value) < 6 else 0
+    return (
+        min(int(value), MAX_OFFSET) if value.isascii() and value.isdigit() and len(value) < 6 else 0
+    )
 
 
 async def search_page(request: Request) -> Response:
