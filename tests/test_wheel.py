@@ -24,6 +24,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -56,14 +57,9 @@ def _not_source(directory: str, names: list[str]) -> set[str]:
     }
 
 
-def _run(*args: str | Path, **kwargs: object) -> subprocess.CompletedProcess[str]:
+def _run(*args: str | Path, **kwargs: Any) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
-        [str(a) for a in args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        **kwargs,  # type: ignore[call-overload]
+        [str(a) for a in args], capture_output=True, text=True, timeout=600, check=False, **kwargs
     )
     assert done.returncode == 0, f"{args} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
     return done
