@@ -43,8 +43,10 @@ def driver_problem() -> str | None:
         return f"{node}: {exc}"
     if done.returncode == 0:
         return None
-    output = (done.stderr.strip() or done.stdout.strip())[-2000:]
-    return f"{node} exited with status {done.returncode}: {output}"
+    # The loader's words first ("error while loading shared libraries: libatomic.so.1: ..."),
+    # so that pytest's one-line summary shows them.
+    output = (done.stderr.strip() or done.stdout.strip()).replace(f"{node}: ", "")[-2000:]
+    return f"{output} ({node} exited with status {done.returncode})"
 
 
 @asynccontextmanager
