@@ -121,7 +121,24 @@ async def _in_process_worker(runtime: Runtime) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        await worker.close()
+        # arq stops a worker that handles no signals of its own as if it had got SIGUSR1, and
+        # logs "shutdown on SIGUSR1": no signal was sent, so that line is dropped for ours.
+        arq_log = logging.getLogger("arq.worker")
+        arq_log.addFilter(_no_pretend_signal)
+        try:
+            await worker.close()
+        finally:
+            arq_log.removeFilter(_no_pretend_signal)
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        log.info(
+            "worker stopped (jobs complete: %d, failed: %d, retried: %d)",
+            worker.jobs_complete,
+            worker.jobs_failed,
+            worker.jobs_retried,
+        )
+
+
+def _no_pretend_signal(record: logging.LogRecord) -> bool:
+    return not (isinstance(record.args, tuple) and "SIGUSR1" in record.args)
