@@ -8,6 +8,8 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Match, Mount, Route
+from starlette.types import Scope
 
 from hub.actions.errors import N_, ActionError, NotSignedIn
 from hub.i18n import gettext
@@ -57,21 +59,44 @@ async def action_error_handler(request: Request, exc: Exception) -> Response:
     )
 
 
+def allowed_methods(routes: list[BaseRoute], scope: Scope) -> set[str]:
+    """Every method some route answers at this path: a path may be served by several routes,
+    one per method, and Starlette's 405 names only the first one's."""
+    found: set[str] = set()
+    for route in routes:
+        match, child = route.matches(scope)
+        if match is Match.NONE:
+            continue
+        if isinstance(route, Mount):
+            found |= allowed_methods(route.routes, {**scope, **child})
+        elif isinstance(route, Route):
+            found |= route.methods or set()
+    return found
+
+
 async def http_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     language = visitor(request).language if "visitor" in request.scope.get("state", {}) else "en"
     message = gettext(language, _HTTP_MESSAGES.get(exc.status_code, _HTTP_MESSAGES[400]))
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        methods = allowed_methods(request.app.routes, {**request.scope, "root_path": ""})
+        headers["Allow"] = ", ".join(sorted(methods)) or headers.get("Allow", "")
     if _is_api(request) or "visitor" not in request.scope.get("state", {}):
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "bad_request")
         return JSONResponse(
-            {"error": {"code": code, "message": message}}, status_code=exc.status_code
+            {"error": {"code": code, "message": message}},
+            status_code=exc.status_code,
+            headers=headers,
         )
-    return render(
+    response = render(
         request,
         "error.html",
         {"status": exc.status_code, "message": message},
         status_code=exc.status_code,
     )
+    response.headers.update(headers)
+    return response
 
 
 async def server_error_handler(request: Request, exc: Exception) -> Response:
