@@ -16,6 +16,7 @@ from starlette.routing import Route
 from hub.actions import attachments, bodies, posts, threads
 from hub.actions.attachments import MAX_ATTACHMENTS_PER_POST
 from hub.actions.errors import N_, Invalid
+from hub.ids import MAX_ID
 from hub.models.threads import BODY_MAX, TITLE_MAX
 from hub.permissions import Action
 from hub.web.api import board_lookup as lookup
@@ -222,6 +223,8 @@ async def edit_post(request: Request) -> Response:
 
 @Spec(
     summary="Soft-delete a post (its author, a coordinator): it keeps its place as deleted",
+    # Another post than the other examples': trying the document deletes no post it then uses.
+    path=(Param("post_id", "int", minimum=1, maximum=MAX_ID, example=3),),
     responses={
         204: "deleted",
         403: "someone else's post",

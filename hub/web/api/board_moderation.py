@@ -7,6 +7,7 @@ from starlette.responses import JSONResponse, Response
 
 from hub.actions import moderation, posts, threads
 from hub.actions.moderation import REASON_MAX
+from hub.ids import MAX_ID
 from hub.models import ReactionKind
 from hub.web.api.board_common import NO_POST, NO_THREAD, post_json, signed_in
 from hub.web.api.shapes import ref
@@ -15,6 +16,10 @@ from hub.web.forms import action, path_id
 
 REASON = Field("reason", required=True, max_length=REASON_MAX, pattern=NOT_BLANK, example="Spam")
 KIND = Param("kind", choices=tuple(ReactionKind), example="thumbs_up")
+# Its example is another thread than the replies' (hub.web.api.board), so that trying the
+# document (or schemathesis) does not lock the thread it then replies in.
+MODERATED = (Param("thread_id", "int", minimum=1, maximum=MAX_ID, example=2),)
+MODERATED_POST = (Param("post_id", "int", minimum=1, maximum=MAX_ID, example=2),)
 COORDINATORS: dict[int, Answer] = {
     200: ("the thread", ref("Thread")),
     403: "not a coordinator of the thread's network",
@@ -56,6 +61,7 @@ async def remove_reaction(request: Request) -> Response:
 
 FLAG = Spec(
     summary="Flag a post with a reason (members, once each); three flags hide it",
+    path=MODERATED_POST,
     body=(REASON,),
     responses={
         201: ("whether the post is now hidden", ref("Flagged")),
@@ -79,6 +85,7 @@ async def flag_post(request: Request) -> Response:
 
 HIDE = Spec(
     summary="Hide a post with a reason (coordinators)",
+    path=MODERATED_POST,
     body=(REASON,),
     responses={
         200: ("the post as moderators see it", ref("Post")),
@@ -102,6 +109,7 @@ async def hide_post(request: Request) -> Response:
 
 @Spec(
     summary="Show a hidden post again and resolve its flags (coordinators)",
+    path=MODERATED_POST,
     responses={
         200: ("the post", ref("Post")),
         403: "not a coordinator of the post's network",
@@ -132,29 +140,30 @@ async def _thread_act(request: Request, what: str, on: bool = True) -> Response:
     return JSONResponse(threads.thread_public(thread, network))
 
 
-@Spec(summary="Pin a thread (coordinators)", responses=COORDINATORS)
+@Spec(summary="Pin a thread (coordinators)", path=MODERATED, responses=COORDINATORS)
 async def pin_thread(request: Request) -> Response:
     return await _thread_act(request, "pin")
 
 
-@Spec(summary="Unpin a thread (coordinators)", responses=COORDINATORS)
+@Spec(summary="Unpin a thread (coordinators)", path=MODERATED, responses=COORDINATORS)
 async def unpin_thread(request: Request) -> Response:
     return await _thread_act(request, "pin", on=False)
 
 
-@Spec(summary="Lock a thread: no new posts (coordinators)", responses=COORDINATORS)
+@Spec(summary="Lock a thread: no new posts (coordinators)", path=MODERATED, responses=COORDINATORS)
 async def lock_thread(request: Request) -> Response:
     return await _thread_act(request, "lock")
 
 
-@Spec(summary="Unlock a thread (coordinators)", responses=COORDINATORS)
+@Spec(summary="Unlock a thread (coordinators)", path=MODERATED, responses=COORDINATORS)
 async def unlock_thread(request: Request) -> Response:
     return await _thread_act(request, "lock", on=False)
 
 
 MOVE = Spec(
     summary="Move a thread to another network the caller also coordinates",
-    body=(Field("network", required=True, max_length=80, description="the target's slug"),),
+    path=MODERATED,
+    body=(Field("network", required=True, min_length=1, max_length=80, description="a slug"),),
     responses={
         **COORDINATORS,
         403: "not a coordinator of both networks",

@@ -90,10 +90,12 @@ class Field:
                 raise Invalid(N_("This must be true or false."), field=self.name)
             return value
         if self.kind == "id":
+            value = _integral(value)
             if not _is_id(value):
                 raise Invalid(N_("Not a valid id."), field=self.name)
             return value
         if self.kind == "ids":
+            value = [_integral(v) for v in value] if isinstance(value, list) else value
             if not isinstance(value, list) or not all(_is_id(v) for v in value):
                 raise Invalid(N_("Give a list of ids."), field=self.name)
             if self.max_items is not None and len(value) > self.max_items:
@@ -125,6 +127,13 @@ class Field:
 
 def _is_id(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
+def _integral(value: Any) -> Any:
+    """JSON Schema counts 7.0 as an integer; so do the declarations (as the int 7)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) <= MAX_ID:
+        return int(value)
+    return value
 
 
 @dataclass(frozen=True)
