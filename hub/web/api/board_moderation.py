@@ -16,6 +16,9 @@ from hub.web.forms import action, path_id
 
 REASON = Field("reason", required=True, max_length=REASON_MAX, pattern=NOT_BLANK, example="Spam")
 KIND = Param("kind", choices=tuple(ReactionKind), example="thumbs_up")
+# Examples of posts that other operations' examples leave alone (a deleted or hidden post takes
+# no reactions; post 1 is every id's lowest value, which schemathesis tries everywhere).
+REACTED = (Param("post_id", "int", minimum=1, maximum=MAX_ID, example=4), KIND)
 # Its example is another thread than the replies' (hub.web.api.board), so that trying the
 # document (or schemathesis) does not lock the thread it then replies in.
 MODERATED = (Param("thread_id", "int", minimum=1, maximum=MAX_ID, example=2),)
@@ -47,14 +50,14 @@ REACTION_ANSWERS: dict[int, Answer] = {
 
 @Spec(
     summary="Add the caller's reaction (thumbs_up, heart, celebrate, thinking, eyes)",
-    path=(KIND,),
+    path=REACTED,
     responses=REACTION_ANSWERS,
 )
 async def add_reaction(request: Request) -> Response:
     return await _react(request, True)
 
 
-@Spec(summary="Take back the caller's reaction", path=(KIND,), responses=REACTION_ANSWERS)
+@Spec(summary="Take back the caller's reaction", path=REACTED, responses=REACTION_ANSWERS)
 async def remove_reaction(request: Request) -> Response:
     return await _react(request, False)
 
