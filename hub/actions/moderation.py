@@ -23,13 +23,16 @@ from hub.events import Event
 from hub.models import Flag, Network, Post, Thread, User
 from hub.permissions import Action
 
+# Also the API declaration's message for a blank value, so "" and invisible-only text read alike.
+REASON_REQUIRED = N_("Say why.")
+
 FLAGS_TO_HIDE = 3
 REASON_MAX = 500
 AUTO_HIDDEN = "flagged"  # hidden_reason of a post hidden by members' flags
 
 
 def check_reason(value: str | None) -> str:
-    return check_line(value, "reason", REASON_MAX, required=N_("Say why."))
+    return check_line(value, "reason", REASON_MAX, required=REASON_REQUIRED)
 
 
 def _thread_event(thread: Thread, network: Network) -> list[Event]:

@@ -33,6 +33,9 @@ from hub.models import (
 from hub.models.threads import BODY_MAX
 from hub.permissions import Action
 
+# Also the API declaration's message for a blank value, so "" and invisible-only text read alike.
+BODY_REQUIRED = N_("Write something first.")
+
 DELETED = "deleted"
 
 # Built once: an alias made per call costs SQLAlchemy a fresh column collection to adapt every
@@ -43,7 +46,7 @@ _PARENT_AUTHOR = aliased(User, name="parent_author")
 
 
 def check_body(value: str | None) -> str:
-    return check_text(value, "body", BODY_MAX, required=N_("Write something first."))
+    return check_text(value, "body", BODY_MAX, required=BODY_REQUIRED)
 
 
 async def render_body(ctx: Context, network: Network, body: str) -> tuple[str, dict[str, User]]:

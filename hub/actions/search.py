@@ -16,6 +16,7 @@ from sqlmodel import col, select
 
 from hub.actions.context import Context
 from hub.actions.errors import N_, Invalid
+from hub.ids import as_id
 from hub.models import Network, Post, SearchDocument, Thread, User
 from hub.permissions import Action
 from hub.search import Term, normalize, parse_query, plain_text, snippet, stem_text
@@ -269,8 +270,9 @@ async def find_author(ctx: Context, value: str | None) -> int | None:
     value = (value or "").strip().lstrip("@").lower()
     if not value:
         return None
-    if value.isascii() and value.isdigit() and len(value) < 10:
-        found = await ctx.db.exec(select(User.id).where(User.id == int(value)))
+    user_id = as_id(value)  # ASCII digits only: '²' is a handle that matches no one
+    if user_id is not None:
+        found = await ctx.db.exec(select(User.id).where(User.id == user_id))
     else:
         found = await ctx.db.exec(select(User.id).where(User.handle == value[:60]))
     user_id = found.first()

@@ -22,6 +22,9 @@ from hub.models import Network, Post, Thread, ThreadRead, User
 from hub.models.threads import TITLE_MAX
 from hub.permissions import Action
 
+# Also the API declaration's message for a blank value, so "" and invisible-only text read alike.
+TITLE_REQUIRED = N_("Give the thread a title.")
+
 BOARD_PAGE = 30
 WINDOW = 50
 MAX_WINDOW = 200
@@ -38,7 +41,7 @@ class BoardFilter(StrEnum):
 
 
 def check_title(value: str | None) -> str:
-    return check_line(value, "title", TITLE_MAX, required=N_("Give the thread a title."))
+    return check_line(value, "title", TITLE_MAX, required=TITLE_REQUIRED)
 
 
 async def access_thread(

@@ -16,6 +16,8 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Match, Mount, Route
+from starlette.types import Scope
 
 from hub.actions.errors import N_, ActionError, NotSignedIn
 from hub.i18n import HTML_LANG, format_number, gettext
@@ -122,12 +124,31 @@ async def action_error_handler(request: Request, exc: Exception) -> Response:
     )
 
 
+def allowed_methods(routes: list[BaseRoute], scope: Scope) -> set[str]:
+    """Every method some route answers at this path: a path may be served by several routes,
+    one per method, and Starlette's 405 names only the first one's."""
+    found: set[str] = set()
+    for route in routes:
+        match, child = route.matches(scope)
+        if match is Match.NONE:
+            continue
+        if isinstance(route, Mount):
+            found |= allowed_methods(route.routes, {**scope, **child})
+        elif isinstance(route, Route):
+            found |= route.methods or set()
+    return found
+
+
 async def http_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     status = exc.status_code
     message = gettext(reader_language(request), _HTTP_MESSAGES.get(status, _HTTP_MESSAGES[400]))
     code = _HTTP_CODES.get(status, "bad_request")
-    return error_response(request, status, code, message, headers=exc.headers)
+    headers = dict(exc.headers or {})
+    if status == 405:
+        methods = allowed_methods(request.app.routes, {**request.scope, "root_path": ""})
+        headers["Allow"] = ", ".join(sorted(methods)) or headers.get("Allow", "")
+    return error_response(request, status, code, message, headers=headers)
 
 
 def too_large_response(request: Request, limit: int) -> Response:
