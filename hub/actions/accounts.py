@@ -16,8 +16,10 @@ from hub.actions.validate import check_email, check_language, check_name, check_
 from hub.auth import hash_password, needs_rehash, new_token, token_hash, verify_password
 from hub.db import utcnow
 from hub.models import ApiToken, AuditEntry, AuthSession, Municipality, User
+from hub.models.users import free_handle, handle_base
 from hub.permissions import Action
 from hub.runtime import Runtime
+from hub.upsert import insert_ignore
 
 SIGNIN_FAILED = N_("Wrong e-mail address or password.")
 # Refresh last_seen_at at most this often, so reading pages does not write on every request.
@@ -65,10 +67,8 @@ async def do_create_user(
     municipality_id = await find_municipality(ctx, municipality)
     if language is not None:
         check_language(language)
-    existing = await ctx.db.exec(select(User.id).where(User.email == email))
-    if existing.first() is not None:
-        raise Conflict(N_("A user with this e-mail address already exists."), field="email")
-    user = User(
+    user = await insert_user(
+        ctx,
         email=email,
         name=name,
         password_hash=hash_password(password),
@@ -77,10 +77,32 @@ async def do_create_user(
         title=title.strip()[:200],
         language=language or ctx.runtime.settings.default_language,
     )
-    ctx.db.add(user)
-    await ctx.db.flush()
+    if user is None:
+        raise Conflict(N_("A user with this e-mail address already exists."), field="email")
     ctx.audit("user.created", user, email=email, is_admin=is_admin)
     return user, generated
+
+
+async def insert_user(ctx: Context, **values: object) -> User | None:
+    """Insert a user with a free @handle; None when the e-mail address is taken.
+
+    The unique keys decide, not a look beforehand: of two requests creating one address at
+    once, one gets the user and the other None; two new people whose addresses make the same
+    handle both get one (the second tries the next free handle).
+    """
+    email = str(values["email"])
+    base = handle_base(email)
+    for _attempt in range(5):
+        taken = set(
+            (await ctx.db.exec(select(User.handle).where(col(User.handle).like(f"{base}%")))).all()
+        )
+        handle = free_handle(base, taken)
+        user_id = await insert_ignore(ctx.db, User, {**values, "handle": handle}, None)
+        if user_id is not None:
+            return await ctx.db.get(User, user_id)
+        if (await ctx.db.exec(select(User.id).where(User.email == email))).first() is not None:
+            return None
+    raise Conflict(N_("A user with this e-mail address already exists."), field="email")
 
 
 async def _check_signin_limits(ctx: Context, email: str) -> None:
