@@ -24,6 +24,7 @@ from hub.upsert import insert_ignore
 SIGNIN_FAILED = N_("Wrong e-mail address or password.")
 # Refresh last_seen_at at most this often, so reading pages does not write on every request.
 _TOUCH_EVERY = dt.timedelta(seconds=60)
+_HANDLE_TRIES = 10
 
 
 async def access_user(ctx: Context, user_id: int) -> User:
@@ -87,22 +88,24 @@ async def insert_user(ctx: Context, **values: object) -> User | None:
     """Insert a user with a free @handle; None when the e-mail address is taken.
 
     The unique keys decide, not a look beforehand: of two requests creating one address at
-    once, one gets the user and the other None; two new people whose addresses make the same
-    handle both get one (the second tries the next free handle).
+    once, one gets the user and the other None. People whose addresses make the same handle
+    get `ana`, `ana2`, `ana3`…; when many race for the next one, the losers take a random
+    number after a few tries instead of queueing for it.
     """
     email = str(values["email"])
     base = handle_base(email)
-    for _attempt in range(5):
-        taken = set(
-            (await ctx.db.exec(select(User.handle).where(col(User.handle).like(f"{base}%")))).all()
-        )
-        handle = free_handle(base, taken)
+    for attempt in range(_HANDLE_TRIES):
+        if attempt < 3:
+            like = select(User.handle).where(col(User.handle).like(f"{base}%"))
+            handle = free_handle(base, set((await ctx.db.exec(like)).all()))
+        else:
+            handle = f"{base}{secrets.randbelow(10**6)}"
         user_id = await insert_ignore(ctx.db, User, {**values, "handle": handle}, None)
         if user_id is not None:
             return await ctx.db.get(User, user_id)
         if (await ctx.db.exec(select(User.id).where(User.email == email))).first() is not None:
             return None
-    raise Conflict(N_("A user with this e-mail address already exists."), field="email")
+    raise RuntimeError(f"no free handle for {base!r} after {_HANDLE_TRIES} tries")
 
 
 async def _check_signin_limits(ctx: Context, email: str) -> None:
