@@ -18,12 +18,18 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import pytest
 from sqlalchemy import text
+from sqlmodel import select
 
+from hub.actions.bodies import access_network
+from hub.actions.context import act
 from hub.actions.seed import DEMO_ADMIN, DEMO_PASSWORD
+from hub.actions.threads import do_create_thread, do_mark_all_read
 from hub.config import load_settings
 from hub.db import make_engine
+from hub.models import ThreadRead
+from hub.runtime import Runtime
 from hub.search import normalize
-from tests.conftest import PASSWORD, POSTGRES_URL
+from tests.conftest import PASSWORD, POSTGRES_URL, make_user
 from tests.live import LiveServer, live_server
 
 AT_ONCE = 20
@@ -382,3 +388,26 @@ async def test_an_invitation_accepted_at_once_makes_one_account(
         " WHERE u.email = :e"
     )
     assert await count(served, sql, e=email) == 1
+
+
+async def test_marking_a_board_read_at_once_keeps_one_marker_per_thread(seeded: Runtime) -> None:
+    """The board's "mark all read" (a page form) is an upsert too; run through the actions."""
+    network = "elektronska-uprava"
+    author = await make_user(seeded, "autorka@nis.rs", networks={network: "member"})
+    reader = await make_user(seeded, "citalac@nis.rs", networks={network: "member"})
+    threads = []
+    for n in range(3):
+        async with act(seeded, actor_id=author) as ctx:
+            thread, _ = await do_create_thread(ctx, network, title=f"Tema {n}", body="Tekst")
+            threads.append(thread.id)
+
+    async def mark_all() -> None:
+        async with act(seeded, actor_id=reader) as ctx:
+            await do_mark_all_read(ctx, await access_network(ctx, network))
+
+    await asyncio.gather(*(mark_all() for _ in range(AT_ONCE)))
+    async with seeded.sessionmaker() as db:
+        found = (
+            await db.exec(select(ThreadRead.thread_id).where(ThreadRead.user_id == reader))
+        ).all()
+    assert sorted(found) == sorted(threads)
