@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 
 from hub.actions.accounts import access_user
@@ -135,9 +136,7 @@ async def do_set_network_member(
     elif membership.role == NetworkRole.COORDINATOR:
         assert user.id is not None
         await ensure_not_last_coordinator(ctx, network, user.id)
-    membership.role = role
-    ctx.db.add(membership)
-    await ctx.db.flush()
+    await _change_role(ctx, membership, role, N_("This person is not a member of the network."))
     ctx.audit("network.member_set", network, user_id=user.id, role=role)
     ctx.emit(_membership_event(f"network:{network.slug}", user, role))
     return membership
@@ -184,9 +183,7 @@ async def do_set_committee_member(
             return membership
     if membership.role == role:
         return membership
-    membership.role = role
-    ctx.db.add(membership)
-    await ctx.db.flush()
+    await _change_role(ctx, membership, role, N_("This person is not a member of the committee."))
     ctx.audit("committee.member_set", committee, user_id=user.id, role=role)
     ctx.emit(_membership_event(f"committee:{committee.slug}", user, role))
     return membership
@@ -211,6 +208,23 @@ async def _membership(ctx: Context, model: type[_M], key: dict[str, int]) -> _M 
     """The membership with `key` (body and user), read afresh from the database."""
     query = select(model).filter_by(**key).execution_options(populate_existing=True)
     return (await ctx.db.exec(query)).first()
+
+
+async def _change_role(
+    ctx: Context, membership: NetworkMembership | CommitteeMembership, role: str, gone: str
+) -> None:
+    """Set the role with a conditional UPDATE: a membership removed by a request a moment
+    earlier is NotFound, not an error of the database session."""
+    model = type(membership)
+    changed = await ctx.db.exec(  # type: ignore[call-overload]
+        update(model)
+        .where(col(model.id) == membership.id)
+        .values(role=role)
+        .execution_options(synchronize_session=False)
+    )
+    if not changed.rowcount:
+        raise NotFound(gone)
+    set_committed_value(membership, "role", role)  # as the database has it: nothing to flush
 
 
 def _membership_event(channel: str, user: User, role: str | None) -> Event:
