@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from arq import cron, func
@@ -10,11 +11,13 @@ from hub.config import load_settings
 from hub.runtime import Runtime, open_runtime
 from workers.events import relay_events
 from workers.mail import MAX_TRIES, deliver_mail, reconcile_mail
+from workers.uploads import remove_stale_uploads
 
 FUNCTIONS = [func(deliver_mail, max_tries=MAX_TRIES, timeout=60)]  # type: ignore[arg-type]
 CRON_JOBS = [
     cron(reconcile_mail, second=7, run_at_startup=True, unique=True),  # type: ignore[arg-type]
     cron(relay_events, second=set(range(0, 60, 10)), unique=True),  # type: ignore[arg-type]
+    cron(remove_stale_uploads, minute=17, second=37, run_at_startup=True, unique=True),  # type: ignore[arg-type]
 ]
 
 
@@ -35,7 +38,9 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 def worker_kwargs() -> dict[str, Any]:
     return {
         "functions": FUNCTIONS,
-        "cron_jobs": CRON_JOBS,
+        # Copies: a CronJob keeps its next run, and a worker started later in the same process
+        # (tests, a restarted in-process worker) must run its startup jobs again.
+        "cron_jobs": [dataclasses.replace(job, next_run=None) for job in CRON_JOBS],
         "on_startup": startup,
         "on_shutdown": shutdown,
         "max_jobs": 10,

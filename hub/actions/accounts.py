@@ -23,12 +23,15 @@ from hub.actions.validate import (
 from hub.auth import hash_password, needs_rehash, new_token, token_hash, verify_password
 from hub.db import utcnow
 from hub.models import ApiToken, AuditEntry, AuthSession, Municipality, User
+from hub.models.users import free_handle, handle_base
 from hub.permissions import Action
 from hub.runtime import Runtime
+from hub.upsert import insert_ignore
 
 SIGNIN_FAILED = N_("Wrong e-mail address or password.")
 # Refresh last_seen_at at most this often, so reading pages does not write on every request.
 _TOUCH_EVERY = dt.timedelta(seconds=60)
+_HANDLE_TRIES = 10
 
 
 async def access_user(ctx: Context, user_id: int) -> User:
@@ -72,10 +75,8 @@ async def do_create_user(
     municipality_id = await find_municipality(ctx, municipality)
     if language is not None:
         check_language(language)
-    existing = await ctx.db.exec(select(User.id).where(User.email == email))
-    if existing.first() is not None:
-        raise Conflict(N_("A user with this e-mail address already exists."), field="email")
-    user = User(
+    user = await insert_user(
+        ctx,
         email=email,
         name=name,
         password_hash=hash_password(password),
@@ -84,10 +85,34 @@ async def do_create_user(
         title=check_line(title[:200], "title", 200, required=None),
         language=language or ctx.runtime.settings.default_language,
     )
-    ctx.db.add(user)
-    await ctx.db.flush()
+    if user is None:
+        raise Conflict(N_("A user with this e-mail address already exists."), field="email")
     ctx.audit("user.created", user, email=email, is_admin=is_admin)
     return user, generated
+
+
+async def insert_user(ctx: Context, **values: object) -> User | None:
+    """Insert a user with a free @handle; None when the e-mail address is taken.
+
+    The unique keys decide, not a look beforehand: of two requests creating one address at
+    once, one gets the user and the other None. People whose addresses make the same handle
+    get `ana`, `ana2`, `ana3`…; when many race for the next one, the losers take a random
+    number after a few tries instead of queueing for it.
+    """
+    email = str(values["email"])
+    base = handle_base(email)
+    for attempt in range(_HANDLE_TRIES):
+        if attempt < 3:
+            like = select(User.handle).where(col(User.handle).like(f"{base}%"))
+            handle = free_handle(base, set((await ctx.db.exec(like)).all()))
+        else:
+            handle = f"{base}{secrets.randbelow(10**6)}"
+        user_id = await insert_ignore(ctx.db, User, {**values, "handle": handle}, None)
+        if user_id is not None:
+            return await ctx.db.get(User, user_id)
+        if (await ctx.db.exec(select(User.id).where(User.email == email))).first() is not None:
+            return None
+    raise RuntimeError(f"no free handle for {base!r} after {_HANDLE_TRIES} tries")
 
 
 async def _check_signin_limits(ctx: Context, email: str) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from hub.actions import search
@@ -22,6 +21,7 @@ from hub.db import utcnow
 from hub.events import Event
 from hub.models import Flag, Network, Post, Thread, User
 from hub.permissions import Action
+from hub.upsert import insert_ignore
 
 # Also the API declaration's message for a blank value, so "" and invisible-only text read alike.
 REASON_REQUIRED = N_("Say why.")
@@ -157,13 +157,10 @@ async def do_flag(ctx: Context, post_id: int, *, reason: str | None) -> Post:
         raise Conflict(N_("You cannot flag your own post."))
     if post.deleted_at is not None:
         raise Conflict(N_("This post was deleted."))
-    # No savepoint: on SQLite (pysqlite) releasing one would commit the flag on its own. The flag
-    # is this transaction's first write, so a duplicate leaves nothing to keep but the Conflict.
-    ctx.db.add(Flag(post_id=post.id or 0, user_id=user.id or 0, reason=reason))
-    try:
-        await ctx.db.flush()
-    except IntegrityError:
-        raise Conflict(N_("You have already flagged this post.")) from None
+    # The unique key decides: of two flags by one member at once, the second inserts nothing.
+    values = {"post_id": post.id or 0, "user_id": user.id or 0, "reason": reason}
+    if await insert_ignore(ctx.db, Flag, values, ["post_id", "user_id"]) is None:
+        raise Conflict(N_("You have already flagged this post."))
     await ctx.db.exec(  # type: ignore[call-overload]
         update(Post)
         .where(col(Post.id) == post.id)

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sqlalchemy import and_, false, func, or_
+from sqlalchemy import and_, case, false, func, or_
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
@@ -21,6 +21,7 @@ from hub.events import Event
 from hub.models import Network, Post, Thread, ThreadRead, User
 from hub.models.threads import TITLE_MAX
 from hub.permissions import Action
+from hub.upsert import excluded, insert_for
 
 # Also the API declaration's message for a blank value, so "" and invisible-only text read alike.
 TITLE_REQUIRED = N_("Give the thread a title.")
@@ -300,18 +301,49 @@ async def _mark_read(
     ctx: Context, thread: Thread, user_id: int, read: ThreadRead | None, up_to: int
 ) -> None:
     reached_end = up_to >= (thread.last_post_id or 0)
-    if read is None:
-        assert thread.id is not None
-        read = ThreadRead(thread_id=thread.id, user_id=user_id)
-    elif read.last_read_post_id >= up_to and (
-        not reached_end or read.seen_count == thread.post_count
+    if (
+        read is not None
+        and read.last_read_post_id >= up_to
+        and (not reached_end or read.seen_count == thread.post_count)
     ):
         return  # nothing new was read: viewing a thread again writes nothing
-    read.last_read_post_id = max(read.last_read_post_id, up_to)
-    if reached_end:
-        read.seen_count = thread.post_count
-    read.read_at = utcnow()
-    ctx.db.add(read)
+    assert thread.id is not None
+    # An upsert, not an insert after the look above: two first reads at once (two tabs, a
+    # prefetch) both found no marker, and the database settles which one writes it.
+    await _upsert_read_markers(
+        ctx,
+        [
+            {
+                "thread_id": thread.id,
+                "user_id": user_id,
+                "last_read_post_id": up_to,
+                "seen_count": thread.post_count if reached_end else 0,
+                "read_at": utcnow(),
+            }
+        ],
+    )
+
+
+async def _upsert_read_markers(ctx: Context, rows: list[dict[str, object]]) -> None:
+    """Write read markers; an existing one only moves forward (a late, older read of the same
+    thread does not undo a newer one)."""
+    new = excluded(ctx.db, ThreadRead)
+    last, seen = col(ThreadRead.last_read_post_id), col(ThreadRead.seen_count)
+    statement = (
+        insert_for(ctx.db, ThreadRead)
+        .values(rows)
+        .on_conflict_do_update(
+            index_elements=["thread_id", "user_id"],
+            set_={
+                "last_read_post_id": case(
+                    (new.last_read_post_id > last, new.last_read_post_id), else_=last
+                ),
+                "seen_count": case((new.seen_count > seen, new.seen_count), else_=seen),
+                "read_at": new.read_at,
+            },
+        )
+    )
+    await ctx.db.exec(statement)  # type: ignore[call-overload]
 
 
 async def do_mark_all_read(ctx: Context, network: Network) -> None:
@@ -324,25 +356,22 @@ async def do_mark_all_read(ctx: Context, network: Network) -> None:
             )
         )
     ).all()
-    existing = {
-        r.thread_id: r
-        for r in (
-            await ctx.db.exec(
-                select(ThreadRead).where(
-                    ThreadRead.user_id == user.id,
-                    col(ThreadRead.thread_id).in_([t[0] for t in threads]),
-                )
-            )
-        ).all()
-    }
-    for thread_id, last_post_id, post_count in threads:
-        read = existing.get(thread_id or 0) or ThreadRead(
-            thread_id=thread_id or 0, user_id=user.id or 0
-        )
-        read.last_read_post_id = last_post_id or 0
-        read.seen_count = post_count
-        read.read_at = utcnow()
-        ctx.db.add(read)
+    if not threads:
+        return
+    now = utcnow()
+    await _upsert_read_markers(
+        ctx,
+        [
+            {
+                "thread_id": thread_id,
+                "user_id": user.id,
+                "last_read_post_id": last_post_id or 0,
+                "seen_count": post_count,
+                "read_at": now,
+            }
+            for thread_id, last_post_id, post_count in threads
+        ],
+    )
 
 
 async def count_threads(ctx: Context, network: Network) -> int:

@@ -277,7 +277,7 @@ async def post_history(request: Request) -> Response:
     upload="file",
     responses={
         201: ("the stored file", ref("Attachment")),
-        413: "the file is over the size limit",
+        413: "the file is over the size limit, or the caller's quota of unattached files is full",
         422: "no file or two `file` parts, a type that may not be attached, or content that "
         "does not match it",
         429: "too many uploads; `Retry-After` says how long to wait",
