@@ -8,8 +8,7 @@ from arq import cron, func
 
 from hub.config import load_settings
 from hub.runtime import Runtime, open_runtime
-from realtime.bus import EventBus
-from workers.events import RELAY_EVERY, relay_events
+from workers.events import RELAY_EVERY, publisher, relay_events
 from workers.mail import MAX_TRIES, deliver_mail, reconcile_mail
 
 FUNCTIONS = [func(deliver_mail, max_tries=MAX_TRIES, timeout=60)]  # type: ignore[arg-type]
@@ -26,7 +25,7 @@ async def startup(ctx: dict[str, Any]) -> None:
         ctx["_runtime_manager"] = manager
         runtime: Runtime = await manager.__aenter__()
         # The worker has Redis: what its jobs' actions emit is published at once, not relayed.
-        runtime.publisher = EventBus(runtime.redis).publish
+        runtime.publisher = publisher(runtime)
         ctx["runtime"] = runtime
 
 
