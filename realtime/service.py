@@ -93,8 +93,13 @@ class Realtime:
 
     async def _revoked(self, user_id: object) -> None:
         """Some credentials of the user ended: close every socket of theirs whose own did (4401)."""
+        alive: dict[tuple[str, str | None], bool] = {}  # tabs of one browser share a cookie
         for client in [c for c in self.clients if c.visitor.user_id == user_id]:
-            if client.closing is None and not await self.credential_alive(client):
+            found = client.visitor
+            key = (found.via, found.session_token or client.ws.headers.get("authorization"))
+            if key not in alive:
+                alive[key] = await self.credential_alive(client)
+            if not alive[key] and client.closing is None:
                 client.close(CLOSE_REVOKED)
 
     async def _on_event(self, event: Published) -> None:

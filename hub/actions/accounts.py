@@ -279,14 +279,14 @@ async def do_end_all_sessions(ctx: Context, user: User, reason: str = "signout")
     revoked(ctx, user.id, reason)
 
 
-async def do_revoke_api_tokens(ctx: Context, user: User) -> None:
+async def do_revoke_api_tokens(ctx: Context, user: User, reason: str = "password_reset") -> None:
     """A password reset suggests the account was at risk: its API tokens stop working too."""
     await ctx.db.exec(  # type: ignore[call-overload]
         update(ApiToken)
         .where(col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
-    revoked(ctx, user.id, "password_reset")
+    revoked(ctx, user.id, reason)
 
 
 async def do_revoke_api_token(ctx: Context, *, token: str) -> None:
