@@ -284,3 +284,39 @@ async def test_a_subscribe_with_dead_credentials_closes_the_socket(
     finally:
         await sock.close()
         await member.browser.aclose()
+
+
+async def test_a_password_change_closes_the_other_sessions_sockets_and_keeps_its_own(
+    cluster: Cluster, http: httpx.AsyncClient
+) -> None:
+    """The event names no session: each instance checks its sockets' own credentials, so the
+    browser that changed the password stays live and the other browser's socket is closed."""
+    member = await new_member(cluster, http)
+    other = httpx.AsyncClient(base_url=cluster.a.url, timeout=30)
+    await sign_in(other, member.email, PASSWORD)
+    mine = await with_cookie(cluster.b, member.session, "the changing browser")
+    theirs = await with_cookie(cluster.b, other.cookies["hub_session"], "the other browser")
+    try:
+        for sock in (mine, theirs):
+            assert (await sock.subscribe(CHANNEL))["type"] == "subscribed"
+        token = await csrf_of(member.browser, "/profile")
+        changed = await member.browser.post(
+            "/profile/password",
+            data={
+                "current_password": PASSWORD,
+                "new_password": "another password entirely",
+                "csrf_token": token,
+            },
+        )
+        assert changed.status_code == 303, changed.text
+        await theirs.wait(lambda: theirs.closed, CLOSE_DEADLINE, what="the 4401 close")
+        assert theirs.close_code == CLOSE_REVOKED
+        after = await new_thread(cluster, http, "After the password change")
+        await mine.wait(lambda: after in thread_ids(mine), what="the later thread")
+        assert not mine.closed
+        assert after not in thread_ids(theirs)
+    finally:
+        for sock in (mine, theirs):
+            await sock.close()
+        await other.aclose()
+        await member.browser.aclose()
