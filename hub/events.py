@@ -24,6 +24,8 @@ EVENT_TYPES: dict[str, str] = {
     "post.deleted": "a post was deleted by its author or a coordinator; its place stays",
     "post.hidden": "a coordinator or members' flags hid a post, or a coordinator showed it again",
     "reaction.changed": "someone added or took back a reaction to a post",
+    "session.revoked": "a user signed out, was deactivated, reset the password or lost an API "
+    "token: the sockets those credentials opened are closed",
 }
 
 
@@ -42,5 +44,6 @@ Publisher = Callable[[Sequence[Event]], Awaitable[None]]
 
 
 async def discard(events: Sequence[Event]) -> None:
-    """The publisher used where no real-time bus runs (the CLI, a bare worker)."""
+    """The publisher where no Redis is at hand (the CLI): the events wait in the outbox, and the
+    relay job of a running worker (workers/events.py) publishes them."""
     return None

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from starlette.websockets import WebSocket
 
+from hub.actions.accounts import resolve_api_token, resolve_session
 from hub.events import Event
 from hub.permissions import ANONYMOUS
 from hub.runtime import Runtime
@@ -19,6 +20,7 @@ from realtime import presence
 from realtime.bus import EventBus, Published
 from realtime.manager import Manager
 from realtime.partials import FrameCache
+from realtime.socket import CLOSE_REVOKED
 
 log = logging.getLogger("hub.realtime")
 
@@ -76,9 +78,35 @@ class Realtime:
         own |= {f"http://{host}", f"https://{host}"} if host else set()
         return origin.rstrip("/") in own or origin.rstrip("/") in settings.allowed_origins
 
+    async def credential_alive(self, client: Any) -> bool:
+        """Whether the session or API token that opened the socket still stands (S9): the same
+        check a request makes, so a socket lives exactly as long as its credentials would."""
+        found = client.visitor
+        if found.via == "session":
+            resolved = await resolve_session(self.runtime, found.session_token)
+            return resolved is not None and resolved[1].user_id == found.user_id
+        if found.via == "token":
+            header = client.ws.headers.get("authorization", "")
+            identity = await resolve_api_token(self.runtime, header[7:].strip())
+            return identity is not None and identity.user_id == found.user_id
+        return True  # anonymous: nothing to revoke
+
+    async def _revoked(self, user_id: object) -> None:
+        """Some credentials of the user ended: close every socket of theirs whose own did (4401)."""
+        alive: dict[tuple[str, str | None], bool] = {}  # tabs of one browser share a cookie
+        for client in [c for c in self.clients if c.visitor.user_id == user_id]:
+            found = client.visitor
+            key = (found.via, found.session_token or client.ws.headers.get("authorization"))
+            if key not in alive:
+                alive[key] = await self.credential_alive(client)
+            if not alive[key] and client.closing is None:
+                client.close(CLOSE_REVOKED)
+
     async def _on_event(self, event: Published) -> None:
         """Membership or visibility changed: the affected sockets re-check what they may read."""
-        if event.type == "membership.changed":
+        if event.type == "session.revoked":
+            await self._revoked(event.data.get("user_id"))
+        elif event.type == "membership.changed":
             affected = set(event.audience)
             for client in list(self.clients):
                 if client.visitor.user_id in affected:

@@ -32,6 +32,7 @@ RATE = 10.0  # client frames per second, sustained
 BURST = 40.0
 CLOSE_TOO_SLOW = 4008  # the client did not read its frames fast enough
 CLOSE_ABUSE = 1008  # policy violation: far over the frame rate
+CLOSE_REVOKED = 4401  # the session or API token that opened the socket ended (S9)
 TYPING_EVERY = 2.0  # seconds between typing notices a socket may send per channel
 
 
@@ -220,6 +221,9 @@ class Client:
             self.error("bad_request", f"unknown frame type {kind!r}"[:100])
 
     async def subscribe(self, channel: Any, since: Any) -> None:
+        if not await self.hub.credential_alive(self):  # signed out since the handshake (S9)
+            self.close(CLOSE_REVOKED)
+            return
         if since is not None:
             try:
                 if not isinstance(since, str) or not since.isascii():

@@ -22,6 +22,7 @@ from hub.actions.validate import (
 )
 from hub.auth import hash_password, needs_rehash, new_token, token_hash, verify_password
 from hub.db import utcnow
+from hub.events import Event
 from hub.models import ApiToken, AuditEntry, AuthSession, Municipality, User
 from hub.models.users import free_handle, handle_base
 from hub.permissions import Action
@@ -197,12 +198,28 @@ async def open_session(ctx: Context, user: User, user_agent: str) -> str:
     return token
 
 
+def revoked(ctx: Context, user_id: int | None, reason: str) -> None:
+    """Credentials of the user ended: after the commit every instance closes the sockets they
+    opened (4401). The event carries no credential: each instance checks its own sockets' anew
+    (realtime.service), so one event per user and transaction is enough."""
+    if user_id is None:
+        return
+    channel = f"user:{user_id}"
+    if any(e.type == "session.revoked" and e.channel == channel for e in ctx.events):
+        return
+    ctx.emit(Event(channel, "session.revoked", {"user_id": user_id, "reason": reason}))
+
+
 async def do_sign_out(ctx: Context, *, token: str) -> None:
+    hashed = token_hash(token)
+    row = await ctx.db.exec(select(AuthSession.user_id).where(AuthSession.token_hash == hashed))
+    user_id = row.first()
     result = await ctx.db.exec(  # type: ignore[call-overload]
-        delete(AuthSession).where(col(AuthSession.token_hash) == token_hash(token))
+        delete(AuthSession).where(col(AuthSession.token_hash) == hashed)
     )
     if result.rowcount:
         ctx.audit("auth.signout")
+        revoked(ctx, user_id, "signout")
 
 
 @dataclass(frozen=True)
@@ -291,17 +308,38 @@ async def resolve_api_token(runtime: Runtime, token: str | None) -> Identity | N
         return Identity(user.id or 0, user.name, user.is_admin, user.language)
 
 
-async def do_end_all_sessions(ctx: Context, user: User) -> None:
+async def do_end_all_sessions(ctx: Context, user: User, reason: str = "signout") -> None:
     await ctx.db.exec(delete(AuthSession).where(col(AuthSession.user_id) == user.id))  # type: ignore[call-overload]
+    revoked(ctx, user.id, reason)
 
 
-async def do_revoke_api_tokens(ctx: Context, user: User) -> None:
+async def do_revoke_api_tokens(ctx: Context, user: User, reason: str = "password_reset") -> None:
     """A password reset suggests the account was at risk: its API tokens stop working too."""
     await ctx.db.exec(  # type: ignore[call-overload]
         update(ApiToken)
         .where(col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
+    revoked(ctx, user.id, reason)
+
+
+async def do_revoke_api_token(ctx: Context, *, token: str) -> None:
+    """Revoke the API token the request was made with; its user's own (a token cannot be
+    revoked by someone who does not hold it). Sockets it opened are closed."""
+    user = ctx.require_user()
+    result = await ctx.db.exec(  # type: ignore[call-overload]
+        update(ApiToken)
+        .where(
+            col(ApiToken.token_hash) == token_hash(token),
+            col(ApiToken.user_id) == user.id,
+            col(ApiToken.revoked_at).is_(None),
+        )
+        .values(revoked_at=utcnow())
+    )
+    if not result.rowcount:
+        raise NotFound(N_("No such API token."))
+    ctx.audit("auth.token_revoked", user)
+    revoked(ctx, user.id, "token_revoked")
 
 
 async def do_update_profile(
@@ -337,6 +375,7 @@ async def do_change_password(
         query = query.where(col(AuthSession.token_hash) != token_hash(keep_token))
     await ctx.db.exec(query)  # type: ignore[call-overload]
     ctx.audit("user.password_changed", user)
+    revoked(ctx, user.id, "password_changed")  # the kept session's sockets pass the re-check
 
 
 async def do_set_user_flags(
@@ -355,8 +394,8 @@ async def do_set_user_flags(
         user.is_admin = changes["is_admin"] = is_admin
     if is_active is not None and is_active != user.is_active:
         user.is_active = changes["is_active"] = is_active
-        if not is_active:
-            await do_end_all_sessions(ctx, user)
+        if not is_active:  # its API tokens stop working too (resolve_api_token checks)
+            await do_end_all_sessions(ctx, user, "deactivated")
     if changes:
         ctx.db.add(user)
         ctx.audit("user.updated", user, **changes)

@@ -277,7 +277,7 @@ async def do_reset_password(ctx: Context, *, token: str, password: str | None) -
     if not changed.rowcount:
         raise NotFound(_RESET_NOT_VALID)
     user.password_hash = new_hash
-    await do_end_all_sessions(ctx, user)
+    await do_end_all_sessions(ctx, user, "password_reset")
     await do_revoke_api_tokens(ctx, user)
     ctx.actor = user
     ctx.audit("auth.password_reset", user)

@@ -70,12 +70,21 @@
       try { frame = JSON.parse(message.data); } catch (e) { return; }
       handle(frame);
     };
-    socket.onclose = function () {
+    socket.onclose = function (closed) {
       clearInterval(pingTimer);
       clearTimeout(pongDeadline);
       socket = null;
+      if (closed.code === 4401) { signedOut(); return; }
       reconnect();
     };
+  }
+
+  // 4401: the session (or token) that opened the socket ended: signed out, deactivated, a
+  // password reset. Reconnecting would only be refused again: go to the sign-in page, which
+  // comes back here if this browser is signed in anew.
+  function signedOut() {
+    clearTimeout(retryTimer);
+    location.assign("/signin?next=" + encodeURIComponent(location.pathname + location.search));
   }
 
   function heartbeat() {

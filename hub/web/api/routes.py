@@ -71,6 +71,24 @@ async def issue_token(request: Request) -> Response:
 
 
 @Spec(
+    summary="Revoke the API token this request is made with",
+    description="The token stops working at once, and sockets it opened are closed (4401).",
+    responses={
+        204: "revoked",
+        401: "the request carries no live API token",
+    },
+)
+async def revoke_token(request: Request) -> Response:
+    found = visitor(request)
+    header = request.headers.get("authorization", "")
+    if found.via != "token" or not header.lower().startswith("bearer "):
+        raise NotSignedIn(N_("Send the API token to revoke as a Bearer token."))
+    async with action(request) as ctx:
+        await accounts.do_revoke_api_token(ctx, token=header[7:].strip())
+    return Response(status_code=204)
+
+
+@Spec(
     summary="The signed-in user with their networks and committees and roles",
     responses={200: ("the caller", ref("Me"))},
 )
@@ -331,6 +349,7 @@ async def create_invitation(request: Request) -> Response:
 
 ROUTES = [
     Route("/auth/token", issue_token, methods=["POST"]),
+    Route("/auth/token", revoke_token, methods=["DELETE"]),
     Route("/me", me, methods=["GET"]),
     Route("/users", create_user, methods=["POST"]),
     Route("/invitations", create_invitation, methods=["POST"]),
