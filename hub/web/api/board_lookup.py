@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from hub.actions import mentions, search, threads
+from hub.actions import bodies, mentions, search, threads
 from hub.actions.errors import N_, Invalid
 from hub.web.api.board_common import NO_THREAD, signed_in
 from hub.web.forms import action, path_id
@@ -58,6 +58,20 @@ async def mentionable(request: Request) -> Response:
     thread_id = path_id(request, "thread_id", NO_THREAD)
     async with action(request) as ctx:
         _thread, network = await threads.access_thread(ctx, thread_id)
+        people = await mentions.mentionable(ctx, network, request.query_params.get("q", ""))
+    items = [{"id": u.id, "name": u.name, "handle": u.handle} for u in people]
+    return JSONResponse({"items": items, "next": None})
+
+
+async def network_mentionable(request: Request) -> Response:
+    """summary: People who may read the network, for @-completion in a new thread's first post
+    parameters: q
+    responses:
+      200: {items: [{id, name, handle}], next: null}
+    """
+    signed_in(request)
+    async with action(request) as ctx:
+        network = await bodies.access_network(ctx, request.path_params["slug"])
         people = await mentions.mentionable(ctx, network, request.query_params.get("q", ""))
     items = [{"id": u.id, "name": u.name, "handle": u.handle} for u in people]
     return JSONResponse({"items": items, "next": None})
