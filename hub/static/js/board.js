@@ -1,5 +1,4 @@
-// Boards: @mention completion, reactions without a reload, focus on a post's confirmation.
-// Pages work without this file.
+// Boards: @mention completion and reactions without a reload. Pages work without this file.
 (function () {
   "use strict";
 
@@ -111,10 +110,6 @@
   }
 
   document.querySelectorAll("textarea[data-mention-source]").forEach(setUpMentions);
-
-  // --- a confirmation about one post (edited, flagged, …) sits in it: take the reader there --
-  var notice = document.querySelector("[data-focus-on-load]");
-  if (notice) { notice.focus(); }
 
   // --- reactions: toggle through the API and update the counts in place --------------------
   // The live `reaction.changed` event (live.js) and the answer may arrive in either order: the
