@@ -93,7 +93,9 @@ async def test_cyrillic_reader_sees_live_names_in_cyrillic(server: LiveServer) -
         reader = await _signed_in_page(chromium, server, READER)
         writer_name = await writer.locator(".profile-link").inner_text()
         reader_name = await reader.locator(".profile-link").inner_text()
-        await reader.get_by_label(gettext("sr-Latn", "Language and script")).select_option("sr-Cyrl")
+        await reader.get_by_label(gettext("sr-Latn", "Language and script")).select_option(
+            "sr-Cyrl"
+        )
         await reader.wait_for_function("document.documentElement.lang === 'sr-Cyrl'")
         in_cyrillic = to_cyrillic(writer_name)
         assert in_cyrillic != writer_name
