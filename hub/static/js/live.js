@@ -177,7 +177,8 @@
     }
   }
 
-  // Counts change for everyone; the pressed state only for the person who reacted.
+  // Counts change for everyone; the pressed state only for the person who reacted, and not
+  // while a click of theirs awaits its answer (board.js: that answer decides).
   function updateReactions(data) {
     var post = document.getElementById("post-" + data.post_id);
     if (!post) return;
@@ -186,7 +187,7 @@
       var count = button.querySelector(".reaction-count");
       var n = (data.reactions || {})[kind] || 0;
       if (count) count.textContent = n ? String(n) : "";
-      if (data.user_id === me && kind === data.kind) {
+      if (data.user_id === me && kind === data.kind && !button.hasAttribute("aria-busy")) {
         button.setAttribute("aria-pressed", data.on ? "true" : "false");
         var on = button.form && button.form.querySelector('input[name="on"]');
         if (on) on.value = data.on ? "0" : "1";
