@@ -14,6 +14,7 @@ from starlette.websockets import WebSocket
 
 from hub.actions.accounts import resolve_api_token, resolve_session
 from hub.events import Event
+from hub.i18n.script import for_script
 from hub.permissions import ANONYMOUS
 from hub.runtime import Runtime
 from realtime import presence
@@ -129,22 +130,28 @@ class Realtime:
             return
         if message.get("k") == "typing":
             user = message.get("u") or {}
+            frames: dict[str, str] = {}  # one per language: the name in the reader's script
             for sub in list(subs):
-                if sub.client.visitor.user_id != user.get("id"):
-                    sub.client.put({"type": "typing", "channel": channel, "user": user})
+                if sub.client.visitor.user_id == user.get("id"):
+                    continue
+                language = sub.client.visitor.language
+                if language not in frames:
+                    named = {**user, "name": for_script(str(user.get("name", "")), language)}
+                    frame = {"type": "typing", "channel": channel, "user": named}
+                    frames[language] = json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+                sub.client.put_raw(frames[language])
         elif message.get("k") == "presence":
             if not self._presence_due:
                 self.spawn(self._send_presence_soon())
             self._presence_due.add(str(channel))
 
-    async def presence_frame(self, channel: str) -> str:
-        users = await presence.readers(self, channel)
-        frame = {"type": "presence", "channel": channel, "users": users}
-        return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+    async def presence_frame(self, channel: str, language: str) -> str:
+        return _presence_frame(channel, await presence.readers(self, channel), language)
 
     async def _send_presence_soon(self) -> None:
         """Tell this instance's readers of the channels whose readers changed. A socket gets the
-        current list when it subscribes (realtime.socket), so an unchanged list is not re-sent."""
+        current list when it subscribes (realtime.socket), so an unchanged list is not re-sent.
+        Names are in each reader's script: one frame per language, encoded once."""
         await asyncio.sleep(PRESENCE_COALESCE)
         due, self._presence_due = self._presence_due, set()
         for channel in due:
@@ -152,15 +159,20 @@ class Realtime:
                 self._presence_sent.pop(channel, None)
                 continue
             try:
-                frame = await self.presence_frame(channel)
+                users = await presence.readers(self, channel)
             except Exception:  # Redis away: presence is best effort (R10)
                 log.warning("presence lookup failed", exc_info=True)
                 continue
-            if frame == self._presence_sent.get(channel):
+            seen = json.dumps(users, ensure_ascii=False)
+            if seen == self._presence_sent.get(channel):
                 continue
-            self._presence_sent[channel] = frame
+            self._presence_sent[channel] = seen
+            frames: dict[str, str] = {}
             for sub in list(self.manager.channels.get(channel, ())):
-                sub.client.put_raw(frame)
+                language = sub.client.visitor.language
+                if language not in frames:
+                    frames[language] = _presence_frame(channel, users, language)
+                sub.client.put_raw(frames[language])
 
     async def _upkeep(self) -> None:
         while True:
@@ -169,3 +181,9 @@ class Realtime:
                 await presence.refresh(self)
             except Exception:  # Redis away: presence is best effort
                 log.warning("presence refresh failed", exc_info=True)
+
+
+def _presence_frame(channel: str, users: list[dict[str, Any]], language: str) -> str:
+    named = [{**user, "name": for_script(user["name"], language)} for user in users]
+    frame = {"type": "presence", "channel": channel, "users": named}
+    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))

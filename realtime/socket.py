@@ -263,7 +263,8 @@ class Client:
         if channel.startswith("thread:"):
             if self.visitor.user_id is not None:
                 await presence.join(self.hub, channel, self.visitor)
-            self.put_raw(await self.hub.presence_frame(channel))  # who is here, now
+            # Who is here now, named in this reader's script.
+            self.put_raw(await self.hub.presence_frame(channel, self.visitor.language))
 
     async def unsubscribe(self, channel: Any, quiet: bool = False) -> None:
         sub = self.subs.pop(channel, None) if isinstance(channel, str) else None

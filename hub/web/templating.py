@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from hub import i18n
-from hub.i18n.script import for_script
+from hub.i18n.script import for_script, html_for_script
 from hub.models.engagement import REACTION_EMOJI, ReactionKind
 
 ROOT = Path(__file__).resolve().parent.parent  # the hub package: templates and static ship in it
@@ -74,7 +74,7 @@ def _script(text: str | None) -> str:
 
 def _script_html(html: str | None) -> Markup:
     """Sanitised post HTML in the reader's script; tags, code blocks and links stay as stored."""
-    return Markup(for_script(html or "", current_language.get()))  # noqa: S704
+    return Markup(html_for_script(html or "", current_language.get()))  # noqa: S704
 
 
 def _filesize(size: int) -> str:

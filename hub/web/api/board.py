@@ -307,6 +307,7 @@ async def upload(request: Request) -> Response:
 ROUTES = [
     Route("/networks/{slug}/threads", list_threads, methods=["GET"]),
     Route("/networks/{slug}/threads", create_thread, methods=["POST"]),
+    Route("/networks/{slug}/mentionable", lookup.network_mentionable, methods=["GET"]),
     Route("/threads/{thread_id}", get_thread, methods=["GET"]),
     Route("/threads/{thread_id}/posts", list_posts, methods=["GET"]),
     Route("/threads/{thread_id}/posts", create_post, methods=["POST"]),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from hub.actions import mentions, search, threads
+from hub.actions import bodies, mentions, search, threads
 from hub.actions.errors import N_
 from hub.actions.search import MAX_QUERY
 from hub.web.api.board_common import NO_THREAD, signed_in
@@ -32,12 +32,21 @@ SEARCH = Spec(
         422: "no words to search for, an unknown author, a cursor that is not valid",
     },
 )
+MENTION_QUERY = Param("q", max_length=60, description="a handle or name prefix")
 MENTIONABLE = Spec(
     summary="People who may read the thread, for @-completion, by handle or name prefix",
-    query=(Param("q", max_length=60, description="a handle or name prefix"),),
+    query=(MENTION_QUERY,),
     responses={
         200: ("up to ten people", page(ref("Person"), cursor=False)),
         404: "no such thread, or the caller may not read it",
+    },
+)
+NETWORK_MENTIONABLE = Spec(
+    summary="People who may read the network, for @-completion in a new thread's first post",
+    query=(MENTION_QUERY,),
+    responses={
+        200: ("up to ten people", page(ref("Person"), cursor=False)),
+        404: "no such network, or the caller may not read it",
     },
 )
 
@@ -77,6 +86,17 @@ async def mentionable(request: Request) -> Response:
     query = MENTIONABLE.params(request)
     async with action(request) as ctx:
         _thread, network = await threads.access_thread(ctx, thread_id)
+        people = await mentions.mentionable(ctx, network, query["q"] or "")
+    items = [{"id": u.id, "name": u.name, "handle": u.handle} for u in people]
+    return JSONResponse({"items": items, "next": None})
+
+
+@NETWORK_MENTIONABLE
+async def network_mentionable(request: Request) -> Response:
+    signed_in(request)
+    query = NETWORK_MENTIONABLE.params(request)
+    async with action(request) as ctx:
+        network = await bodies.access_network(ctx, request.path_params["slug"])
         people = await mentions.mentionable(ctx, network, query["q"] or "")
     items = [{"id": u.id, "name": u.name, "handle": u.handle} for u in people]
     return JSONResponse({"items": items, "next": None})
