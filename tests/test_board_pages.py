@@ -401,7 +401,11 @@ async def test_new_thread_form_keeps_what_was_written(app: Any, world: World) ->
         before = await count_rows(rt)
         failed = await c.post(
             action.group(1),
-            data={"csrf_token": token, "title": "   ", "body": "Telo teme koje ne sme da se izgubi"},
+            data={
+                "csrf_token": token,
+                "title": "   ",
+                "body": "Telo teme koje ne sme da se izgubi",
+            },
             files={"attachments": ("plan.pdf", PDF, "application/pdf")},
         )
         assert failed.status_code == 422
@@ -412,7 +416,12 @@ async def test_new_thread_form_keeps_what_was_written(app: Any, world: World) ->
         assert (await count_rows(rt))[:2] == before[:2]  # no thread, no post
         done = await c.post(
             action.group(1),
-            data={"csrf_token": token, "title": "Plan", "body": "Telo", "attachment": kept.group(1)},
+            data={
+                "csrf_token": token,
+                "title": "Plan",
+                "body": "Telo",
+                "attachment": kept.group(1),
+            },
         )
         assert done.status_code == 303
         page = await c.get(done.headers["location"])

@@ -12,7 +12,6 @@ from sqlmodel import select
 from hub.actions.context import act
 from hub.actions.moderation import do_flag, do_hide_post
 from hub.actions.threads import do_create_thread
-from hub.i18n import gettext
 from hub.models import Network, User
 from hub.runtime import Runtime
 from tests.conftest import PASSWORD, csrf_of, make_user, sign_in
@@ -35,6 +34,7 @@ async def test_an_anonymous_404_offers_sign_in_and_comes_back(
     private = await client.get(f"/threads/{thread_id}")
     missing = await client.get("/threads/999999")
     assert private.status_code == missing.status_code == 404
+
     # The two pages differ only in the address they offer to come back to.
     def unaddressed(html: str, thread: int) -> str:
         return html.replace(f"%2Fthreads%2F{thread}", "").replace(f"/threads/{thread}", "")
@@ -68,7 +68,12 @@ async def test_next_never_leaves_the_site(client: httpx.AsyncClient, runtime: Ru
         token = await csrf_of(client)
         done = await client.post(
             "/signin",
-            data={"email": "ana@example.org", "password": PASSWORD, "next": target, "csrf_token": token},
+            data={
+                "email": "ana@example.org",
+                "password": PASSWORD,
+                "next": target,
+                "csrf_token": token,
+            },
         )
         assert done.headers["location"] == "/", target
         await client.post("/signout", data={"csrf_token": await csrf_of(client, "/profile")})
