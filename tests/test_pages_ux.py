@@ -12,6 +12,7 @@ from sqlmodel import select
 from hub.actions.context import act
 from hub.actions.moderation import do_flag, do_hide_post
 from hub.actions.threads import do_create_thread
+from hub.i18n import gettext
 from hub.models import Network, User
 from hub.runtime import Runtime
 from tests.conftest import PASSWORD, csrf_of, make_user, sign_in
@@ -176,3 +177,69 @@ async def test_no_page_puts_a_csrf_token_in_a_url(
     assert failed.status_code == 422
     assert "csrf_token" not in str(failed.url)
     assert not in_url.search(failed.text)
+
+
+def _visible_text(html: str) -> str:
+    """The text a reader sees in the page's main part: no tags, no attributes."""
+    main = html.split("<main", 1)[1].split("</main>", 1)[0]
+    return re.sub(r"<[^>]*>", " ", main)
+
+
+async def test_the_audit_log_speaks_words_in_every_language(
+    client: httpx.AsyncClient, seeded: Runtime
+) -> None:
+    from hub.actions.bodies import do_set_network_member
+    from hub.web.pages.audit_view import ACTIONS
+
+    admin = await make_user(seeded, "admin@example.org", admin=True)
+    member = await make_user(seeded, "clan@example.org", networks={"sport": "member"})
+    author = await make_user(seeded, "autor@example.org", networks={"sport": "member"})
+    thread_id, post_id = await _thread(seeded, author, "sport")
+    async with act(seeded, actor_id=member) as ctx:
+        await do_flag(ctx, post_id, reason="Neprimereno")
+    async with act(seeded, actor_id=admin) as ctx:
+        await do_hide_post(ctx, post_id, reason="Van teme")
+        await do_set_network_member(ctx, "sport", member, role="coordinator")
+    await sign_in(client, "admin@example.org")
+    keys = "|".join(re.escape(key) for key in ACTIONS)
+    raw = re.compile(rf"\b(?:{keys})\b|_id\b|\b(?:posts|threads|users) #")
+    for language in ("sr-Latn", "sr-Cyrl", "en"):
+        token = await csrf_of(client, "/profile")
+        await client.post("/language", data={"language": language, "csrf_token": token})
+        for path in ("/admin/audit", "/admin"):
+            page = await client.get(path)
+            text = _visible_text(page.text)
+            assert not raw.search(text), (language, path, raw.search(text))
+            assert gettext(language, "Hid a post") in text
+            assert gettext(language, "Flagged a post") in text
+            assert f'href="/threads/{thread_id}?around={post_id}#post-{post_id}"' in page.text
+            assert f'href="/admin/users/{member}"' in page.text
+            assert f'href="/threads/{thread_id}"' in page.text
+        assert gettext(language, "coordinator") in _visible_text(page.text)
+    filtered = await client.get("/admin/audit", params={"action": "post.hidden"})
+    assert filtered.text.count("<tr data-action=") == 1
+
+
+def test_every_audited_action_and_data_key_has_words() -> None:
+    """Each ctx.audit(...) in the code names an action the log can say and data it can label."""
+    import ast
+    from pathlib import Path
+
+    from hub.web.pages.audit_view import ACTIONS, LABELS
+
+    actions, keys = set(), set()
+    for source in Path("hub").rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
+            if name not in ("audit", "_audit_apart"):
+                continue
+            for arg in node.args:
+                for inner in ast.walk(arg):
+                    if isinstance(inner, ast.Constant) and isinstance(inner.value, str):
+                        actions.add(inner.value)
+            keys |= {k.arg for k in node.keywords if k.arg}
+    assert actions and keys
+    assert actions - set(ACTIONS) == set()
+    assert keys - set(LABELS) == set()
