@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import and_, func, or_
@@ -27,6 +27,7 @@ from hub.models import (
     Municipality,
     Network,
     NetworkMembership,
+    Thread,
     User,
 )
 from hub.models.bodies import NetworkRole
@@ -278,6 +279,9 @@ class AuditRow:
     object_name: str  # what the object is called now, "" when unknown or deleted
     object_slug: str  # for links to networks and committees
     details: list[tuple[str, str]]
+    # (table, id or slug) -> (name, slug) of everything the page's entries mention, for the
+    # pages to name and link the objects and data (threads by title, networks by slug too).
+    names: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
 
 
 _NAMED: dict[str, tuple[Any, str]] = {
@@ -286,6 +290,14 @@ _NAMED: dict[str, tuple[Any, str]] = {
     "committees": (Committee, "name"),
     "municipalities": (Municipality, "name"),
     "invitations": (Invitation, "email"),
+    "threads": (Thread, "title"),
+}
+_ID_KEYS = {"user_id": "users", "thread_id": "threads", "committee_id": "committees"}
+_SLUG_KEYS = {
+    "network": Network,
+    "source": Network,
+    "target": Network,
+    "municipality": Municipality,
 }
 
 
@@ -330,22 +342,35 @@ async def list_audit(
     items = []
     for entry, actor_name in rows:
         name, slug = names.get((entry.object_type, entry.object_id), ("", ""))
-        items.append(AuditRow(entry, actor_name, name, slug, _details(entry.data, names)))
+        items.append(AuditRow(entry, actor_name, name, slug, _details(entry.data, names), names))
     return Page(items, following)
 
 
 async def _object_names(
     ctx: Context, entries: Iterable[AuditEntry]
 ) -> dict[tuple[str, str], tuple[str, str]]:
-    """(table, id) -> (current name, slug) for the objects the entries mention, one query each."""
+    """(table, id or slug) -> (current name, slug) for the objects the entries name or their data
+    mentions (people, threads, committees by id; networks and local governments by slug), one
+    query a table."""
     wanted: dict[str, set[int]] = {}
+    slugs: dict[Any, set[str]] = {}
     for entry in entries:
         if entry.object_type in _NAMED and entry.object_id.isdigit():
             wanted.setdefault(entry.object_type, set()).add(int(entry.object_id))
-        user_id = entry.data.get("user_id") if isinstance(entry.data, dict) else None
-        if isinstance(user_id, int):
-            wanted.setdefault("users", set()).add(user_id)
+        data = entry.data if isinstance(entry.data, dict) else {}
+        for item in (data, data.get("before")):
+            for key, value in item.items() if isinstance(item, dict) else ():
+                if key in _ID_KEYS and isinstance(value, int):
+                    wanted.setdefault(_ID_KEYS[key], set()).add(value)
+                elif key in _SLUG_KEYS and isinstance(value, str):
+                    slugs.setdefault(_SLUG_KEYS[key], set()).add(value)
     found: dict[tuple[str, str], tuple[str, str]] = {}
+    for model, wanted_slugs in slugs.items():
+        by_slug = await ctx.db.exec(
+            select(model.slug, model.name).where(col(model.slug).in_(wanted_slugs))
+        )
+        for slug, name in by_slug.all():
+            found[(model.__tablename__, slug)] = (str(name), str(slug))
     for table, ids in wanted.items():
         model, attribute = _NAMED[table]
         label = getattr(model, attribute)

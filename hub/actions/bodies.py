@@ -67,6 +67,20 @@ async def list_networks(ctx: Context) -> list[Network]:
     return [n for n in rows.all() if ctx.may(Action.VIEW_NETWORK, n)]
 
 
+async def network_directory(ctx: Context) -> list[Network]:
+    """The association's networks as its members see them listed, by name.
+
+    Signed-in people see every network, members-only ones too (their name, description and
+    committee, never their board: access_network still guards that); visitors not signed in see
+    the ones they may read.
+    """
+    rows = await ctx.db.exec(select(Network).order_by(Network.name))
+    networks = list(rows.all())
+    if ctx.principal.signed_in:
+        return networks
+    return [n for n in networks if ctx.may(Action.VIEW_NETWORK, n)]
+
+
 async def list_committees(ctx: Context) -> list[Committee]:
     ctx.require_user()
     rows = await ctx.db.exec(select(Committee).order_by(Committee.name))

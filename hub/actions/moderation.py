@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import col, select
 
 from hub.actions import search
@@ -214,3 +214,18 @@ async def moderation_queue(ctx: Context, network_slug: str) -> tuple[Network, li
     ]
     items.sort(key=lambda i: (-len(i.flags), i.post.id or 0))
     return network, items
+
+
+async def waiting_flags(ctx: Context, networks: list[Network]) -> dict[int, int]:
+    """Network id -> posts with open flags waiting there, for the networks the actor moderates."""
+    ids = [n.id for n in networks if n.id is not None and ctx.may(Action.MODERATE_NETWORK, n)]
+    if not ids:
+        return {}
+    rows = await ctx.db.exec(
+        select(Thread.network_id, func.count(func.distinct(Flag.post_id)))
+        .join(Post, col(Post.id) == Flag.post_id)
+        .join(Thread, col(Thread.id) == Post.thread_id)
+        .where(col(Thread.network_id).in_(ids), col(Flag.resolved_at).is_(None))
+        .group_by(col(Thread.network_id))
+    )
+    return {network_id: int(count) for network_id, count in rows.all()}

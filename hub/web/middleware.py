@@ -118,10 +118,11 @@ class VisitorMiddleware:
 class CSRFMiddleware:
     """Every state-changing request carries a CSRF token bound to the session (S2).
 
-    The token comes in the X-CSRF-Token header, in a `csrf_token` form field (the body of a
-    urlencoded form is read here and replayed to the app), or for multipart forms in the query
-    string. Bearer-token requests are exempt: no browser sends those on its own. A foreign
-    Origin is refused outright.
+    The token comes in the X-CSRF-Token header or in a `csrf_token` form field: the body of a
+    urlencoded form is read here and replayed to the app; of a multipart form only the first part
+    is read (pages put the token first, so uploads still stream). Never in the URL, where it would
+    reach the address bar, the history and the logs. Bearer-token requests are exempt: no browser
+    sends those on its own. A foreign Origin is refused outright.
     """
 
     def __init__(self, app: ASGIApp, runtime: Callable[[], Runtime]) -> None:
@@ -148,8 +149,10 @@ class CSRFMiddleware:
         if token is None and content_type == "application/x-www-form-urlencoded":
             body, replay_receive = await _buffer(receive)
             token = _csrf_field(body.decode("latin-1"))
-        if token is None:
-            token = _csrf_field(scope.get("query_string", b"").decode("latin-1"))
+        elif token is None and content_type == "multipart/form-data":
+            boundary = _boundary(headers.get("content-type", ""))
+            if boundary:
+                token, replay_receive = await _first_part_token(receive, boundary)
         if not csrf_valid(settings.secret_key, found.csrf_binding(), token):
             await _refuse(
                 scope, send, found, N_("The form has expired. Reload the page and try again.")
@@ -161,6 +164,58 @@ class CSRFMiddleware:
 def _csrf_field(query: str) -> str | None:
     values = parse_qs(query).get("csrf_token")
     return values[0] if values else None
+
+
+_FIRST_PART_LIMIT = 8192  # the token part comes first and is a few hundred bytes
+
+
+def _boundary(content_type: str) -> bytes | None:
+    for param in content_type.split(";")[1:]:
+        key, _, value = param.strip().partition("=")
+        if key.strip().lower() == "boundary" and value:
+            return value.strip().strip('"').encode("latin-1")
+    return None
+
+
+async def _first_part_token(receive: Receive, boundary: bytes) -> tuple[str | None, Receive]:
+    """The `csrf_token` field when it is the first part of a multipart body.
+
+    Reads only as much of the body as that part needs (bounded), then replays what it read, so
+    the files after it stream on to the app as before.
+    """
+    chunks: list[bytes] = []
+    size, more, token = 0, True, None
+    delimiter = b"--" + boundary
+    while more and size <= _FIRST_PART_LIMIT:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            more = False
+            break
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        size += len(chunk)
+        more = message.get("more_body", False)
+        head = b"".join(chunks)
+        start = head.find(delimiter)
+        end = head.find(b"\r\n" + delimiter, start + len(delimiter)) if start >= 0 else -1
+        if end >= 0:
+            part = head[start + len(delimiter) : end]
+            headers, _, value = part.lstrip(b"\r\n").partition(b"\r\n\r\n")
+            disposition = headers.decode("latin-1").lower()
+            if 'name="csrf_token"' in disposition and "filename=" not in disposition:
+                token = value.decode("latin-1")
+            break
+    body = b"".join(chunks)
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": more}
+        return await receive()
+
+    return token, replay
 
 
 # Takes e-mail and password in the body and answers with a token in the body: it never reads or

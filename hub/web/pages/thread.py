@@ -59,7 +59,11 @@ class Viewer:
         return (self.owns(view) or self.can_moderate) and view.post.deleted_at is None
 
     def may_flag(self, view: PostView) -> bool:
-        return self.can_post and not self.owns(view) and view.post.deleted_at is None
+        """Not one's own post, nor one already hidden: its readers no longer see it."""
+        post = view.post
+        return (
+            self.can_post and not self.owns(view) and post.deleted_at is None and not post.hidden_at
+        )
 
 
 def quote_markdown(view: PostView) -> str:
