@@ -19,8 +19,9 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
     && pip install -r /tmp/requirements.txt \
     && rm /tmp/requirements.txt
 
-# The project as a wheel: templates, static files, migrations and alembic.ini ship inside the
-# package, so the installed hub runs from site-packages and /app holds nothing at run time.
+# The project as a wheel: templates, static files, migrations, alembic.ini, the catalogs and the
+# association's data ship inside the package, so the installed hub runs from site-packages and
+# the source in /src is deleted once installed (tests/test_wheel.py checks the wheel this way).
 COPY . /src
 RUN pip install --no-deps /src \
     && rm -rf /src \

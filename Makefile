@@ -10,6 +10,9 @@ export HUB_DATA_DIR ?= $(CURDIR)/var
 
 .PHONY: run test lint check i18n audit clean venv deps test-deps bench
 
+# Links in e-mails point at this address. Ctrl-C stops the hub cleanly: it exits 0, so make
+# reports no error.
+run: export HUB_BASE_URL ?= http://$(HOST):$(PORT)
 run: deps
 	$(BIN)/hub migrate
 	$(BIN)/hub seed --demo

@@ -230,12 +230,13 @@ def _raise_stopped(signum: int, _frame: FrameType | None) -> None:
 
 
 def _serve(settings: Settings, host: str, port: int, *, run_worker: bool) -> int:
-    """Serve until SIGTERM/SIGINT, then stop the embedded Redis and die of that signal.
+    """Serve until SIGTERM/SIGINT, then stop the embedded Redis and exit with status 0.
 
     uvicorn shuts down gracefully on a signal and then raises it again with the handler that
     was installed before it started. With the default handler that kills the process on the
     spot and `finally` never runs, so ours turns it into an exception that unwinds through the
-    cleanup first; the process then ends by the same signal, as a supervisor expects.
+    cleanup first. A stop that was asked for is the normal end of a server: status 0, so that
+    `make run` stopped with Ctrl-C or a supervisor's SIGTERM reads as a clean stop, not a crash.
     """
     import warnings
 
@@ -280,12 +281,16 @@ def _serve(settings: Settings, host: str, port: int, *, run_worker: bool) -> int
     except _Stopped as stop:
         stopped_by = stop.signum
     finally:
+        # Cleaning up: a second Ctrl-C must not cut it short with a traceback.
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, signal.SIG_IGN)
         if embedded is not None:
             embedded.stop()
             print("hub: embedded Redis stopped", file=sys.stderr, flush=True)
     if stopped_by is not None:
-        signal.signal(stopped_by, signal.SIG_DFL)
-        signal.raise_signal(stopped_by)
+        name = signal.Signals(stopped_by).name
+        print(f"hub: stopped cleanly on {name}", file=sys.stderr, flush=True)
+        return 0
     return status
 
 

@@ -43,6 +43,9 @@ class Settings:
     reset_hours: int = 2
     signin_max_failures: int = 5
     posts_per_minute: int = 30  # per person, threads and replies together; 0: no limit
+    uploads_per_minute: int = 20  # files per person; 0: no limit
+    upload_quota_files: int = 20  # files a person may have uploaded and not attached; 0: any
+    upload_quota_mb: int = 60  # and their total size; 0: any
     signin_window_seconds: int = 900
     max_body_bytes: int = 1_048_576
     trusted_proxies: tuple[str, ...] = ()
@@ -192,6 +195,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         session_max_hours=_int(env, "HUB_SESSION_MAX_HOURS", 24 * 14),
         max_body_bytes=_int(env, "HUB_MAX_BODY_BYTES", 1_048_576, minimum=1024),
         posts_per_minute=_int(env, "HUB_POSTS_PER_MINUTE", 30, minimum=0),
+        uploads_per_minute=_int(env, "HUB_UPLOADS_PER_MINUTE", 20, minimum=0),
+        upload_quota_files=_int(env, "HUB_UPLOAD_QUOTA_FILES", 20, minimum=0),
+        upload_quota_mb=_int(env, "HUB_UPLOAD_QUOTA_MB", 60, minimum=0),
         trusted_proxies=proxies,
         log_format=log_format,
     )

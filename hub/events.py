@@ -26,6 +26,8 @@ EVENT_TYPES: dict[str, str] = {
     "reaction.changed": "someone added or took back a reaction to a post",
     "proposal.status": "a proposal moved to another state (submitted, approved, merged, ...)",
     "proposal.updated": "a proposal's text or authors changed: edited, co-author invited or joined",
+    "session.revoked": "a user signed out, was deactivated, reset the password or lost an API "
+    "token: the sockets those credentials opened are closed",
 }
 
 
@@ -44,5 +46,6 @@ Publisher = Callable[[Sequence[Event]], Awaitable[None]]
 
 
 async def discard(events: Sequence[Event]) -> None:
-    """The publisher used where no real-time bus runs (the CLI, a bare worker)."""
+    """The publisher where no Redis is at hand (the CLI): the events wait in the outbox, and the
+    relay job of a running worker (workers/events.py) publishes them."""
     return None

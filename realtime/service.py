@@ -12,13 +12,16 @@ from urllib.parse import urlsplit
 
 from starlette.websockets import WebSocket
 
+from hub.actions.accounts import resolve_api_token, resolve_session
 from hub.events import Event
+from hub.i18n.script import for_script
 from hub.permissions import ANONYMOUS
 from hub.runtime import Runtime
 from realtime import presence
 from realtime.bus import EventBus, Published
 from realtime.manager import Manager
 from realtime.partials import FrameCache
+from realtime.socket import CLOSE_REVOKED
 
 log = logging.getLogger("hub.realtime")
 
@@ -76,9 +79,35 @@ class Realtime:
         own |= {f"http://{host}", f"https://{host}"} if host else set()
         return origin.rstrip("/") in own or origin.rstrip("/") in settings.allowed_origins
 
+    async def credential_alive(self, client: Any) -> bool:
+        """Whether the session or API token that opened the socket still stands (S9): the same
+        check a request makes, so a socket lives exactly as long as its credentials would."""
+        found = client.visitor
+        if found.via == "session":
+            resolved = await resolve_session(self.runtime, found.session_token)
+            return resolved is not None and resolved[1].user_id == found.user_id
+        if found.via == "token":
+            header = client.ws.headers.get("authorization", "")
+            identity = await resolve_api_token(self.runtime, header[7:].strip())
+            return identity is not None and identity.user_id == found.user_id
+        return True  # anonymous: nothing to revoke
+
+    async def _revoked(self, user_id: object) -> None:
+        """Some credentials of the user ended: close every socket of theirs whose own did (4401)."""
+        alive: dict[tuple[str, str | None], bool] = {}  # tabs of one browser share a cookie
+        for client in [c for c in self.clients if c.visitor.user_id == user_id]:
+            found = client.visitor
+            key = (found.via, found.session_token or client.ws.headers.get("authorization"))
+            if key not in alive:
+                alive[key] = await self.credential_alive(client)
+            if not alive[key] and client.closing is None:
+                client.close(CLOSE_REVOKED)
+
     async def _on_event(self, event: Published) -> None:
         """Membership or visibility changed: the affected sockets re-check what they may read."""
-        if event.type == "membership.changed":
+        if event.type == "session.revoked":
+            await self._revoked(event.data.get("user_id"))
+        elif event.type == "membership.changed":
             affected = set(event.audience)
             for client in list(self.clients):
                 if client.visitor.user_id in affected:
@@ -101,22 +130,28 @@ class Realtime:
             return
         if message.get("k") == "typing":
             user = message.get("u") or {}
+            frames: dict[str, str] = {}  # one per language: the name in the reader's script
             for sub in list(subs):
-                if sub.client.visitor.user_id != user.get("id"):
-                    sub.client.put({"type": "typing", "channel": channel, "user": user})
+                if sub.client.visitor.user_id == user.get("id"):
+                    continue
+                language = sub.client.visitor.language
+                if language not in frames:
+                    named = {**user, "name": for_script(str(user.get("name", "")), language)}
+                    frame = {"type": "typing", "channel": channel, "user": named}
+                    frames[language] = json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+                sub.client.put_raw(frames[language])
         elif message.get("k") == "presence":
             if not self._presence_due:
                 self.spawn(self._send_presence_soon())
             self._presence_due.add(str(channel))
 
-    async def presence_frame(self, channel: str) -> str:
-        users = await presence.readers(self, channel)
-        frame = {"type": "presence", "channel": channel, "users": users}
-        return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+    async def presence_frame(self, channel: str, language: str) -> str:
+        return _presence_frame(channel, await presence.readers(self, channel), language)
 
     async def _send_presence_soon(self) -> None:
         """Tell this instance's readers of the channels whose readers changed. A socket gets the
-        current list when it subscribes (realtime.socket), so an unchanged list is not re-sent."""
+        current list when it subscribes (realtime.socket), so an unchanged list is not re-sent.
+        Names are in each reader's script: one frame per language, encoded once."""
         await asyncio.sleep(PRESENCE_COALESCE)
         due, self._presence_due = self._presence_due, set()
         for channel in due:
@@ -124,15 +159,20 @@ class Realtime:
                 self._presence_sent.pop(channel, None)
                 continue
             try:
-                frame = await self.presence_frame(channel)
+                users = await presence.readers(self, channel)
             except Exception:  # Redis away: presence is best effort (R10)
                 log.warning("presence lookup failed", exc_info=True)
                 continue
-            if frame == self._presence_sent.get(channel):
+            seen = json.dumps(users, ensure_ascii=False)
+            if seen == self._presence_sent.get(channel):
                 continue
-            self._presence_sent[channel] = frame
+            self._presence_sent[channel] = seen
+            frames: dict[str, str] = {}
             for sub in list(self.manager.channels.get(channel, ())):
-                sub.client.put_raw(frame)
+                language = sub.client.visitor.language
+                if language not in frames:
+                    frames[language] = _presence_frame(channel, users, language)
+                sub.client.put_raw(frames[language])
 
     async def _upkeep(self) -> None:
         while True:
@@ -141,3 +181,9 @@ class Realtime:
                 await presence.refresh(self)
             except Exception:  # Redis away: presence is best effort
                 log.warning("presence refresh failed", exc_info=True)
+
+
+def _presence_frame(channel: str, users: list[dict[str, Any]], language: str) -> str:
+    named = [{**user, "name": for_script(user["name"], language)} for user in users]
+    frame = {"type": "presence", "channel": channel, "users": named}
+    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))

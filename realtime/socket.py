@@ -32,6 +32,7 @@ RATE = 10.0  # client frames per second, sustained
 BURST = 40.0
 CLOSE_TOO_SLOW = 4008  # the client did not read its frames fast enough
 CLOSE_ABUSE = 1008  # policy violation: far over the frame rate
+CLOSE_REVOKED = 4401  # the session or API token that opened the socket ended (S9)
 TYPING_EVERY = 2.0  # seconds between typing notices a socket may send per channel
 
 
@@ -200,7 +201,7 @@ class Client:
             return
         try:
             frame = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep
             self.error("bad_request", "frames must be JSON objects")
             return
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
@@ -220,9 +221,12 @@ class Client:
             self.error("bad_request", f"unknown frame type {kind!r}"[:100])
 
     async def subscribe(self, channel: Any, since: Any) -> None:
+        if not await self.hub.credential_alive(self):  # signed out since the handshake (S9)
+            self.close(CLOSE_REVOKED)
+            return
         if since is not None:
             try:
-                if not isinstance(since, str):
+                if not isinstance(since, str) or not since.isascii():
                     raise ValueError
                 parse_id(since)
             except ValueError:
@@ -259,7 +263,8 @@ class Client:
         if channel.startswith("thread:"):
             if self.visitor.user_id is not None:
                 await presence.join(self.hub, channel, self.visitor)
-            self.put_raw(await self.hub.presence_frame(channel))  # who is here, now
+            # Who is here now, named in this reader's script.
+            self.put_raw(await self.hub.presence_frame(channel, self.visitor.language))
 
     async def unsubscribe(self, channel: Any, quiet: bool = False) -> None:
         sub = self.subs.pop(channel, None) if isinstance(channel, str) else None
@@ -303,7 +308,11 @@ class Client:
 
 
 def _name(channel: Any) -> str | None:
-    return channel if isinstance(channel, str) and len(channel) <= 100 else None
+    """The channel to name in an error frame: only one that could be a channel's name (a lone
+    surrogate echoed back could not even be encoded, and the send would close the socket)."""
+    if isinstance(channel, str) and len(channel) <= 100 and channel.isascii():
+        return channel if channel.isprintable() else None
+    return None
 
 
 async def endpoint(ws: WebSocket) -> None:
@@ -333,7 +342,11 @@ async def endpoint(ws: WebSocket) -> None:
             if text is None:
                 client.error("bad_request", "frames must be JSON text, not binary")
                 continue
-            await client.handle(text)
+            try:
+                await client.handle(text)
+            except Exception:  # a fault of ours answers this frame only; the socket stays open
+                log.exception("handling a frame failed")
+                client.error("server_error", "the frame could not be handled; try again")
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:

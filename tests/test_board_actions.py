@@ -33,7 +33,7 @@ from hub.actions.threads import (
     thread_window,
 )
 from hub.db import utcnow
-from hub.models import Mention, Network, Post, Thread, User
+from hub.models import Mention, Network, Post, Thread, ThreadRead, User
 from hub.runtime import Runtime
 from tests.conftest import make_user
 
@@ -553,15 +553,31 @@ async def test_mention_added_by_an_edit_is_recorded(
     assert await _mentions_of(seeded, post) == {people["bojan"], people["coord"]}
 
 
+async def _read_marker(runtime: Runtime, user_id: int, thread_id: int) -> ThreadRead:
+    async with runtime.sessionmaker() as db:
+        query = select(ThreadRead).where(
+            ThreadRead.user_id == user_id, ThreadRead.thread_id == thread_id
+        )
+        return (await db.exec(query)).one()
+
+
 async def test_reading_again_writes_nothing(seeded: Runtime, people: dict[str, int]) -> None:
     thread = await start_thread(seeded, people["ana"])
     async with act(seeded, actor_id=people["bojan"]) as ctx:
         await thread_window(ctx, thread)
+    first = await _read_marker(seeded, people["bojan"], thread)
     async with act(seeded, actor_id=people["bojan"]) as ctx:
         await thread_window(ctx, thread)
-        assert not ctx.db.dirty and not ctx.db.new  # a page view of a read thread is a read
+    # A page view of a read thread is a read: the marker is not written again.
+    again = await _read_marker(seeded, people["bojan"], thread)
+    assert (again.last_read_post_id, again.seen_count, again.read_at) == (
+        first.last_read_post_id,
+        first.seen_count,
+        first.read_at,
+    )
     await reply(seeded, people["ana"], thread)
     async with act(seeded, actor_id=people["bojan"]) as ctx:
         await thread_window(ctx, thread)
-        assert ctx.db.dirty  # a new post read: the marker moves
+    moved = await _read_marker(seeded, people["bojan"], thread)  # a new post read: it moves
+    assert moved.last_read_post_id > first.last_read_post_id and moved.read_at > first.read_at
     assert (await unread_of(seeded, people["bojan"]))[thread] == 0

@@ -45,11 +45,12 @@ def error_of(response: httpx.Response, status: int) -> dict[str, Any]:
 def expected(role: str, visibility: str, op: str) -> int:
     success = {"list": 200, "get": 200, "posts": 200, "reply": 201, "edit": 200}
     success |= {"delete": 204, "hide": 200, "pin": 200, "history": 200, "mentionable": 200}
+    success |= {"network_mentionable": 200}
     if role == "anonymous":
         return 401
     if not readable(role, visibility):
         return 404
-    if op in ("list", "get", "posts", "history", "mentionable"):
+    if op in ("list", "get", "posts", "history", "mentionable", "network_mentionable"):
         return success[op]
     if op == "reply":
         return 201 if role != "outsider" else 403
@@ -67,6 +68,7 @@ async def call(
         "posts": ("GET", f"/api/v1/threads/{thread}/posts", None),
         "history": ("GET", f"/api/v1/posts/{post}/history", None),
         "mentionable": ("GET", f"/api/v1/threads/{thread}/mentionable?q=a", None),
+        "network_mentionable": ("GET", f"/api/v1/networks/{slug}/mentionable?q=a", None),
         "reply": ("POST", f"/api/v1/threads/{thread}/posts", {"body": "Odgovor"}),
         "edit": ("PATCH", f"/api/v1/posts/{post}", {"body": "Izmenjeno"}),
         "hide": ("POST", f"/api/v1/posts/{post}/hide", {"reason": "Van teme"}),
@@ -80,6 +82,7 @@ async def call(
 async def test_visibility_and_role_matrix(client: httpx.AsyncClient, world: World) -> None:
     wrong = []
     ops = ["list", "get", "posts", "history", "mentionable", "reply", "edit", "hide", "pin"]
+    ops.append("network_mentionable")
     for role in ROLES:
         headers = await headers_of(client, role)
         for visibility in NETWORKS:
@@ -154,6 +157,8 @@ async def test_threads_and_posts_round_trip(client: httpx.AsyncClient, world: Wo
         f"/api/v1/threads/{thread['id']}/mentionable?q=coord", headers=member
     )
     assert [p["handle"] for p in mentionable.json()["items"]] == ["coordinator"]
+    in_network = await client.get("/api/v1/networks/sport/mentionable?q=coord", headers=member)
+    assert in_network.json() == mentionable.json()
 
 
 async def test_moderation_endpoints(client: httpx.AsyncClient, world: World) -> None:
@@ -227,7 +232,8 @@ async def test_bad_input_writes_nothing(client: httpx.AsyncClient, world: World)
         ("POST", "/api/v1/networks/no-such/threads", {"title": "t", "body": "b"}, 404),
         ("POST", "/api/v1/threads/999999/posts", {"body": "b"}, 404),
         ("POST", "/api/v1/threads/99999999999/posts", {"body": "b"}, 404),
-        ("POST", "/api/v1/threads/abc/posts", {"body": "b"}, 404),
+        ("POST", "/api/v1/threads/abc/posts", {"body": "b"}, 422),
+        ("POST", "/api/v1/threads/%C2%B2/posts", {"body": "b"}, 422),
         ("POST", f"/api/v1/threads/{thread}/posts", {"body": "b", "reply_to": "x"}, 422),
         ("POST", f"/api/v1/threads/{thread}/posts", {"body": "b", "reply_to": 999999}, 422),
         ("POST", f"/api/v1/threads/{thread}/posts", [1, 2], 422),

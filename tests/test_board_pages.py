@@ -140,9 +140,9 @@ async def attempt(c: httpx.AsyncClient, world: World, visibility: str, op: str) 
     token = await csrf_of(c, "/networks")
     if op == "reply":
         return await c.post(
-            f"/threads/{thread}/posts?csrf_token={token}",
+            f"/threads/{thread}/posts",
             files={"attachments": ("", b"", "application/octet-stream")},
-            data={"body": "Slažem se."},
+            data={"csrf_token": token, "body": "Slažem se."},
         )
     paths = {
         "delete": (f"/posts/{doomed}/delete", {}),
@@ -395,12 +395,17 @@ async def test_new_thread_form_keeps_what_was_written(app: Any, world: World) ->
     async with browser_as(app, "member") as c:
         form = await c.get("/networks/sport/threads/new")
         assert 'enctype="multipart/form-data"' in form.text
-        action = re.search(r'action="(/networks/sport/threads/new\?csrf_token=[^"]+)"', form.text)
+        action = re.search(r'action="(/networks/sport/threads/new)"', form.text)
         assert action is not None
+        token = await csrf_of(c, "/networks/sport/threads/new")
         before = await count_rows(rt)
         failed = await c.post(
             action.group(1),
-            data={"title": "   ", "body": "Telo teme koje ne sme da se izgubi"},
+            data={
+                "csrf_token": token,
+                "title": "   ",
+                "body": "Telo teme koje ne sme da se izgubi",
+            },
             files={"attachments": ("plan.pdf", PDF, "application/pdf")},
         )
         assert failed.status_code == 422
@@ -411,18 +416,29 @@ async def test_new_thread_form_keeps_what_was_written(app: Any, world: World) ->
         assert (await count_rows(rt))[:2] == before[:2]  # no thread, no post
         done = await c.post(
             action.group(1),
-            data={"title": "Plan", "body": "Telo", "attachment": kept.group(1)},
+            data={
+                "csrf_token": token,
+                "title": "Plan",
+                "body": "Telo",
+                "attachment": kept.group(1),
+            },
         )
         assert done.status_code == 303
         page = await c.get(done.headers["location"])
         assert f"/attachments/{kept.group(1)}/plan.pdf" in page.text
-        # Without the token in the action's query string the form is refused.
-        refused = await c.post(
-            "/networks/sport/threads/new",
-            data={"title": "Bez tokena", "body": "x"},
-            files={"attachments": ("plan.pdf", PDF, "application/pdf")},
-        )
-        assert refused.status_code == 403
+        # Without the token as the form's first field the form is refused, even with it in the
+        # query string (a token never belongs in a URL) or as a later field.
+        for query, fields in (
+            ("", {"title": "Bez tokena", "body": "x"}),
+            (f"?csrf_token={token}", {"title": "Bez tokena", "body": "x"}),
+            ("", {"title": "Bez tokena", "body": "x", "csrf_token": token}),
+        ):
+            refused = await c.post(
+                "/networks/sport/threads/new" + query,
+                data=fields,
+                files={"attachments": ("plan.pdf", PDF, "application/pdf")},
+            )
+            assert refused.status_code == 403
 
 
 async def test_bad_input_writes_nothing(app: Any, world: World) -> None:
@@ -430,8 +446,8 @@ async def test_bad_input_writes_nothing(app: Any, world: World) -> None:
     big = b"%PDF-1.4\n" + b"0" * (10 * 1024 * 1024)
     async with browser_as(app, "member") as c:
         token = await csrf_of(c, "/networks")
-        new = f"/networks/sport/threads/new?csrf_token={token}"
-        reply = f"/threads/{world.threads['association']}/posts?csrf_token={token}"
+        new = "/networks/sport/threads/new"
+        reply = f"/threads/{world.threads['association']}/posts"
         pdf = {"attachments": ("plan.pdf", PDF, "application/pdf")}
         before, files = await count_rows(rt), stored_files(rt)
         cases: list[tuple[str, dict[str, str], dict[str, Any], int]] = [
@@ -452,19 +468,21 @@ async def test_bad_input_writes_nothing(app: Any, world: World) -> None:
             (reply, {"body": "Telo"}, {"attachments": ("a.png", PDF, "image/png")}, 422),
             (reply, {"body": "Telo", "reply_to": "999999"}, {}, 422),
             (
-                f"/networks/no-such/threads/new?csrf_token={token}",
+                "/networks/no-such/threads/new",
                 {"title": "a", "body": "b"},
                 pdf,
                 404,
             ),
-            (f"/threads/999999/posts?csrf_token={token}", {"body": "b"}, pdf, 404),
-            (f"/threads/99999999999/posts?csrf_token={token}", {"body": "b"}, {}, 404),
+            ("/threads/999999/posts", {"body": "b"}, pdf, 404),
+            ("/threads/99999999999/posts", {"body": "b"}, {}, 404),
         ]
         for path, data, upload, status in cases:
-            response = await c.post(path, data=data, files=upload or None)
+            response = await c.post(path, data={"csrf_token": token, **data}, files=upload or None)
             assert response.status_code == status, (path, data.keys(), response.text[-300:])
         several = [("attachments", (f"{i}.pdf", PDF, "application/pdf")) for i in range(6)]
-        too_many = await c.post(new, data={"title": "Naslov", "body": "Telo"}, files=several)
+        too_many = await c.post(
+            new, data={"csrf_token": token, "title": "Naslov", "body": "Telo"}, files=several
+        )
         assert too_many.status_code == 422
         others = await c.post(
             f"/posts/{world.posts['association']}/edit",
@@ -488,8 +506,8 @@ async def test_locked_thread_takes_no_posts(app: Any, world: World) -> None:
         before = await count_rows(rt)
         token = await csrf_of(c, "/networks")
         refused = await c.post(
-            f"/threads/{thread_id}/posts?csrf_token={token}",
-            data={"body": "Ipak pišem"},
+            f"/threads/{thread_id}/posts",
+            data={"csrf_token": token, "body": "Ipak pišem"},
             files={"attachments": ("plan.pdf", PDF, "application/pdf")},
         )
         assert refused.status_code == 409
@@ -515,8 +533,12 @@ async def test_reply_and_quote_fill_the_composer(app: Any, world: World) -> None
         assert f'name="reply_to" value="{post_id}"' in quoting.text
         token = await csrf_of(c, "/networks")
         posted = await c.post(
-            f"/threads/{thread_id}/posts?csrf_token={token}",
-            data={"body": quoted.replace("&gt;", ">") + "Slažem se.", "reply_to": str(post_id)},
+            f"/threads/{thread_id}/posts",
+            data={
+                "csrf_token": token,
+                "body": quoted.replace("&gt;", ">") + "Slažem se.",
+                "reply_to": str(post_id),
+            },
         )
         assert posted.status_code == 303
         location = posted.headers["location"]

@@ -7,9 +7,12 @@ from typing import Any
 
 import httpx
 import pytest
+from axe_playwright_python.async_playwright import Axe
+from playwright.async_api import expect
 
 from hub.actions.seed import DEMO_PASSWORD
 from hub.i18n import gettext
+from hub.i18n.script import to_cyrillic
 from tests.browser import browser, require_chromium
 from tests.live import LiveServer, live_server
 
@@ -81,3 +84,39 @@ async def test_typing_posts_and_offline_catch_up(server: LiveServer) -> None:
         missed = [t for t in texts if "Poruka broj" in t]
         assert [m.split()[2] for m in missed] == ["1", "2", "3"], texts
         assert await reader.locator(".post").count() == 5
+
+
+async def test_cyrillic_reader_sees_live_names_in_cyrillic(server: LiveServer) -> None:
+    thread_id = _thread_id(server)
+    async with browser() as chromium:
+        writer = await _signed_in_page(chromium, server, WRITER)
+        reader = await _signed_in_page(chromium, server, READER)
+        writer_name = await writer.locator(".profile-link").inner_text()
+        reader_name = await reader.locator(".profile-link").inner_text()
+        await reader.get_by_label(gettext("sr-Latn", "Language and script")).select_option(
+            "sr-Cyrl"
+        )
+        await reader.wait_for_function("document.documentElement.lang === 'sr-Cyrl'")
+        in_cyrillic = to_cyrillic(writer_name)
+        assert in_cyrillic != writer_name
+        for page in (reader, writer):
+            await page.goto(f"{server.url}/threads/{thread_id}")
+
+        # Who else is reading, under a visible label, each in the page's own script.
+        await expect(reader.locator("[data-live-presence]")).to_have_text(in_cyrillic)
+        await expect(writer.locator("[data-live-presence]")).to_have_text(reader_name)
+        label = reader.locator("[data-live-presence-label]")
+        await expect(label).to_be_visible()
+        await expect(label).to_have_text(gettext("sr-Cyrl", "Reading now:"))
+
+        composer = writer.locator("#f-body")
+        await composer.press_sequentially(f"@{READER.split('@')[0]} pogledaj")
+        typing = gettext("sr-Cyrl", "%(name)s is typing…", name=in_cyrillic)
+        await expect(reader.locator("[data-live-typing]")).to_have_text(typing)
+        await composer.press("Escape")  # the @-completion list may be open
+        await writer.get_by_role("button", name=gettext("sr-Latn", "Post"), exact=True).click()
+        # The live post's mention shows the mentioned person's name in Cyrillic on hover.
+        mention = reader.locator(".post .mention").last
+        await mention.wait_for()
+        assert await mention.get_attribute("title") == to_cyrillic(reader_name)
+        assert (await Axe().run(reader)).violations_count == 0

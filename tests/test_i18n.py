@@ -14,8 +14,10 @@ from babel.messages.catalog import Catalog
 from babel.support import NullTranslations
 
 from hub import i18n
+from hub.actions.mentions import link_mentions
 from hub.i18n import build
-from hub.i18n.script import to_cyrillic, to_latin
+from hub.i18n.script import html_for_script, to_cyrillic, to_latin
+from hub.models import User
 from hub.runtime import Runtime
 from hub.web.routes import page_routes
 from hub.web.visitor import LANG_COOKIE
@@ -287,6 +289,20 @@ def test_latin_to_cyrillic_leaves_placeholders_markup_and_links_alone() -> None:
     )
     assert to_cyrillic("Pišite na info@skgo.org ili {name}") == "Пишите на info@skgo.org или {name}"
     assert to_cyrillic("Word, PowerPoint, PNG i SKGO") == "Word, PowerPoint, PNG и СКГО"
+
+
+def test_a_mentions_tooltip_is_in_the_readers_script() -> None:
+    rendered = link_mentions(
+        "<p>Pitaj @ana.j o tome</p>",
+        {"ana.j": User(id=7, name="Ana Jovanović & Đorđe", handle="ana.j")},
+    )
+    cyrillic = html_for_script(rendered, "sr-Cyrl")
+    assert cyrillic == (
+        '<p>Питај <span class="mention" data-user-id="7" title="Ана Јовановић &amp; Ђорђе">'
+        "@ana.j</span> о томе</p>"
+    )
+    assert html_for_script(cyrillic, "sr-Latn") == rendered
+    assert html_for_script(rendered, "en") == rendered
 
 
 def test_mechanical_transliteration_cannot_see_prefixes() -> None:

@@ -78,8 +78,8 @@ async def test_api_answers_429_and_the_page_keeps_the_text(limited: Runtime) -> 
         token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
         text = "Ovaj tekst ne sme da se izgubi"
         answer = await client.post(
-            f"/threads/{thread_id}/posts?csrf_token={token}",
-            files={"body": (None, text)},
+            f"/threads/{thread_id}/posts",
+            files={"csrf_token": (None, token), "body": (None, text)},
         )
         assert answer.status_code == 429
         assert text in answer.text

@@ -28,9 +28,12 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import pytest
 from redis.asyncio import Redis
+from sqlalchemy import text
 from websockets.exceptions import InvalidStatus
 
 from hub.actions.seed import DEMO_ADMIN, DEMO_PASSWORD
+from hub.config import load_settings
+from hub.db import make_engine
 from hub.embedded_redis import EmbeddedRedis
 from hub.events import Event
 from realtime.bus import EventBus, stream_key
@@ -138,6 +141,24 @@ class Cluster:
     def b(self) -> Instance:
         return self.instances["b"]
 
+    def wait_until_relayed(self) -> None:
+        """The seed's events were written by the CLI, which leaves them in the outbox for the
+        instances' relay: let them be published before a test starts, not in the middle of one."""
+
+        async def pending() -> int:
+            engine = make_engine(load_settings(self.env).database_url)
+            try:
+                async with engine.connect() as conn:
+                    found = await conn.execute(text("SELECT count(*) FROM event_outbox"))
+                    return int(found.scalar_one())
+            finally:
+                await engine.dispose()
+
+        deadline = time.monotonic() + 60
+        while asyncio.run(pending()):
+            assert time.monotonic() < deadline, "the relay never published the seed's events"
+            time.sleep(0.1)  # polling another process's progress, not synchronising tests
+
     def sign_in(self, local: str) -> None:
         email = DEMO_ADMIN if local == "admin" else f"{local}@demo.skgo.test"
         answer = self.http.post(
@@ -202,6 +223,7 @@ def cluster_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         stack.callback(cluster.stop)
         cluster.start("a")
         cluster.start("b")
+        cluster.wait_until_relayed()
         for local in (
             "admin", "milica.ilic", "marko.nikolic", "jelena.petrovic", "ana.jovanovic",
         ):  # fmt: skip

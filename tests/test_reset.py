@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from hub.actions.accounts import do_set_user_flags
 from hub.actions.context import act
+from hub.i18n import gettext
 from hub.models import AuthSession, MailMessage
 from hub.runtime import Runtime
 from tests.conftest import PASSWORD, api_token, csrf_of, make_user, sign_in
@@ -69,11 +70,17 @@ async def test_reset_by_mail_signs_in_and_ends_other_sessions(
             assert page.status_code == 200 and EMAIL in page.text
             done = await set_password(forgetful, path, NEW_PASSWORD)
             assert done.status_code == 303
-            assert "hub_session=" in done.headers["set-cookie"]
+            assert done.headers["location"] == "/signin?changed=1"
+            assert "hub_session=" not in done.headers.get("set-cookie", "")
+            said = await forgetful.get(done.headers["location"])
+            assert gettext("sr-Latn", "Your password is changed. Sign in with the new one.") in (
+                said.text
+            )
+            await sign_in(forgetful, EMAIL, NEW_PASSWORD)
             me = await forgetful.get("/api/v1/me")
             assert me.status_code == 200 and me.json()["user"]["email"] == EMAIL
 
-            # Every other session is over; the one the reset opened is the only one left.
+            # Every other session is over; the one signed in with the new password is left.
             assert (await laptop.get("/api/v1/me")).status_code == 401
             assert (await phone.get("/api/v1/me")).status_code == 401
             # ...and so is every API token.
@@ -206,5 +213,5 @@ async def test_a_double_submitted_reset_works_once(
     assert sorted([first.status_code, second.status_code]) == [303, 404]
     winner = "first new password" if first.status_code == 303 else "second new password"
     assert await works(app, EMAIL, winner)
-    async with runtime.sessionmaker() as db:
-        assert len((await db.exec(select(AuthSession))).all()) == 1
+    async with runtime.sessionmaker() as db:  # a reset signs no one in, the winner included
+        assert (await db.exec(select(AuthSession))).all() == []

@@ -1,4 +1,5 @@
-"""Relay events whose publication after commit did not happen (the process died, Redis was away).
+"""Relay events whose publication after commit did not happen (the process died, Redis was away,
+or it had no publisher: the CLI writes its events to the outbox and leaves them to this job).
 
 The outbox row was committed with the change; publishing it twice is harmless because the bus
 drops an event whose uid it has seen.
@@ -7,18 +8,30 @@ drops an event whose uid it has seen.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete
 from sqlmodel import col, select
 
 from hub.db import utcnow
-from hub.events import Event
+from hub.events import Event, Publisher
 from hub.models import EventOutbox
 from hub.runtime import Runtime
 from realtime.bus import EventBus
 
-GRACE = dt.timedelta(seconds=5)  # leave fresh rows to the process that wrote them
+GRACE = dt.timedelta(seconds=2)  # leave fresh rows to the process that wrote them
+RELAY_EVERY = 2  # seconds between runs: an event from the CLI reaches sockets within ~5 s
+
+
+def publisher(runtime: Runtime) -> Publisher:
+    """What `hub worker` publishes with: the bus on the worker's own Redis."""
+    bus = EventBus(runtime.redis)
+
+    async def publish(events: Sequence[Event]) -> None:
+        await bus.publish(events)
+
+    return publish
 
 
 async def relay_events(ctx: dict[str, Any]) -> int:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from arq import cron, func
 
 from hub.config import load_settings
 from hub.runtime import Runtime, open_runtime
-from workers.events import relay_events
+from workers.events import RELAY_EVERY, publisher, relay_events
 from workers.mail import MAX_TRIES, deliver_mail, reconcile_mail
+from workers.uploads import remove_stale_uploads
 
 FUNCTIONS = [func(deliver_mail, max_tries=MAX_TRIES, timeout=60)]  # type: ignore[arg-type]
 CRON_JOBS = [
     cron(reconcile_mail, second=7, run_at_startup=True, unique=True),  # type: ignore[arg-type]
-    cron(relay_events, second=set(range(0, 60, 10)), unique=True),  # type: ignore[arg-type]
+    # Often: events of processes with no Redis at hand (the CLI) wait in the outbox for it.
+    cron(relay_events, second=set(range(0, 60, RELAY_EVERY)), unique=True),  # type: ignore[arg-type]
+    cron(remove_stale_uploads, minute=17, second=37, run_at_startup=True, unique=True),  # type: ignore[arg-type]
 ]
 
 
@@ -23,6 +27,8 @@ async def startup(ctx: dict[str, Any]) -> None:
         manager = open_runtime(load_settings())
         ctx["_runtime_manager"] = manager
         runtime: Runtime = await manager.__aenter__()
+        # The worker has Redis: what its jobs' actions emit is published at once, not relayed.
+        runtime.publisher = publisher(runtime)
         ctx["runtime"] = runtime
 
 
@@ -35,7 +41,9 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 def worker_kwargs() -> dict[str, Any]:
     return {
         "functions": FUNCTIONS,
-        "cron_jobs": CRON_JOBS,
+        # Copies: a CronJob keeps its next run, and a worker started later in the same process
+        # (tests, a restarted in-process worker) must run its startup jobs again.
+        "cron_jobs": [dataclasses.replace(job, next_run=None) for job in CRON_JOBS],
         "on_startup": startup,
         "on_shutdown": shutdown,
         "max_jobs": 10,

@@ -12,16 +12,27 @@ from sqlmodel import col, select
 from hub import ratelimit
 from hub.actions.context import Context
 from hub.actions.errors import N_, Conflict, Invalid, NotFound, RateLimited
-from hub.actions.validate import check_email, check_language, check_name, check_password
+from hub.actions.validate import (
+    check_email,
+    check_language,
+    check_line,
+    check_name,
+    check_password,
+    check_storable,
+)
 from hub.auth import hash_password, needs_rehash, new_token, token_hash, verify_password
 from hub.db import utcnow
+from hub.events import Event
 from hub.models import ApiToken, AuditEntry, AuthSession, Municipality, User
+from hub.models.users import free_handle, handle_base
 from hub.permissions import Action
 from hub.runtime import Runtime
+from hub.upsert import insert_ignore
 
 SIGNIN_FAILED = N_("Wrong e-mail address or password.")
 # Refresh last_seen_at at most this often, so reading pages does not write on every request.
 _TOUCH_EVERY = dt.timedelta(seconds=60)
+_HANDLE_TRIES = 10
 
 
 async def access_user(ctx: Context, user_id: int) -> User:
@@ -65,22 +76,44 @@ async def do_create_user(
     municipality_id = await find_municipality(ctx, municipality)
     if language is not None:
         check_language(language)
-    existing = await ctx.db.exec(select(User.id).where(User.email == email))
-    if existing.first() is not None:
-        raise Conflict(N_("A user with this e-mail address already exists."), field="email")
-    user = User(
+    user = await insert_user(
+        ctx,
         email=email,
         name=name,
         password_hash=hash_password(password),
         municipality_id=municipality_id,
         is_admin=is_admin,
-        title=title.strip()[:200],
+        title=check_line(title[:200], "title", 200, required=None),
         language=language or ctx.runtime.settings.default_language,
     )
-    ctx.db.add(user)
-    await ctx.db.flush()
+    if user is None:
+        raise Conflict(N_("A user with this e-mail address already exists."), field="email")
     ctx.audit("user.created", user, email=email, is_admin=is_admin)
     return user, generated
+
+
+async def insert_user(ctx: Context, **values: object) -> User | None:
+    """Insert a user with a free @handle; None when the e-mail address is taken.
+
+    The unique keys decide, not a look beforehand: of two requests creating one address at
+    once, one gets the user and the other None. People whose addresses make the same handle
+    get `ana`, `ana2`, `ana3`…; when many race for the next one, the losers take a random
+    number after a few tries instead of queueing for it.
+    """
+    email = str(values["email"])
+    base = handle_base(email)
+    for attempt in range(_HANDLE_TRIES):
+        if attempt < 3:
+            like = select(User.handle).where(col(User.handle).like(f"{base}%"))
+            handle = free_handle(base, set((await ctx.db.exec(like)).all()))
+        else:
+            handle = f"{base}{secrets.randbelow(10**6)}"
+        user_id = await insert_ignore(ctx.db, User, {**values, "handle": handle}, None)
+        if user_id is not None:
+            return await ctx.db.get(User, user_id)
+        if (await ctx.db.exec(select(User.id).where(User.email == email))).first() is not None:
+            return None
+    raise RuntimeError(f"no free handle for {base!r} after {_HANDLE_TRIES} tries")
 
 
 async def _check_signin_limits(ctx: Context, email: str) -> None:
@@ -97,7 +130,8 @@ async def _check_signin_limits(ctx: Context, email: str) -> None:
 
 async def check_credentials(ctx: Context, email: str | None, password: str | None) -> User:
     """Verify an e-mail and password under the sign-in rate limit (per address and account)."""
-    email = (email or "").strip().lower()
+    email = check_storable(email or "", "email").strip().lower()
+    check_storable(password or "", "password")
     await _check_signin_limits(ctx, email)
     row = await ctx.db.exec(select(User).where(User.email == email))
     user = row.first()
@@ -164,12 +198,28 @@ async def open_session(ctx: Context, user: User, user_agent: str) -> str:
     return token
 
 
+def revoked(ctx: Context, user_id: int | None, reason: str) -> None:
+    """Credentials of the user ended: after the commit every instance closes the sockets they
+    opened (4401). The event carries no credential: each instance checks its own sockets' anew
+    (realtime.service), so one event per user and transaction is enough."""
+    if user_id is None:
+        return
+    channel = f"user:{user_id}"
+    if any(e.type == "session.revoked" and e.channel == channel for e in ctx.events):
+        return
+    ctx.emit(Event(channel, "session.revoked", {"user_id": user_id, "reason": reason}))
+
+
 async def do_sign_out(ctx: Context, *, token: str) -> None:
+    hashed = token_hash(token)
+    row = await ctx.db.exec(select(AuthSession.user_id).where(AuthSession.token_hash == hashed))
+    user_id = row.first()
     result = await ctx.db.exec(  # type: ignore[call-overload]
-        delete(AuthSession).where(col(AuthSession.token_hash) == token_hash(token))
+        delete(AuthSession).where(col(AuthSession.token_hash) == hashed)
     )
     if result.rowcount:
         ctx.audit("auth.signout")
+        revoked(ctx, user_id, "signout")
 
 
 @dataclass(frozen=True)
@@ -221,7 +271,8 @@ async def do_issue_api_token(
     user = await check_credentials(ctx, email, password)
     token = "hub_" + new_token()
     assert user.id is not None
-    api_token = ApiToken(token_hash=token_hash(token), user_id=user.id, name=name.strip()[:100])
+    name = check_line(name[:100], "name", 100, required=None)
+    api_token = ApiToken(token_hash=token_hash(token), user_id=user.id, name=name)
     ctx.db.add(api_token)
     ctx.actor = user
     await ctx.db.flush()
@@ -257,17 +308,38 @@ async def resolve_api_token(runtime: Runtime, token: str | None) -> Identity | N
         return Identity(user.id or 0, user.name, user.is_admin, user.language)
 
 
-async def do_end_all_sessions(ctx: Context, user: User) -> None:
+async def do_end_all_sessions(ctx: Context, user: User, reason: str = "signout") -> None:
     await ctx.db.exec(delete(AuthSession).where(col(AuthSession.user_id) == user.id))  # type: ignore[call-overload]
+    revoked(ctx, user.id, reason)
 
 
-async def do_revoke_api_tokens(ctx: Context, user: User) -> None:
+async def do_revoke_api_tokens(ctx: Context, user: User, reason: str = "password_reset") -> None:
     """A password reset suggests the account was at risk: its API tokens stop working too."""
     await ctx.db.exec(  # type: ignore[call-overload]
         update(ApiToken)
         .where(col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
+    revoked(ctx, user.id, reason)
+
+
+async def do_revoke_api_token(ctx: Context, *, token: str) -> None:
+    """Revoke the API token the request was made with; its user's own (a token cannot be
+    revoked by someone who does not hold it). Sockets it opened are closed."""
+    user = ctx.require_user()
+    result = await ctx.db.exec(  # type: ignore[call-overload]
+        update(ApiToken)
+        .where(
+            col(ApiToken.token_hash) == token_hash(token),
+            col(ApiToken.user_id) == user.id,
+            col(ApiToken.revoked_at).is_(None),
+        )
+        .values(revoked_at=utcnow())
+    )
+    if not result.rowcount:
+        raise NotFound(N_("No such API token."))
+    ctx.audit("auth.token_revoked", user)
+    revoked(ctx, user.id, "token_revoked")
 
 
 async def do_update_profile(
@@ -303,6 +375,7 @@ async def do_change_password(
         query = query.where(col(AuthSession.token_hash) != token_hash(keep_token))
     await ctx.db.exec(query)  # type: ignore[call-overload]
     ctx.audit("user.password_changed", user)
+    revoked(ctx, user.id, "password_changed")  # the kept session's sockets pass the re-check
 
 
 async def do_set_user_flags(
@@ -321,8 +394,8 @@ async def do_set_user_flags(
         user.is_admin = changes["is_admin"] = is_admin
     if is_active is not None and is_active != user.is_active:
         user.is_active = changes["is_active"] = is_active
-        if not is_active:
-            await do_end_all_sessions(ctx, user)
+        if not is_active:  # its API tokens stop working too (resolve_api_token checks)
+            await do_end_all_sessions(ctx, user, "deactivated")
     if changes:
         ctx.db.add(user)
         ctx.audit("user.updated", user, **changes)

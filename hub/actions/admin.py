@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import and_, func, or_
 from sqlmodel import col, select
 
+from hub.actions import cursors
 from hub.actions.accounts import access_user
 from hub.actions.bodies import member_counts
 from hub.actions.context import Context
 from hub.actions.errors import N_, Invalid
 from hub.actions.invitations import list_invitations
-from hub.actions.validate import check_email
+from hub.actions.validate import MAX_ID, check_email
 from hub.db import utcnow
 from hub.i18n.script import to_cyrillic, to_latin
 from hub.models import (
@@ -28,6 +27,7 @@ from hub.models import (
     Municipality,
     Network,
     NetworkMembership,
+    Thread,
     User,
 )
 from hub.models.bodies import NetworkRole
@@ -50,22 +50,6 @@ class Page(Generic[T]):
 def access_admin(ctx: Context) -> None:
     """The administration overview: admins only."""
     ctx.require(Action.MANAGE_USERS)
-
-
-def _encode_cursor(*parts: Any) -> str:
-    raw = json.dumps(parts, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str | None) -> list[Any] | None:
-    """The parts of a cursor, or None: a damaged cursor simply starts from the first page."""
-    if not cursor or len(cursor) > 400:
-        return None
-    try:
-        parts = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError):
-        return None
-    return parts if isinstance(parts, list) else None
 
 
 # --- users ---------------------------------------------------------------------------------
@@ -103,9 +87,8 @@ async def list_users(
         query = query.where(col(User.municipality_id).is_(None))
     elif municipality:
         query = query.where(Municipality.slug == municipality)
-    after = _decode_cursor(cursor)
-    if after and len(after) == 2 and isinstance(after[0], str) and isinstance(after[1], int):
-        name, user_id = after
+    if cursor:
+        name, user_id = cursors.decode(cursor, str, int)
         query = query.where(
             or_(col(User.name) > name, and_(col(User.name) == name, col(User.id) > user_id))
         )
@@ -114,7 +97,7 @@ async def list_users(
     following = None
     if len(items) > limit:
         items = items[:limit]
-        following = _encode_cursor(items[-1].user.name, items[-1].user.id)
+        following = cursors.encode(items[-1].user.name, items[-1].user.id or 0)
     return Page(items, following)
 
 
@@ -296,6 +279,9 @@ class AuditRow:
     object_name: str  # what the object is called now, "" when unknown or deleted
     object_slug: str  # for links to networks and committees
     details: list[tuple[str, str]]
+    # (table, id or slug) -> (name, slug) of everything the page's entries mention, for the
+    # pages to name and link the objects and data (threads by title, networks by slug too).
+    names: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
 
 
 _NAMED: dict[str, tuple[Any, str]] = {
@@ -304,6 +290,14 @@ _NAMED: dict[str, tuple[Any, str]] = {
     "committees": (Committee, "name"),
     "municipalities": (Municipality, "name"),
     "invitations": (Invitation, "email"),
+    "threads": (Thread, "title"),
+}
+_ID_KEYS = {"user_id": "users", "thread_id": "threads", "committee_id": "committees"}
+_SLUG_KEYS = {
+    "network": Network,
+    "source": Network,
+    "target": Network,
+    "municipality": Municipality,
 }
 
 
@@ -323,8 +317,8 @@ async def list_audit(
     if action.strip():
         query = query.where(col(AuditEntry.action).startswith(action.strip(), autoescape=True))
     who = " ".join(actor.split())[:100]
-    if who.isdigit():
-        query = query.where(AuditEntry.actor_id == int(who))
+    if who.isascii() and who.isdigit():  # an id; one beyond every id matches nobody
+        query = query.where(AuditEntry.actor_id == (int(who) if int(who) <= MAX_ID else -1))
     elif who:
         matching = select(User.id).where(
             or_(
@@ -336,34 +330,47 @@ async def list_audit(
             )
         )
         query = query.where(col(AuditEntry.actor_id).in_(matching))
-    after = _decode_cursor(cursor)
-    if after and len(after) == 1 and isinstance(after[0], int):
-        query = query.where(col(AuditEntry.id) < after[0])
+    if cursor:
+        (before,) = cursors.decode(cursor, int)
+        query = query.where(col(AuditEntry.id) < before)
     rows = (await ctx.db.exec(query.order_by(col(AuditEntry.id).desc()).limit(limit + 1))).all()
     following = None
     if len(rows) > limit:
         rows = rows[:limit]
-        following = _encode_cursor(rows[-1][0].id)
+        following = cursors.encode(rows[-1][0].id or 0)
     names = await _object_names(ctx, [entry for entry, _ in rows])
     items = []
     for entry, actor_name in rows:
         name, slug = names.get((entry.object_type, entry.object_id), ("", ""))
-        items.append(AuditRow(entry, actor_name, name, slug, _details(entry.data, names)))
+        items.append(AuditRow(entry, actor_name, name, slug, _details(entry.data, names), names))
     return Page(items, following)
 
 
 async def _object_names(
     ctx: Context, entries: Iterable[AuditEntry]
 ) -> dict[tuple[str, str], tuple[str, str]]:
-    """(table, id) -> (current name, slug) for the objects the entries mention, one query each."""
+    """(table, id or slug) -> (current name, slug) for the objects the entries name or their data
+    mentions (people, threads, committees by id; networks and local governments by slug), one
+    query a table."""
     wanted: dict[str, set[int]] = {}
+    slugs: dict[Any, set[str]] = {}
     for entry in entries:
         if entry.object_type in _NAMED and entry.object_id.isdigit():
             wanted.setdefault(entry.object_type, set()).add(int(entry.object_id))
-        user_id = entry.data.get("user_id") if isinstance(entry.data, dict) else None
-        if isinstance(user_id, int):
-            wanted.setdefault("users", set()).add(user_id)
+        data = entry.data if isinstance(entry.data, dict) else {}
+        for item in (data, data.get("before")):
+            for key, value in item.items() if isinstance(item, dict) else ():
+                if key in _ID_KEYS and isinstance(value, int):
+                    wanted.setdefault(_ID_KEYS[key], set()).add(value)
+                elif key in _SLUG_KEYS and isinstance(value, str):
+                    slugs.setdefault(_SLUG_KEYS[key], set()).add(value)
     found: dict[tuple[str, str], tuple[str, str]] = {}
+    for model, wanted_slugs in slugs.items():
+        by_slug = await ctx.db.exec(
+            select(model.slug, model.name).where(col(model.slug).in_(wanted_slugs))
+        )
+        for slug, name in by_slug.all():
+            found[(model.__tablename__, slug)] = (str(name), str(slug))
     for table, ids in wanted.items():
         model, attribute = _NAMED[table]
         label = getattr(model, attribute)

@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from sqlalchemy import func, update
 from sqlmodel import col, select
 
+from hub import ratelimit
 from hub.actions.context import Context
-from hub.actions.errors import N_, ActionError, Invalid, NotFound
-from hub.models import Attachment, Network, Post, Thread
+from hub.actions.errors import N_, ActionError, Invalid, NotFound, RateLimited
+from hub.models import Attachment, Network, Post, Thread, User
 from hub.permissions import Action
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -30,6 +32,12 @@ _CHUNK = 64 * 1024
 class TooLarge(ActionError):
     status = 413
     code = "too_large"
+
+
+class QuotaExceeded(TooLarge):
+    """Over the per-person quota of uploads not yet attached to a post (S11)."""
+
+    code = "quota_exceeded"
 
 
 class UnsupportedType(ActionError):
@@ -69,14 +77,27 @@ def storage_dir(ctx: Context) -> Path:
 
 
 def path_of(ctx: Context, attachment: Attachment) -> Path:
-    return storage_dir(ctx) / attachment.stored_name[:2] / attachment.stored_name
+    return stored_path(ctx, attachment.stored_name)
+
+
+def stored_path(ctx: Context, stored_name: str) -> Path:
+    return storage_dir(ctx) / stored_name[:2] / stored_name
 
 
 def clean_filename(name: str) -> str:
-    """The uploader's file name without paths or control characters, for display only."""
-    name = unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1])
+    """The uploader's file name for display only: no path, no control characters, no bidi
+    controls ("\u202eFDP.exe.txt" would show reversed) or other invisible format characters
+    except the joiners (emoji sequences, some scripts), no broken (surrogate) characters."""
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if _kept_in_filename(c))
+    name = unicodedata.normalize("NFC", name)
     name = re.sub(r"[\x00-\x1f\x7f\"<>:|?*]", "", name).strip(" .")
     return name[-150:] or "file"
+
+
+def _kept_in_filename(char: str) -> bool:
+    category = unicodedata.category(char)
+    return char in "\u200c\u200d" or category not in ("Cc", "Cf", "Cs", "Zl", "Zp")
 
 
 def _check_type(filename: str, head: bytes, sample: bytes) -> FileType:
@@ -103,9 +124,72 @@ def _check_type(filename: str, head: bytes, sample: bytes) -> FileType:
     return kind
 
 
+_QUOTA_FILES = N_(
+    "You have %(count)d uploaded files that are not attached to a post, the most allowed. "
+    "Attach them to a post first: files left unattached are removed after a day."
+)
+_QUOTA_BYTES = N_(
+    "Your uploaded files that are not attached to a post would take more than %(mb)d MB. "
+    "Attach them to a post first: files left unattached are removed after a day."
+)
+
+
+async def unattached_of(ctx: Context, user_id: int) -> tuple[int, int]:
+    """How many files the person uploaded and has not attached to a post, and their bytes."""
+    row = await ctx.db.exec(
+        select(func.count(), func.coalesce(func.sum(Attachment.size), 0)).where(
+            Attachment.uploader_id == user_id, col(Attachment.post_id).is_(None)
+        )
+    )
+    files, size = row.one()
+    return int(files), int(size)
+
+
+def _over_quota(ctx: Context, files: int, size: int) -> QuotaExceeded | None:
+    settings = ctx.runtime.settings
+    if settings.upload_quota_files and files > settings.upload_quota_files:
+        return QuotaExceeded(_QUOTA_FILES, field="attachments", count=settings.upload_quota_files)
+    if settings.upload_quota_mb and size > settings.upload_quota_mb * 1024 * 1024:
+        return QuotaExceeded(_QUOTA_BYTES, field="attachments", mb=settings.upload_quota_mb)
+    return None
+
+
+async def _check_quota_counted(ctx: Context, user_id: int) -> None:
+    """The quota, counted with the new row in place and the uploader's row locked, so two
+    uploads at once cannot both slip under it (SQLite has one writer at a time anyway)."""
+    await ctx.db.exec(select(User.id).where(User.id == user_id).with_for_update(key_share=True))
+    error = _over_quota(ctx, *await unattached_of(ctx, user_id))
+    if error is not None:
+        raise error
+
+
+async def check_upload_rate(ctx: Context, user_id: int, files: int) -> None:
+    """At most HUB_UPLOADS_PER_MINUTE files a minute per person (S11); a refused upload
+    writes nothing."""
+    limit = ctx.runtime.settings.uploads_per_minute
+    if limit <= 0:
+        return
+    key = f"upload:user:{user_id}"
+    wait = await ratelimit.blocked_for(ctx.runtime.redis, key, limit)
+    if wait:
+        raise RateLimited(
+            N_("You are uploading very fast. Try again in %(seconds)d seconds."),
+            retry_after=wait,
+            seconds=wait,
+        )
+    for _ in range(files):
+        await ratelimit.hit(ctx.runtime.redis, key, 60)
+
+
 async def do_store_upload(ctx: Context, *, filename: str, stream: BinaryIO) -> Attachment:
-    """Store an uploaded file as a not-yet-attached Attachment of the actor."""
+    """Store an uploaded file as a not-yet-attached Attachment of the actor, within the
+    person's quota of unattached uploads (checked before anything is written)."""
     user = ctx.require_user()
+    assert user.id is not None
+    held_files, held_bytes = await unattached_of(ctx, user.id)
+    error = _over_quota(ctx, held_files + 1, held_bytes + 1)
+    if error is not None:
+        raise error
     head = stream.read(8192)
     kind = _check_type(clean_filename(filename), head, head)
     stored_name = secrets.token_hex(16)
@@ -125,6 +209,9 @@ async def do_store_upload(ctx: Context, *, filename: str, stream: BinaryIO) -> A
                         field="attachments",
                         mb=MAX_ATTACHMENT_BYTES // (1024 * 1024),
                     )
+                error = _over_quota(ctx, held_files + 1, held_bytes + size)
+                if error is not None:
+                    raise error
                 digest.update(chunk)
                 out.write(chunk)
                 chunk = stream.read(_CHUNK)
@@ -141,8 +228,13 @@ async def do_store_upload(ctx: Context, *, filename: str, stream: BinaryIO) -> A
         size=size,
         sha256=digest.hexdigest(),
     )
-    ctx.db.add(attachment)
-    await ctx.db.flush()
+    try:
+        ctx.db.add(attachment)
+        await ctx.db.flush()
+        await _check_quota_counted(ctx, user.id)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
     return attachment
 
 
@@ -153,6 +245,7 @@ async def do_store_uploads(ctx: Context, files: list[tuple[str, BinaryIO]]) -> l
         raise Invalid(
             N_("At most %(max)d files per post."), field="attachments", max=MAX_ATTACHMENTS_PER_POST
         )
+    await check_upload_rate(ctx, ctx.require_user().id or 0, len(files))
     stored: list[Attachment] = []
     try:
         for filename, stream in files:
@@ -190,20 +283,29 @@ async def claim_uploads(ctx: Context, post: Post, attachment_ids: list[int]) -> 
             N_("At most %(max)d files per post."), field="attachments", max=MAX_ATTACHMENTS_PER_POST
         )
     user = ctx.require_user()
-    rows = await ctx.db.exec(
-        select(Attachment).where(
+    # One conditional UPDATE: an upload claimed by two posts at once, or removed as stale
+    # meanwhile, is attached at most once, and then to nothing else.
+    claimed = await ctx.db.exec(  # type: ignore[call-overload]
+        update(Attachment)
+        .where(
             col(Attachment.id).in_(attachment_ids),
-            Attachment.uploader_id == user.id,
+            col(Attachment.uploader_id) == user.id,
             col(Attachment.post_id).is_(None),
         )
+        .values(post_id=post.id)
+        .returning(col(Attachment.id))
+        .execution_options(synchronize_session=False)
     )
-    found = list(rows.all())
-    if len(found) != len(set(attachment_ids)):
+    claimed_ids = [row[0] for row in claimed.all()]
+    if len(claimed_ids) != len(set(attachment_ids)):
         raise Invalid(N_("Unknown attachment."), field="attachments")
-    for attachment in found:
-        attachment.post_id = post.id
-        ctx.db.add(attachment)
-    return found
+    rows = await ctx.db.exec(
+        select(Attachment)
+        .where(col(Attachment.id).in_(claimed_ids))
+        .order_by(col(Attachment.id))
+        .execution_options(populate_existing=True)
+    )
+    return list(rows.all())
 
 
 async def access_attachment(ctx: Context, attachment_id: int) -> tuple[Attachment, Path, bool]:

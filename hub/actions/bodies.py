@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 
 from hub.actions.accounts import access_user
 from hub.actions.context import Context
 from hub.actions.errors import N_, Conflict, Invalid, NotFound
-from hub.actions.validate import check_choice, check_name, check_text
+from hub.actions.validate import check_choice, check_line, check_name, check_text
 from hub.events import Event
 from hub.models import (
     Committee,
@@ -22,6 +24,9 @@ from hub.models import (
 )
 from hub.models.bodies import CommitteeRole, NetworkRole, Visibility
 from hub.permissions import Action
+from hub.upsert import insert_ignore
+
+_M = TypeVar("_M", NetworkMembership, CommitteeMembership)
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,20 @@ async def list_networks(ctx: Context) -> list[Network]:
     """Every network the actor may read, by name."""
     rows = await ctx.db.exec(select(Network).order_by(Network.name))
     return [n for n in rows.all() if ctx.may(Action.VIEW_NETWORK, n)]
+
+
+async def network_directory(ctx: Context) -> list[Network]:
+    """The association's networks as its members see them listed, by name.
+
+    Signed-in people see every network, members-only ones too (their name, description and
+    committee, never their board: access_network still guards that); visitors not signed in see
+    the ones they may read.
+    """
+    rows = await ctx.db.exec(select(Network).order_by(Network.name))
+    networks = list(rows.all())
+    if ctx.principal.signed_in:
+        return networks
+    return [n for n in networks if ctx.may(Action.VIEW_NETWORK, n)]
 
 
 async def list_committees(ctx: Context) -> list[Committee]:
@@ -113,23 +132,25 @@ async def do_set_network_member(
     network = await access_network(ctx, slug, Action.MANAGE_NETWORK_MEMBERS)
     role = check_choice(role, tuple(NetworkRole), "role")
     user = await access_user(ctx, user_id)
-    found = await ctx.db.exec(
-        select(NetworkMembership).where(
-            NetworkMembership.network_id == network.id, NetworkMembership.user_id == user.id
-        )
-    )
-    membership = found.first()
+    assert network.id is not None and user.id is not None
+    key = {"network_id": network.id, "user_id": user.id}
+    membership = await _membership(ctx, NetworkMembership, key)
     if membership is None:
-        assert network.id is not None and user.id is not None
-        membership = NetworkMembership(network_id=network.id, user_id=user.id, role=role)
-    elif membership.role == role:
+        # Inserted by the database only if still absent: of two identical requests at once,
+        # one adds the member and the other then finds the membership as asked.
+        added = await insert_ignore(ctx.db, NetworkMembership, {**key, "role": role}, list(key))
+        membership = await _membership(ctx, NetworkMembership, key)
+        assert membership is not None
+        if added is not None:
+            ctx.audit("network.member_set", network, user_id=user.id, role=role)
+            ctx.emit(_membership_event(f"network:{network.slug}", user, role))
+            return membership
+    if membership.role == role:
         return membership
     elif membership.role == NetworkRole.COORDINATOR:
         assert user.id is not None
         await ensure_not_last_coordinator(ctx, network, user.id)
-    membership.role = role
-    ctx.db.add(membership)
-    await ctx.db.flush()
+    await _change_role(ctx, membership, role, N_("This person is not a member of the network."))
     ctx.audit("network.member_set", network, user_id=user.id, role=role)
     ctx.emit(_membership_event(f"network:{network.slug}", user, role))
     return membership
@@ -163,21 +184,20 @@ async def do_set_committee_member(
     committee = await access_committee(ctx, slug, Action.MANAGE_COMMITTEE_MEMBERS)
     role = check_choice(role, tuple(CommitteeRole), "role")
     user = await access_user(ctx, user_id)
-    found = await ctx.db.exec(
-        select(CommitteeMembership).where(
-            CommitteeMembership.committee_id == committee.id,
-            CommitteeMembership.user_id == user.id,
-        )
-    )
-    membership = found.first()
-    if membership is None:
-        assert committee.id is not None and user.id is not None
-        membership = CommitteeMembership(committee_id=committee.id, user_id=user.id, role=role)
-    elif membership.role == role:
+    assert committee.id is not None and user.id is not None
+    key = {"committee_id": committee.id, "user_id": user.id}
+    membership = await _membership(ctx, CommitteeMembership, key)
+    if membership is None:  # as for networks: the database settles two requests at once
+        added = await insert_ignore(ctx.db, CommitteeMembership, {**key, "role": role}, list(key))
+        membership = await _membership(ctx, CommitteeMembership, key)
+        assert membership is not None
+        if added is not None:
+            ctx.audit("committee.member_set", committee, user_id=user.id, role=role)
+            ctx.emit(_membership_event(f"committee:{committee.slug}", user, role))
+            return membership
+    if membership.role == role:
         return membership
-    membership.role = role
-    ctx.db.add(membership)
-    await ctx.db.flush()
+    await _change_role(ctx, membership, role, N_("This person is not a member of the committee."))
     ctx.audit("committee.member_set", committee, user_id=user.id, role=role)
     ctx.emit(_membership_event(f"committee:{committee.slug}", user, role))
     return membership
@@ -196,6 +216,29 @@ async def do_remove_committee_member(ctx: Context, slug: str, user_id: int) -> N
         raise NotFound(N_("This person is not a member of the committee."))
     ctx.audit("committee.member_removed", committee, user_id=user.id)
     ctx.emit(_membership_event(f"committee:{committee.slug}", user, None))
+
+
+async def _membership(ctx: Context, model: type[_M], key: dict[str, int]) -> _M | None:
+    """The membership with `key` (body and user), read afresh from the database."""
+    query = select(model).filter_by(**key).execution_options(populate_existing=True)
+    return (await ctx.db.exec(query)).first()
+
+
+async def _change_role(
+    ctx: Context, membership: NetworkMembership | CommitteeMembership, role: str, gone: str
+) -> None:
+    """Set the role with a conditional UPDATE: a membership removed by a request a moment
+    earlier is NotFound, not an error of the database session."""
+    model = type(membership)
+    changed = await ctx.db.exec(  # type: ignore[call-overload]
+        update(model)
+        .where(col(model.id) == membership.id)
+        .values(role=role)
+        .execution_options(synchronize_session=False)
+    )
+    if not changed.rowcount:
+        raise NotFound(gone)
+    set_committed_value(membership, "role", role)  # as the database has it: nothing to flush
 
 
 def _membership_event(channel: str, user: User, role: str | None) -> Event:
@@ -222,7 +265,7 @@ async def do_update_network(
     network = await access_network(ctx, slug, Action.EDIT_NETWORK)
     before = {"name": network.name, "committee_id": network.committee_id, "vis": network.visibility}
     network.name = check_name(name, max_length=200)
-    network.name_en = check_text(name_en, "name_en", 200)
+    network.name_en = check_line(name_en, "name_en", 200, required=None)
     network.description = check_text(description, "description")
     network.visibility = check_choice(visibility, tuple(Visibility), "visibility")
     if committee:
@@ -248,7 +291,7 @@ async def do_update_committee(
     committee = await access_committee(ctx, slug, Action.EDIT_COMMITTEE)
     before = committee.name
     committee.name = check_name(name, max_length=200)
-    committee.name_en = check_text(name_en, "name_en", 200)
+    committee.name_en = check_line(name_en, "name_en", 200, required=None)
     committee.description = check_text(description, "description")
     committee.confirmed = True
     ctx.db.add(committee)

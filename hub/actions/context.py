@@ -121,7 +121,7 @@ def _write_outbox(ctx: Context) -> None:
 
 
 async def _after_commit(ctx: Context) -> None:
-    if ctx.events:
+    if ctx.events and ctx.runtime.publisher is not discard:
         try:
             await ctx.runtime.publisher(list(ctx.events))
         except Exception:  # the outbox keeps them; the relay job publishes them later
@@ -152,7 +152,7 @@ async def act(
         ctx.principal = SYSTEM if system else await load_principal(db, actor)
         try:
             yield ctx
-            if ctx.events and ctx.runtime.publisher is not discard:
+            if ctx.events:  # always: a process without a publisher leaves them to the relay
                 _write_outbox(ctx)
             await db.commit()
         except BaseException:

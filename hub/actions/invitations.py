@@ -8,7 +8,12 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from hub import ratelimit
-from hub.actions.accounts import do_end_all_sessions, do_revoke_api_tokens, find_municipality
+from hub.actions.accounts import (
+    do_end_all_sessions,
+    do_revoke_api_tokens,
+    find_municipality,
+    insert_user,
+)
 from hub.actions.context import Context
 from hub.actions.errors import N_, Conflict, Invalid, NotFound, RateLimited
 from hub.actions.mail import do_queue_mail
@@ -161,15 +166,16 @@ async def do_accept_invitation(
     )
     if not claimed.rowcount:
         raise NotFound(_LINK_NOT_VALID)
-    user = User(
+    user = await insert_user(
+        ctx,
         email=invitation.email,
         name=name,
         password_hash=password_hash,
         municipality_id=invitation.municipality_id,
         language=ctx.runtime.settings.default_language,
     )
-    ctx.db.add(user)
-    await ctx.db.flush()
+    if user is None:  # an administrator created the same address a moment ago
+        raise Conflict(N_("An account with this e-mail address already exists. Sign in instead."))
     assert user.id is not None
     if invitation.network_id is not None:
         ctx.db.add(
@@ -271,7 +277,7 @@ async def do_reset_password(ctx: Context, *, token: str, password: str | None) -
     if not changed.rowcount:
         raise NotFound(_RESET_NOT_VALID)
     user.password_hash = new_hash
-    await do_end_all_sessions(ctx, user)
+    await do_end_all_sessions(ctx, user, "password_reset")
     await do_revoke_api_tokens(ctx, user)
     ctx.actor = user
     ctx.audit("auth.password_reset", user)

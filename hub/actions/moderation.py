@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, update
 from sqlmodel import col, select
 
 from hub.actions import search
@@ -17,10 +16,15 @@ from hub.actions.context import Context
 from hub.actions.errors import N_, Conflict, Invalid
 from hub.actions.posts import access_post
 from hub.actions.threads import access_thread, thread_public
+from hub.actions.validate import check_line
 from hub.db import utcnow
 from hub.events import Event
 from hub.models import Flag, Network, Post, Thread, User
 from hub.permissions import Action
+from hub.upsert import insert_ignore
+
+# Also the API declaration's message for a blank value, so "" and invisible-only text read alike.
+REASON_REQUIRED = N_("Say why.")
 
 FLAGS_TO_HIDE = 3
 REASON_MAX = 500
@@ -28,12 +32,7 @@ AUTO_HIDDEN = "flagged"  # hidden_reason of a post hidden by members' flags
 
 
 def check_reason(value: str | None) -> str:
-    reason = " ".join((value or "").split())
-    if not reason:
-        raise Invalid(N_("Say why."), field="reason")
-    if len(reason) > REASON_MAX:
-        raise Invalid(N_("At most %(max)d characters, please."), field="reason", max=REASON_MAX)
-    return reason
+    return check_line(value, "reason", REASON_MAX, required=REASON_REQUIRED)
 
 
 def _thread_event(thread: Thread, network: Network) -> list[Event]:
@@ -158,13 +157,10 @@ async def do_flag(ctx: Context, post_id: int, *, reason: str | None) -> Post:
         raise Conflict(N_("You cannot flag your own post."))
     if post.deleted_at is not None:
         raise Conflict(N_("This post was deleted."))
-    # No savepoint: on SQLite (pysqlite) releasing one would commit the flag on its own. The flag
-    # is this transaction's first write, so a duplicate leaves nothing to keep but the Conflict.
-    ctx.db.add(Flag(post_id=post.id or 0, user_id=user.id or 0, reason=reason))
-    try:
-        await ctx.db.flush()
-    except IntegrityError:
-        raise Conflict(N_("You have already flagged this post.")) from None
+    # The unique key decides: of two flags by one member at once, the second inserts nothing.
+    values = {"post_id": post.id or 0, "user_id": user.id or 0, "reason": reason}
+    if await insert_ignore(ctx.db, Flag, values, ["post_id", "user_id"]) is None:
+        raise Conflict(N_("You have already flagged this post."))
     await ctx.db.exec(  # type: ignore[call-overload]
         update(Post)
         .where(col(Post.id) == post.id)
@@ -218,3 +214,18 @@ async def moderation_queue(ctx: Context, network_slug: str) -> tuple[Network, li
     ]
     items.sort(key=lambda i: (-len(i.flags), i.post.id or 0))
     return network, items
+
+
+async def waiting_flags(ctx: Context, networks: list[Network]) -> dict[int, int]:
+    """Network id -> posts with open flags waiting there, for the networks the actor moderates."""
+    ids = [n.id for n in networks if n.id is not None and ctx.may(Action.MODERATE_NETWORK, n)]
+    if not ids:
+        return {}
+    rows = await ctx.db.exec(
+        select(Thread.network_id, func.count(func.distinct(Flag.post_id)))
+        .join(Post, col(Post.id) == Flag.post_id)
+        .join(Thread, col(Thread.id) == Post.thread_id)
+        .where(col(Thread.network_id).in_(ids), col(Flag.resolved_at).is_(None))
+        .group_by(col(Thread.network_id))
+    )
+    return {network_id: int(count) for network_id, count in rows.all()}

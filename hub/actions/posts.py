@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, func, literal, update
+from sqlalchemy import case, delete, func, literal, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
@@ -14,6 +14,7 @@ from hub.actions.attachments import attachments_of, claim_uploads
 from hub.actions.context import Context
 from hub.actions.errors import N_, Conflict, Forbidden, Invalid, NotFound, RateLimited
 from hub.actions.mentions import handles_in, link_mentions, readers_among
+from hub.actions.validate import check_text
 from hub.db import UTCDateTime, utcnow
 from hub.events import Event
 from hub.markdown import render
@@ -31,6 +32,10 @@ from hub.models import (
 )
 from hub.models.threads import BODY_MAX
 from hub.permissions import Action
+from hub.upsert import insert_ignore
+
+# Also the API declaration's message for a blank value, so "" and invisible-only text read alike.
+BODY_REQUIRED = N_("Write something first.")
 
 DELETED = "deleted"
 
@@ -42,12 +47,7 @@ _PARENT_AUTHOR = aliased(User, name="parent_author")
 
 
 def check_body(value: str | None) -> str:
-    body = (value or "").replace("\r\n", "\n").strip()
-    if not body:
-        raise Invalid(N_("Write something first."), field="body")
-    if len(body) > BODY_MAX:
-        raise Invalid(N_("At most %(max)d characters, please."), field="body", max=BODY_MAX)
-    return body
+    return check_text(value, "body", BODY_MAX, required=BODY_REQUIRED)
 
 
 async def render_body(ctx: Context, network: Network, body: str) -> tuple[str, dict[str, User]]:
@@ -352,7 +352,9 @@ async def _record_new_mentions(ctx: Context, post: Post, mentioned: dict[str, Us
     )
     for user in mentioned.values():
         if user.id not in known and user.id != post.author_id:
-            ctx.db.add(Mention(post_id=post.id or 0, user_id=user.id or 0))
+            # Two edits at once may both mention someone new: the second adds nothing.
+            values = {"post_id": post.id or 0, "user_id": user.id or 0}
+            await insert_ignore(ctx.db, Mention, values, ["post_id", "user_id"])
 
 
 async def do_edit_post(ctx: Context, post_id: int, *, body: str | None) -> Post:
@@ -410,20 +412,23 @@ async def do_react(ctx: Context, post_id: int, *, kind: str | None, on: bool) ->
         raise Invalid(N_("Unknown reaction."), field="kind")
     if post.deleted_at is not None or post.hidden_at is not None:
         raise Conflict(N_("This post cannot take reactions."))
-    existing = (
-        await ctx.db.exec(
-            select(Reaction).where(
-                Reaction.post_id == post.id, Reaction.user_id == user.id, Reaction.kind == kind
-            )
-        )
-    ).first()
-    if on and existing is None:
-        ctx.db.add(Reaction(post_id=post.id or 0, user_id=user.id or 0, kind=kind))
-    elif not on and existing is not None:
-        await ctx.db.delete(existing)
+    # The database decides whether this changed anything: of two identical requests at once,
+    # one adds (or takes back) the reaction and announces it, the other finds it done.
+    key = {"post_id": post.id or 0, "user_id": user.id or 0, "kind": kind}
+    if on:
+        changed = await insert_ignore(ctx.db, Reaction, key, ["post_id", "user_id", "kind"])
     else:
+        changed = (
+            await ctx.db.exec(  # type: ignore[call-overload]
+                delete(Reaction).where(
+                    col(Reaction.post_id) == key["post_id"],
+                    col(Reaction.user_id) == key["user_id"],
+                    col(Reaction.kind) == kind,
+                )
+            )
+        ).rowcount
+    if not changed:
         return await reaction_counts(ctx, post.id or 0)
-    await ctx.db.flush()
     counts = await reaction_counts(ctx, post.id or 0)
     ctx.emit(
         Event(

@@ -16,9 +16,11 @@ from sqlmodel import col, select
 
 from hub.actions.context import Context
 from hub.actions.errors import N_, Invalid
+from hub.ids import as_id
 from hub.models import Network, Post, SearchDocument, Thread, User
 from hub.permissions import Action
 from hub.search import Term, normalize, parse_query, plain_text, snippet, stem_text
+from hub.upsert import upsert
 
 MAX_QUERY = 200
 PAGE_SIZE = 20
@@ -40,23 +42,25 @@ async def index_document(
     new: bool = False,
 ) -> None:
     """Insert or replace the searchable text of one object (`new`: it has none yet)."""
-    if not new:
-        await unindex(ctx, kind=kind, object_id=object_id)
-    doc = SearchDocument(
-        kind=kind,
-        object_id=object_id,
-        network_id=network_id,
-        thread_id=thread_id,
-        author_id=author_id,
-        text=normalize(content),
-        stems=stem_text(content),
+    # An upsert: two edits of one post at once both replace its row instead of both inserting.
+    fields = {"network_id": network_id, "thread_id": thread_id, "author_id": author_id}
+    normalised = normalize(content)
+    stems = stem_text(content)
+    doc_id = await upsert(
+        ctx.db,
+        SearchDocument,
+        {"kind": kind, "object_id": object_id, "text": normalised, "stems": stems, **fields},
+        ["kind", "object_id"],
+        {"text": normalised, "stems": stems, **fields},
     )
-    ctx.db.add(doc)
-    await ctx.db.flush()
-    if _sqlite(ctx):
+    if _sqlite(ctx):  # SQLite runs one writer at a time: no race between these two
+        if not new:
+            await ctx.db.exec(  # type: ignore[call-overload]
+                text("DELETE FROM search_fts WHERE rowid = :id"), params={"id": doc_id}
+            )
         await ctx.db.exec(  # type: ignore[call-overload]
             text("INSERT INTO search_fts (rowid, text, stems) VALUES (:id, :text, :stems)"),
-            params={"id": doc.id, "text": doc.text, "stems": doc.stems},
+            params={"id": doc_id, "text": normalised, "stems": stems},
         )
 
 
@@ -269,8 +273,9 @@ async def find_author(ctx: Context, value: str | None) -> int | None:
     value = (value or "").strip().lstrip("@").lower()
     if not value:
         return None
-    if value.isdigit() and len(value) < 10:
-        found = await ctx.db.exec(select(User.id).where(User.id == int(value)))
+    user_id = as_id(value)  # ASCII digits only: '²' is a handle that matches no one
+    if user_id is not None:
+        found = await ctx.db.exec(select(User.id).where(User.id == user_id))
     else:
         found = await ctx.db.exec(select(User.id).where(User.handle == value[:60]))
     user_id = found.first()

@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sqlalchemy import and_, false, func, or_
+from sqlalchemy import and_, case, false, func, or_
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 
-from hub.actions import search
+from hub.actions import cursors, search
 from hub.actions.context import Context
 from hub.actions.errors import N_, Invalid, NotFound
 from hub.actions.posts import PostView, check_body, do_write_post, load_post_views
+from hub.actions.validate import MAX_ID, check_line
 from hub.db import utcnow
 from hub.events import Event
 from hub.models import Network, Post, Thread, ThreadKind, ThreadRead, User
 from hub.models.threads import TITLE_MAX
 from hub.permissions import Action
+from hub.upsert import excluded, insert_for
+
+# Also the API declaration's message for a blank value, so "" and invisible-only text read alike.
+TITLE_REQUIRED = N_("Give the thread a title.")
 
 BOARD_PAGE = 30
 WINDOW = 50
@@ -39,18 +42,15 @@ class BoardFilter(StrEnum):
 
 
 def check_title(value: str | None) -> str:
-    title = " ".join((value or "").split())
-    if not title:
-        raise Invalid(N_("Give the thread a title."), field="title")
-    if len(title) > TITLE_MAX:
-        raise Invalid(N_("At most %(max)d characters, please."), field="title", max=TITLE_MAX)
-    return title
+    return check_line(value, "title", TITLE_MAX, required=TITLE_REQUIRED)
 
 
 async def access_thread(
     ctx: Context, thread_id: int, action: Action = Action.VIEW_NETWORK
 ) -> tuple[Thread, Network]:
     """The thread and its network, if the actor may read it (else NotFound) and do `action`."""
+    if not 0 < thread_id <= MAX_ID:  # no such row; the database would refuse the number
+        raise NotFound(N_("No such thread."))
     row = await ctx.db.exec(
         select(Thread, Network)
         .join(Network, col(Network.id) == Thread.network_id)
@@ -156,21 +156,12 @@ class BoardPage:
 
 
 def _encode_cursor(thread: Thread) -> str:
-    raw = json.dumps([int(thread.pinned), thread.last_activity_at.isoformat(), thread.id])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return cursors.encode(thread.pinned, thread.last_activity_at, thread.id or 0)
 
 
 def _decode_cursor(cursor: str) -> tuple[bool, dt.datetime, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        pinned, at, thread_id = json.loads(raw)
-        at, thread_id = dt.datetime.fromisoformat(at), int(thread_id)
-        # A naive time or an id beyond 32 bits would fail in the database, not here.
-        if at.tzinfo is None or not 0 <= thread_id < 2**31:
-            raise ValueError(cursor)
-        return bool(pinned), at, thread_id
-    except (ValueError, TypeError):
-        raise Invalid(N_("The page cursor is not valid."), field="cursor") from None
+    pinned, at, thread_id = cursors.decode(cursor, bool, dt.datetime, int)
+    return pinned, at, thread_id
 
 
 async def board(
@@ -313,18 +304,49 @@ async def _mark_read(
     ctx: Context, thread: Thread, user_id: int, read: ThreadRead | None, up_to: int
 ) -> None:
     reached_end = up_to >= (thread.last_post_id or 0)
-    if read is None:
-        assert thread.id is not None
-        read = ThreadRead(thread_id=thread.id, user_id=user_id)
-    elif read.last_read_post_id >= up_to and (
-        not reached_end or read.seen_count == thread.post_count
+    if (
+        read is not None
+        and read.last_read_post_id >= up_to
+        and (not reached_end or read.seen_count == thread.post_count)
     ):
         return  # nothing new was read: viewing a thread again writes nothing
-    read.last_read_post_id = max(read.last_read_post_id, up_to)
-    if reached_end:
-        read.seen_count = thread.post_count
-    read.read_at = utcnow()
-    ctx.db.add(read)
+    assert thread.id is not None
+    # An upsert, not an insert after the look above: two first reads at once (two tabs, a
+    # prefetch) both found no marker, and the database settles which one writes it.
+    await _upsert_read_markers(
+        ctx,
+        [
+            {
+                "thread_id": thread.id,
+                "user_id": user_id,
+                "last_read_post_id": up_to,
+                "seen_count": thread.post_count if reached_end else 0,
+                "read_at": utcnow(),
+            }
+        ],
+    )
+
+
+async def _upsert_read_markers(ctx: Context, rows: list[dict[str, object]]) -> None:
+    """Write read markers; an existing one only moves forward (a late, older read of the same
+    thread does not undo a newer one)."""
+    new = excluded(ctx.db, ThreadRead)
+    last, seen = col(ThreadRead.last_read_post_id), col(ThreadRead.seen_count)
+    statement = (
+        insert_for(ctx.db, ThreadRead)
+        .values(rows)
+        .on_conflict_do_update(
+            index_elements=["thread_id", "user_id"],
+            set_={
+                "last_read_post_id": case(
+                    (new.last_read_post_id > last, new.last_read_post_id), else_=last
+                ),
+                "seen_count": case((new.seen_count > seen, new.seen_count), else_=seen),
+                "read_at": new.read_at,
+            },
+        )
+    )
+    await ctx.db.exec(statement)  # type: ignore[call-overload]
 
 
 async def do_mark_all_read(ctx: Context, network: Network) -> None:
@@ -337,25 +359,22 @@ async def do_mark_all_read(ctx: Context, network: Network) -> None:
             )
         )
     ).all()
-    existing = {
-        r.thread_id: r
-        for r in (
-            await ctx.db.exec(
-                select(ThreadRead).where(
-                    ThreadRead.user_id == user.id,
-                    col(ThreadRead.thread_id).in_([t[0] for t in threads]),
-                )
-            )
-        ).all()
-    }
-    for thread_id, last_post_id, post_count in threads:
-        read = existing.get(thread_id or 0) or ThreadRead(
-            thread_id=thread_id or 0, user_id=user.id or 0
-        )
-        read.last_read_post_id = last_post_id or 0
-        read.seen_count = post_count
-        read.read_at = utcnow()
-        ctx.db.add(read)
+    if not threads:
+        return
+    now = utcnow()
+    await _upsert_read_markers(
+        ctx,
+        [
+            {
+                "thread_id": thread_id,
+                "user_id": user.id,
+                "last_read_post_id": last_post_id or 0,
+                "seen_count": post_count,
+                "read_at": now,
+            }
+            for thread_id, last_post_id, post_count in threads
+        ],
+    )
 
 
 async def count_threads(ctx: Context, network: Network) -> int:

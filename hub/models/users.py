@@ -54,8 +54,13 @@ def _assign_handle(mapper: Mapper[User], connection: Connection, user: User) -> 
             select(col(User.handle)).where(col(User.handle).like(f"{base}%"))
         )
     }
+    user.handle = free_handle(base, taken)
+
+
+def free_handle(base: str, taken: set[str | None]) -> str:
+    """`base`, or `base2`, `base3`… : the first not in `taken`."""
     candidate, n = base, 1
     while candidate in taken:
         n += 1
         candidate = f"{base}{n}"
-    user.handle = candidate
+    return candidate

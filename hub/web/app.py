@@ -17,11 +17,12 @@ from hub.actions.errors import ActionError
 from hub.config import Settings
 from hub.migrate import is_current
 from hub.runtime import Runtime, open_runtime
-from hub.web.errors import action_error_handler, http_error_handler, server_error_handler
+from hub.web.errors import action_error_handler, http_error_handler
 from hub.web.middleware import (
     BodyLimitMiddleware,
     CSRFMiddleware,
     HeadersAndMetricsMiddleware,
+    InputGuardMiddleware,
     VisitorMiddleware,
 )
 from hub.web.pages.board_forms import body_limit
@@ -61,16 +62,19 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Starlet
     def current_runtime() -> Runtime:
         return app.state.runtime  # type: ignore[no-any-return]
 
+    # Unhandled exceptions are answered by HeadersAndMetricsMiddleware (the 500 gets the
+    # headers and the error page); the visitor comes before the body limit, so a 413 speaks
+    # the reader's language.
     middleware = [
         Middleware(HeadersAndMetricsMiddleware, secure=settings.secure_cookies),
-        Middleware(BodyLimitMiddleware, limit=body_limit(settings.max_body_bytes)),
         Middleware(VisitorMiddleware, runtime=current_runtime),
+        Middleware(BodyLimitMiddleware, limit=body_limit(settings.max_body_bytes)),
+        Middleware(InputGuardMiddleware),
         Middleware(CSRFMiddleware, runtime=current_runtime),
     ]
     exception_handlers: dict[Any, Any] = {
         ActionError: action_error_handler,
         HTTPException: http_error_handler,
-        Exception: server_error_handler,
     }
     app = Starlette(
         routes=all_routes(),
@@ -117,7 +121,24 @@ async def _in_process_worker(runtime: Runtime) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        await worker.close()
+        # arq stops a worker that handles no signals of its own as if it had got SIGUSR1, and
+        # logs "shutdown on SIGUSR1": no signal was sent, so that line is dropped for ours.
+        arq_log = logging.getLogger("arq.worker")
+        arq_log.addFilter(_no_pretend_signal)
+        try:
+            await worker.close()
+        finally:
+            arq_log.removeFilter(_no_pretend_signal)
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        log.info(
+            "worker stopped (jobs complete: %d, failed: %d, retried: %d)",
+            worker.jobs_complete,
+            worker.jobs_failed,
+            worker.jobs_retried,
+        )
+
+
+def _no_pretend_signal(record: logging.LogRecord) -> bool:
+    return not (isinstance(record.args, tuple) and "SIGUSR1" in record.args)

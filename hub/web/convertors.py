@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from starlette.convertors import Convertor, register_url_convertor
 
+from hub.ids import ID_REGEX
+
 
 class IdConvertor(Convertor[int]):
-    regex = "[0-9]{1,9}"
+    regex = ID_REGEX  # ASCII digits only (hub.ids): '²' or '١' is no id
 
     def convert(self, value: str) -> int:
         return int(value)

@@ -3,7 +3,6 @@ files) and JSON, with clear 4xx errors for malformed input."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.datastructures import FormData, UploadFile
@@ -13,26 +12,32 @@ from starlette.requests import Request
 from hub.actions.attachments import MAX_ATTACHMENTS_PER_POST
 from hub.actions.context import Context, act
 from hub.actions.errors import N_, Invalid, NotFound
+from hub.actions.validate import UNSTORABLE_MESSAGE, storable
+from hub.ids import as_id, ascii_int
 from hub.runtime import Runtime
+from hub.web.json_input import decode_json_body
 from hub.web.visitor import client_ip, visitor
-
-_MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 
 
 async def read_form(request: Request) -> FormData:
     """The submitted form (its CSRF token was checked by CSRFMiddleware)."""
-    return await request.form(max_files=0, max_fields=200)
+    return await _storable(await request.form(max_files=0, max_fields=200))
+
+
+async def _storable(form: FormData) -> FormData:
+    """The form, unless a field holds NUL or a lone surrogate (a multipart form may declare a
+    charset that yields them): Invalid naming the field. The text rules of the actions
+    (hub.actions.validate) apply later; this keeps such characters from every lookup too."""
+    for key, value in form.multi_items():
+        if isinstance(value, str) and not (storable(key) and storable(value)):
+            await form.close()
+            raise Invalid(UNSTORABLE_MESSAGE, field=key if storable(key) else None)
+    return form
 
 
 async def read_json(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    try:
-        data = json.loads(raw or b"{}")
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise Invalid(N_("The body must be a JSON object.")) from None
-    if not isinstance(data, dict):
-        raise Invalid(N_("The body must be a JSON object."))
-    return data
+    """The body as a JSON object, decoded strictly (hub.web.json_input)."""
+    return decode_json_body(await request.body(), request.headers.get("content-type"))
 
 
 def string(data: Any, key: str) -> str | None:
@@ -44,29 +49,25 @@ def string(data: Any, key: str) -> str | None:
     return value
 
 
-def as_id(raw: object) -> int | None:
-    """A positive 32-bit id from text, or None."""
-    value = str(raw or "").strip()
-    if not value.isdigit() or len(value) > 10 or not 0 < int(value) <= _MAX_ID:
-        return None
-    return int(value)
-
-
 def path_id(request: Request, name: str, what: str = N_("This page does not exist.")) -> int:
-    """An id from the path; NotFound when it cannot be one (never a database error)."""
-    found = as_id(request.path_params.get(name))
+    """An id from the path (hub.ids: ASCII digits only). A number beyond any id is NotFound; so
+    is anything else on a page, while the API answers Invalid for what is not a number at all."""
+    raw = request.path_params.get(name)
+    found = as_id(raw)
     if found is None:
+        if request.url.path.startswith("/api/") and ascii_int(raw) is None:
+            raise Invalid(N_("Not a valid id."), field=name)
         raise NotFound(what)
     return found
 
 
 def query_id(request: Request, name: str) -> int | None:
-    """An optional id from the query string; Invalid when given but not an id."""
+    """An optional id from the query string (0 allowed); Invalid when given but not an id."""
     raw = request.query_params.get(name)
     if raw in (None, ""):
         return None
     found = as_id(raw)
-    if found is None and raw != "0":
+    if found is None and ascii_int(raw) != 0:
         raise Invalid(N_("Not a valid id."), field=name)
     return found or 0
 
@@ -88,6 +89,7 @@ async def read_upload_form(request: Request) -> tuple[FormData, list[UploadFile]
             field="attachments",
             max=MAX_ATTACHMENTS_PER_POST,
         ) from None
+    await _storable(form)
     files = [
         f
         for f in form.getlist("attachments")

@@ -1,8 +1,8 @@
-"""Plain ASGI middleware: who is asking, CSRF and Origin, body limits, headers, metrics."""
+"""Plain ASGI middleware: who is asking, CSRF and Origin, body limits, NUL in addresses, headers
+and the answer to unhandled errors, metrics."""
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 import time
@@ -13,12 +13,20 @@ from urllib.parse import parse_qs, urlsplit
 
 from prometheus_client import Counter, Histogram
 from starlette.datastructures import Headers
+from starlette.requests import Request
 
 from hub.actions.accounts import Identity, resolve_api_token, resolve_session
 from hub.actions.errors import N_
+from hub.actions.validate import UNSTORABLE
 from hub.auth import csrf_valid
 from hub.i18n import gettext, normalize_language
 from hub.runtime import Runtime
+from hub.web.errors import (
+    error_response,
+    reader_language,
+    server_error_response,
+    too_large_response,
+)
 from hub.web.visitor import ANON_COOKIE, LANG_COOKIE, SESSION_COOKIE, Visitor
 
 Scope = MutableMapping[str, Any]
@@ -32,6 +40,8 @@ REQUESTS = Counter("hub_http_requests_total", "HTTP requests", ["method", "statu
 LATENCY = Histogram("hub_http_request_seconds", "HTTP request latency", ["method"])
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 
+NO_SUCH_PAGE = N_("This page does not exist, or you may not see it.")
+NUL_IN_ADDRESS = N_("The address contains a character that is not allowed (NUL).")
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; "
@@ -108,10 +118,11 @@ class VisitorMiddleware:
 class CSRFMiddleware:
     """Every state-changing request carries a CSRF token bound to the session (S2).
 
-    The token comes in the X-CSRF-Token header, in a `csrf_token` form field (the body of a
-    urlencoded form is read here and replayed to the app), or for multipart forms in the query
-    string. Bearer-token requests are exempt: no browser sends those on its own. A foreign
-    Origin is refused outright.
+    The token comes in the X-CSRF-Token header or in a `csrf_token` form field: the body of a
+    urlencoded form is read here and replayed to the app; of a multipart form only the first part
+    is read (pages put the token first, so uploads still stream). Never in the URL, where it would
+    reach the address bar, the history and the logs. Bearer-token requests are exempt: no browser
+    sends those on its own. A foreign Origin is refused outright.
     """
 
     def __init__(self, app: ASGIApp, runtime: Callable[[], Runtime]) -> None:
@@ -138,8 +149,10 @@ class CSRFMiddleware:
         if token is None and content_type == "application/x-www-form-urlencoded":
             body, replay_receive = await _buffer(receive)
             token = _csrf_field(body.decode("latin-1"))
-        if token is None:
-            token = _csrf_field(scope.get("query_string", b"").decode("latin-1"))
+        elif token is None and content_type == "multipart/form-data":
+            boundary = _boundary(headers.get("content-type", ""))
+            if boundary:
+                token, replay_receive = await _first_part_token(receive, boundary)
         if not csrf_valid(settings.secret_key, found.csrf_binding(), token):
             await _refuse(
                 scope, send, found, N_("The form has expired. Reload the page and try again.")
@@ -151,6 +164,58 @@ class CSRFMiddleware:
 def _csrf_field(query: str) -> str | None:
     values = parse_qs(query).get("csrf_token")
     return values[0] if values else None
+
+
+_FIRST_PART_LIMIT = 8192  # the token part comes first and is a few hundred bytes
+
+
+def _boundary(content_type: str) -> bytes | None:
+    for param in content_type.split(";")[1:]:
+        key, _, value = param.strip().partition("=")
+        if key.strip().lower() == "boundary" and value:
+            return value.strip().strip('"').encode("latin-1")
+    return None
+
+
+async def _first_part_token(receive: Receive, boundary: bytes) -> tuple[str | None, Receive]:
+    """The `csrf_token` field when it is the first part of a multipart body.
+
+    Reads only as much of the body as that part needs (bounded), then replays what it read, so
+    the files after it stream on to the app as before.
+    """
+    chunks: list[bytes] = []
+    size, more, token = 0, True, None
+    delimiter = b"--" + boundary
+    while more and size <= _FIRST_PART_LIMIT:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            more = False
+            break
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        size += len(chunk)
+        more = message.get("more_body", False)
+        head = b"".join(chunks)
+        start = head.find(delimiter)
+        end = head.find(b"\r\n" + delimiter, start + len(delimiter)) if start >= 0 else -1
+        if end >= 0:
+            part = head[start + len(delimiter) : end]
+            headers, _, value = part.lstrip(b"\r\n").partition(b"\r\n\r\n")
+            disposition = headers.decode("latin-1").lower()
+            if 'name="csrf_token"' in disposition and "filename=" not in disposition:
+                token = value.decode("latin-1")
+            break
+    body = b"".join(chunks)
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": more}
+        return await receive()
+
+    return token, replay
 
 
 # Takes e-mail and password in the body and answers with a token in the body: it never reads or
@@ -205,26 +270,14 @@ async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
 
 
 async def _refuse(scope: Scope, send: Send, found: Visitor, message: str) -> None:
-    text = gettext(found.language, message)
-    wants_json = scope["path"].startswith("/api/")
-    if wants_json:
-        body = json.dumps({"error": {"code": "csrf", "message": text}}).encode()
-        content_type = b"application/json"
-    else:
-        body = (
-            f'<!doctype html><html lang="{found.language}"><meta charset="utf-8">'
-            f"<title>403</title><main><h1>403</h1><p>{text}</p>"
-            f'<p><a href="/">←</a></p></main></html>'
-        ).encode()
-        content_type = b"text/html; charset=utf-8"
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 403,
-            "headers": [(b"content-type", content_type), (b"content-length", b"%d" % len(body))],
-        }
+    request = Request(scope)
+    await error_response(request, 403, "csrf", gettext(found.language, message))(
+        scope, _no_body, send
     )
-    await send({"type": "http.response.body", "body": body})
+
+
+async def _no_body() -> Message:
+    return {"type": "http.disconnect"}
 
 
 class BodyLimitMiddleware:
@@ -241,7 +294,7 @@ class BodyLimitMiddleware:
         limit = self.limit(scope["path"])
         declared = Headers(scope=scope).get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _too_large(scope, send)
+            await too_large_response(Request(scope), limit)(scope, receive, send)
             return
         received = 0
         started = False
@@ -265,25 +318,41 @@ class BodyLimitMiddleware:
             await self.app(scope, counting_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await _too_large(scope, send)
+                await too_large_response(Request(scope), limit)(scope, receive, send)
 
 
 class _TooLarge(Exception):
     pass
 
 
-async def _too_large(scope: Scope, send: Send) -> None:
-    body = json.dumps(
-        {"error": {"code": "too_large", "message": "The request body is too large."}}
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [(b"content-type", b"application/json"), (b"connection", b"close")],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+class InputGuardMiddleware:
+    """A path or query string with NUL is answered before any handler: 404 for the path (it
+    names nothing), 400 for the query. PostgreSQL refuses NUL in text, SQLite would store it;
+    neither gets it. Form fields are checked where forms are read (hub.web.forms), texts again
+    by the actions (hub.actions.validate), JSON where it is decoded.
+
+    Percent-decoding replaces bytes that are not UTF-8 (%ED%A0%80 included), so a lone
+    surrogate cannot come from an address; the check covers it all the same.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        query = scope.get("query_string", b"")
+        if UNSTORABLE.search(scope["path"]):
+            status, code, message = 404, "not_found", NO_SUCH_PAGE
+        elif b"%00" in query or b"\x00" in query:  # %00 is the one way to say NUL in UTF-8
+            status, code, message = 400, "bad_request", NUL_IN_ADDRESS
+        else:
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        text = gettext(reader_language(request), message)
+        await error_response(request, status, code, text)(scope, receive, send)
 
 
 _SECRET_PATHS = ("/invite/", "/reset/")
@@ -310,11 +379,12 @@ class HeadersAndMetricsMiddleware:
             return
         start = time.perf_counter()
         status = 500
+        started = False
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, started = message["status"], True
                 headers = message.setdefault("headers", [])
                 present = {k.lower() for k, _ in headers}
                 extra = [
@@ -330,6 +400,14 @@ class HeadersAndMetricsMiddleware:
 
         try:
             await self.app(scope, receive, send_with_headers)
+        except Exception as exc:
+            # Answered here, inside this middleware, so the 500 gets the headers too, and as
+            # the error page or the API's JSON. Raised again for the server to see; Starlette's
+            # ServerErrorMiddleware then finds the response started and sends nothing more.
+            if not started:
+                response = server_error_response(Request(scope), exc)
+                await response(scope, receive, send_with_headers)
+            raise
         finally:
             elapsed = time.perf_counter() - start
             REQUESTS.labels(scope["method"], str(status)).inc()

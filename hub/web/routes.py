@@ -74,6 +74,7 @@ def all_routes() -> list[BaseRoute]:
         Route("/healthz", health.healthz, methods=["GET"]),
         Route("/readyz", health.readyz, methods=["GET"]),
         Route("/metrics", health.metrics, methods=["GET"]),
+        Route("/favicon.ico", home.favicon, methods=["GET"]),
         WebSocketRoute("/ws", live_endpoint),
         Route("/api/v1/openapi.json", openapi_endpoint(API_ROUTES), methods=["GET"]),
         Mount("/api/v1", routes=list(API_ROUTES)),

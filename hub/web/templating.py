@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
@@ -15,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from hub import i18n
-from hub.i18n.script import for_script
+from hub.i18n.script import for_script, html_for_script
 from hub.models.engagement import REACTION_EMOJI, ReactionKind
 
 ROOT = Path(__file__).resolve().parent.parent  # the hub package: templates and static ship in it
@@ -74,7 +75,7 @@ def _script(text: str | None) -> str:
 
 def _script_html(html: str | None) -> Markup:
     """Sanitised post HTML in the reader's script; tags, code blocks and links stay as stored."""
-    return Markup(for_script(html or "", current_language.get()))  # noqa: S704
+    return Markup(html_for_script(html or "", current_language.get()))  # noqa: S704
 
 
 def _filesize(size: int) -> str:
@@ -93,6 +94,20 @@ def _localized_name(obj: Any) -> str:
 
 def _isoformat(value: dt.datetime | None) -> str:
     return value.isoformat() if value else ""
+
+
+# The language switch names each choice briefly, in its own script (its label says what it is).
+SHORT_LANGUAGES = {"sr-Latn": "Latinica", "sr-Cyrl": "Ћирилица", "en": "English"}
+_NO_RETURN = ("/signin", "/signout", "/reset", "/invite")
+
+
+def signin_href(request: Request) -> str:
+    """The sign-in link of a page: back to this page afterwards (a relative path only)."""
+    path = request.url.path
+    if request.method != "GET" or path == "/" or path.startswith(_NO_RETURN):
+        return "/signin"
+    here = path + ("?" + request.url.query if request.url.query else "")
+    return "/signin?" + urlencode({"next": here})
 
 
 def make_environment() -> Environment:
@@ -120,6 +135,8 @@ def make_environment() -> Environment:
     env.globals.update(
         REACTIONS=[(kind.value, REACTION_EMOJI[kind]) for kind in ReactionKind],
         LANGUAGES=i18n.LANGUAGE_NAMES,
+        SHORT_LANGUAGES=SHORT_LANGUAGES,
+        signin_href=signin_href,
         current_language=current_language.get,
     )
     return env

@@ -112,6 +112,13 @@
   document.querySelectorAll("textarea[data-mention-source]").forEach(setUpMentions);
 
   // --- reactions: toggle through the API and update the counts in place --------------------
+  // The live `reaction.changed` event (live.js) and the answer may arrive in either order: the
+  // button shows the state asked for at once, and the answer to the latest click confirms it.
+  function setPressed(form, pressed) {
+    form.elements.namedItem("on").value = pressed ? "0" : "1";
+    form.querySelector("button").setAttribute("aria-pressed", pressed ? "true" : "false");
+  }
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!(form instanceof HTMLFormElement) || !form.classList.contains("reaction-form")) { return; }
@@ -120,22 +127,32 @@
     var kind = form.elements.namedItem("kind").value;
     if (!article || !window.fetch) { return; }
     event.preventDefault();
+    var want = on.value === "1";
+    var asked = String(Number(form.dataset.asked || "0") + 1);
+    form.dataset.asked = asked;
+    setPressed(form, want);
+    var button = form.querySelector("button");
+    button.setAttribute("aria-busy", "true");
     var url = "/api/v1/posts/" + article.dataset.postId + "/reactions/" + kind;
     fetch(url, {
-      method: on.value === "1" ? "PUT" : "DELETE",
+      method: want ? "PUT" : "DELETE",
       credentials: "same-origin",
       headers: { "X-CSRF-Token": form.elements.namedItem("csrf_token").value, Accept: "application/json" },
     }).then(function (response) {
       if (!response.ok) { throw new Error(String(response.status)); }
       return response.json();
     }).then(function (data) {
-      var pressed = on.value === "1";
-      on.value = pressed ? "0" : "1";
-      form.querySelector("button").setAttribute("aria-pressed", pressed ? "true" : "false");
+      if (form.dataset.asked !== asked) { return; } // a later click's answer decides
+      setPressed(form, want); // PUT and DELETE are idempotent: what was asked for now holds
       article.querySelectorAll(".reaction-form").forEach(function (other) {
         var count = data.reactions[other.elements.namedItem("kind").value] || 0;
         other.querySelector(".reaction-count").textContent = count ? String(count) : "";
       });
-    }).catch(function () { form.submit(); });
+      button.removeAttribute("aria-busy");
+    }).catch(function () {
+      if (form.dataset.asked !== asked) { return; }
+      setPressed(form, !want); // as it was: the form asks for `want` again
+      form.submit(); // without the API, the page's own form does it
+    });
   });
 })();

@@ -11,6 +11,25 @@
     }
   });
 
+  // The header's Menu button folds the menu on a phone; Escape closes it and returns focus.
+  document.querySelectorAll(".menu-button[aria-controls]").forEach(function (button) {
+    var menu = document.getElementById(button.getAttribute("aria-controls"));
+    if (!menu) { return; }
+    function setOpen(open) {
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      menu.classList.toggle("open", open);
+    }
+    button.addEventListener("click", function () {
+      setOpen(button.getAttribute("aria-expanded") !== "true");
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && button.getAttribute("aria-expanded") === "true") {
+        setOpen(false);
+        button.focus();
+      }
+    });
+  });
+
   // Forms with data-confirm ask before submitting (removing a member, revoking an invitation).
   document.addEventListener("submit", function (event) {
     var form = event.target;

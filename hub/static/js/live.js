@@ -5,7 +5,8 @@
 //   data-live-posts                  where post partials are appended (thread page, newest window)
 //   data-live-threads                where new thread rows are inserted (board page)
 //   data-live-typing                 where "… is typing" is shown
-//   data-live-presence               where the list of readers is shown
+//   data-live-presence               where the list of the other readers is shown
+//   data-live-presence-label         its label, shown while the list is not empty
 //   data-live-typing-channel="thread:42" on a textarea: typing in it is announced
 (function () {
   "use strict";
@@ -70,12 +71,21 @@
       try { frame = JSON.parse(message.data); } catch (e) { return; }
       handle(frame);
     };
-    socket.onclose = function () {
+    socket.onclose = function (closed) {
       clearInterval(pingTimer);
       clearTimeout(pongDeadline);
       socket = null;
+      if (closed.code === 4401) { signedOut(); return; }
       reconnect();
     };
+  }
+
+  // 4401: the session (or token) that opened the socket ended: signed out, deactivated, a
+  // password reset. Reconnecting would only be refused again: go to the sign-in page, which
+  // comes back here if this browser is signed in anew.
+  function signedOut() {
+    clearTimeout(retryTimer);
+    location.assign("/signin?next=" + encodeURIComponent(location.pathname + location.search));
   }
 
   function heartbeat() {
@@ -176,7 +186,8 @@
     }
   }
 
-  // Counts change for everyone; the pressed state only for the person who reacted.
+  // Counts change for everyone; the pressed state only for the person who reacted, and not
+  // while a click of theirs awaits its answer (board.js: that answer decides).
   function updateReactions(data) {
     var post = document.getElementById("post-" + data.post_id);
     if (!post) return;
@@ -185,7 +196,7 @@
       var count = button.querySelector(".reaction-count");
       var n = (data.reactions || {})[kind] || 0;
       if (count) count.textContent = n ? String(n) : "";
-      if (data.user_id === me && kind === data.kind) {
+      if (data.user_id === me && kind === data.kind && !button.hasAttribute("aria-busy")) {
         button.setAttribute("aria-pressed", data.on ? "true" : "false");
         var on = button.form && button.form.querySelector('input[name="on"]');
         if (on) on.value = data.on ? "0" : "1";
@@ -219,10 +230,19 @@
     if (item) item.remove();
   }
 
+  // The other readers, names in this reader's script (the server writes them so). The line is
+  // a polite live region: it changes only when the list does, and its label shows with names.
   function onPresence(frame) {
     var box = document.querySelector("[data-live-presence]");
     if (!box) return;
-    box.textContent = (frame.users || []).map(function (u) { return u.name; }).join(", ");
+    var names = (frame.users || [])
+      .filter(function (u) { return u.id !== me; })
+      .map(function (u) { return u.name; })
+      .join(", ");
+    if (box.textContent === names) return;
+    box.textContent = names;
+    var label = document.querySelector("[data-live-presence-label]");
+    if (label) label.hidden = !names;
   }
 
   // History no longer reaches back (or a membership changed): load this view afresh.

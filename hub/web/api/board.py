@@ -14,63 +14,119 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hub.actions import attachments, bodies, posts, threads
+from hub.actions.attachments import MAX_ATTACHMENTS_PER_POST
 from hub.actions.errors import N_, Invalid
+from hub.ids import MAX_ID
+from hub.models.threads import BODY_MAX, TITLE_MAX
 from hub.permissions import Action
 from hub.web.api import board_lookup as lookup
 from hub.web.api import board_moderation as moderate
-from hub.web.api.board_common import (
-    NO_POST,
-    NO_THREAD,
-    id_list,
-    limit_of,
-    optional_id,
-    post_json,
-    signed_in,
+from hub.web.api.board_common import NO_POST, NO_THREAD, post_json, signed_in
+from hub.web.api.shapes import page, ref
+from hub.web.api.spec import NOT_BLANK, Field, Param, Spec
+from hub.web.forms import action, path_id, read_upload_form
+from hub.web.json_input import UnsupportedMediaType
+
+BODY = Field(
+    "body",
+    required=True,
+    max_length=BODY_MAX,
+    pattern=NOT_BLANK,
+    blank=posts.BODY_REQUIRED,
+    description="Markdown",
+    example="Hvala, slažem se.",
 )
-from hub.web.forms import action, path_id, query_id, read_json, read_upload_form, string
+ATTACHMENTS = Field(
+    "attachments",
+    "ids",
+    max_items=MAX_ATTACHMENTS_PER_POST,
+    description="ids of the caller's uploads (POST /attachments)",
+)
+POSTING = {
+    403: "not a member of the network",
+    429: "posting too fast; `Retry-After` says how long to wait",
+}
 
 
+def _limit(default: int, maximum: int) -> Param:
+    return Param(
+        "limit",
+        "int",
+        minimum=1,
+        maximum=maximum,
+        message=N_("Between 1 and %(max)d, please."),
+        description=f"items per page (default {default})",
+    )
+
+
+LIST_THREADS = Spec(
+    summary="Threads of a network's board, pinned first, then by last activity",
+    query=(
+        Param("filter", choices=("", "unanswered", "mine", "proposals")),
+        Param("cursor", max_length=200, description="`next` of the previous page"),
+        _limit(threads.BOARD_PAGE, 100),
+    ),
+    responses={
+        200: ("threads with the caller's `unread` count", page(ref("BoardThread"))),
+        404: "no such network, or the caller may not read it",
+        422: "an unknown filter, a cursor that is not valid, a limit out of range",
+    },
+)
+
+
+@LIST_THREADS
 async def list_threads(request: Request) -> Response:
-    """summary: Threads of a network's board, pinned first, then by last activity
-    parameters: filter (unanswered|mine|proposals), cursor, limit (1-100)
-    responses:
-      200: {items: [thread with `unread`], next}
-      404: no such network, or the caller may not read it
-    """
     signed_in(request)
-    limit = limit_of(request, threads.BOARD_PAGE, 100)
+    query = LIST_THREADS.params(request)
     async with action(request) as ctx:
         network = await bodies.access_network(ctx, request.path_params["slug"])
-        page = await threads.board(
+        found = await threads.board(
             ctx,
             network,
-            filter_=request.query_params.get("filter", ""),
-            cursor=request.query_params.get("cursor") or None,
-            limit=limit,
+            filter_=query["filter"] or "",
+            cursor=query["cursor"] or None,
+            limit=query["limit"] or threads.BOARD_PAGE,
         )
     items = [
-        {**threads.thread_public(row.thread, network), "unread": row.unread} for row in page.rows
+        {**threads.thread_public(row.thread, network), "unread": row.unread} for row in found.rows
     ]
-    return JSONResponse({"items": items, "next": page.next_cursor})
+    return JSONResponse({"items": items, "next": found.next_cursor})
 
 
+CREATE_THREAD = Spec(
+    summary="Start a thread; its first post is `body` (members of the network)",
+    body=(
+        Field(
+            "title",
+            required=True,
+            max_length=TITLE_MAX,
+            pattern=NOT_BLANK,
+            blank=threads.TITLE_REQUIRED,
+            example="Pitanje",
+        ),
+        BODY,
+        ATTACHMENTS,
+    ),
+    responses={
+        201: ("the thread and its first post", ref("NewThread")),
+        **POSTING,
+        404: "no such network, or the caller may not read it",
+        422: "an empty or over-long title or body, an unknown attachment",
+    },
+)
+
+
+@CREATE_THREAD
 async def create_thread(request: Request) -> Response:
-    """summary: Start a thread; its first post is `body` (members of the network)
-    requestBody: {title, body, attachments?: [upload ids]}
-    responses:
-      201: {thread, post}
-      403: not a member
-      422: empty or over-long title or body, unknown attachment
-    """
     signed_in(request)
-    data = await read_json(request)
+    data = await CREATE_THREAD.read(request)
     async with action(request) as ctx:
         thread, post = await threads.do_create_thread(
             ctx,
             request.path_params["slug"],
-            title=string(data, "title"),
-            body=string(data, "body"),
-            attachment_ids=id_list(data, "attachments"),
+            title=data["title"],
+            body=data["body"],
+            attachment_ids=data["attachments"] or [],
         )
         network = (await threads.access_thread(ctx, thread.id or 0))[1]
         views = await posts.load_post_views(ctx, network, [post.id or 0])
@@ -78,11 +134,14 @@ async def create_thread(request: Request) -> Response:
     return JSONResponse(body, status_code=201)
 
 
+@Spec(
+    summary="One thread",
+    responses={
+        200: ("the thread", ref("Thread")),
+        404: "no such thread, or the caller may not read it",
+    },
+)
 async def get_thread(request: Request) -> Response:
-    """summary: One thread
-    responses:
-      404: no such thread, or the caller may not read it
-    """
     signed_in(request)
     thread_id = path_id(request, "thread_id", NO_THREAD)
     async with action(request) as ctx:
@@ -90,66 +149,98 @@ async def get_thread(request: Request) -> Response:
     return JSONResponse(threads.thread_public(thread, network))
 
 
+LIST_POSTS = Spec(
+    summary="Posts of a thread, oldest first, after the post id `after` (0: from the start)",
+    query=(
+        Param("after", "int", message=N_("Not a valid id."), description="a post id, or 0"),
+        _limit(threads.WINDOW, threads.MAX_WINDOW),
+    ),
+    responses={
+        200: ("posts; `next` is the `after` of the next page", page(ref("Post"))),
+        404: "no such thread, or the caller may not read it",
+    },
+)
+
+
+@LIST_POSTS
 async def list_posts(request: Request) -> Response:
-    """summary: Posts of a thread, oldest first, after the post id `after` (0: from the start)
-    parameters: after, limit (1-200)
-    responses:
-      200: {items: [post], next: the `after` of the next page or null}
-    """
     signed_in(request)
     thread_id = path_id(request, "thread_id", NO_THREAD)
-    after = query_id(request, "after") or 0
-    limit = limit_of(request, threads.WINDOW, threads.MAX_WINDOW)
+    query = LIST_POSTS.params(request)
     async with action(request) as ctx:
-        window = await threads.thread_window(ctx, thread_id, after=after, limit=limit)
+        window = await threads.thread_window(
+            ctx, thread_id, after=query["after"] or 0, limit=query["limit"] or threads.WINDOW
+        )
         moderator = ctx.may(Action.MODERATE_NETWORK, window.network)
     items = [posts.post_public(v, moderator=moderator) for v in window.posts]
     last = window.posts[-1].post.id if window.posts else None
     return JSONResponse({"items": items, "next": str(last) if window.has_after else None})
 
 
+CREATE_POST = Spec(
+    summary="Reply in a thread (members of its network)",
+    body=(BODY, Field("reply_to", "id", description="the post replied to"), ATTACHMENTS),
+    responses={
+        201: ("the post with `html` (sanitised Markdown)", ref("Post")),
+        **POSTING,
+        404: "no such thread, or the caller may not read it",
+        409: "the thread is locked",
+        422: "an empty or over-long body, a reply to a post elsewhere, an unknown attachment",
+    },
+)
+
+
+@CREATE_POST
 async def create_post(request: Request) -> Response:
-    """summary: Reply in a thread (members of its network)
-    requestBody: {body, reply_to?, attachments?: [upload ids]}
-    responses:
-      201: the post with `html` (sanitised Markdown)
-      409: the thread is locked
-    """
     signed_in(request)
     thread_id = path_id(request, "thread_id", NO_THREAD)
-    data = await read_json(request)
+    data = await CREATE_POST.read(request)
     async with action(request) as ctx:
         view = await posts.do_reply(
             ctx,
             thread_id,
-            body=string(data, "body"),
-            reply_to=optional_id(data, "reply_to"),
-            attachment_ids=id_list(data, "attachments"),
+            body=data["body"],
+            reply_to=data["reply_to"],
+            attachment_ids=data["attachments"] or [],
         )
     return JSONResponse(posts.post_public(view), status_code=201)
 
 
+EDIT_POST = Spec(
+    summary="Edit a post (its author, a coordinator); the earlier version is kept",
+    body=(BODY,),
+    responses={
+        200: ("the post as edited", ref("Post")),
+        403: "someone else's post",
+        404: "no such post, or the caller may not read it",
+        409: "the post is deleted, or the thread locked",
+        422: "an empty or over-long body",
+    },
+)
+
+
+@EDIT_POST
 async def edit_post(request: Request) -> Response:
-    """summary: Edit a post (its author, a coordinator); the earlier version is kept
-    requestBody: {body}
-    responses:
-      403: someone else's post
-      409: the post is deleted, or the thread locked
-    """
     signed_in(request)
     post_id = path_id(request, "post_id", NO_POST)
-    data = await read_json(request)
+    data = await EDIT_POST.read(request)
     async with action(request) as ctx:
-        await posts.do_edit_post(ctx, post_id, body=string(data, "body"))
+        await posts.do_edit_post(ctx, post_id, body=data["body"])
         return await post_json(ctx, post_id)
 
 
+@Spec(
+    summary="Soft-delete a post (its author, a coordinator): it keeps its place as deleted",
+    # Another post than the other examples': trying the document deletes no post it then uses.
+    path=(Param("post_id", "int", minimum=1, maximum=MAX_ID, example=3),),
+    responses={
+        204: "deleted",
+        403: "someone else's post",
+        404: "no such post, or the caller may not read it",
+        409: "the thread is locked",
+    },
+)
 async def delete_post(request: Request) -> Response:
-    """summary: Soft-delete a post (its author, a coordinator): it keeps its place as deleted
-    responses:
-      204: deleted
-      403: someone else's post
-    """
     signed_in(request)
     post_id = path_id(request, "post_id", NO_POST)
     async with action(request) as ctx:
@@ -157,11 +248,14 @@ async def delete_post(request: Request) -> Response:
     return Response(status_code=204)
 
 
+@Spec(
+    summary="Earlier versions of a post, oldest first",
+    responses={
+        200: ("the earlier versions, whole", page(ref("Revision"), cursor=False)),
+        404: "no such post, or the caller may not read it",
+    },
+)
 async def post_history(request: Request) -> Response:
-    """summary: Earlier versions of a post, oldest first
-    responses:
-      200: {items: [{body, html, written_at, replaced_at}], next: null}
-    """
     signed_in(request)
     post_id = path_id(request, "post_id", NO_POST)
     async with action(request) as ctx:
@@ -178,17 +272,27 @@ async def post_history(request: Request) -> Response:
     return JSONResponse({"items": items, "next": None})
 
 
+@Spec(
+    summary="Upload a file (multipart, field `file`) to attach to a post by its id",
+    upload="file",
+    responses={
+        201: ("the stored file", ref("Attachment")),
+        413: "the file is over the size limit, or the caller's quota of unattached files is full",
+        422: "no file or two `file` parts, a type that may not be attached, or content that "
+        "does not match it",
+        429: "too many uploads; `Retry-After` says how long to wait",
+    },
+)
 async def upload(request: Request) -> Response:
-    """summary: Upload a file (multipart, field `file`) to attach to a post by its id
-    responses:
-      201: {id, filename, size, content_type}
-      413: the file is over the size limit
-      422: a type that may not be attached, or content that does not match it
-    """
     signed_in(request)
+    if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+        raise UnsupportedMediaType(N_("Send the file as multipart/form-data."))
     form, _files = await read_upload_form(request)
     try:
-        file = form.get("file")
+        chosen = form.getlist("file")
+        file = chosen[0] if len(chosen) == 1 else None
+        if len(chosen) > 1:  # one file per upload: none is silently dropped
+            raise Invalid(N_("Send one file per request."), field="file")
         if not isinstance(file, UploadFile):
             raise Invalid(N_("Choose a file."), field="file")
         async with action(request) as ctx:
@@ -203,6 +307,7 @@ async def upload(request: Request) -> Response:
 ROUTES = [
     Route("/networks/{slug}/threads", list_threads, methods=["GET"]),
     Route("/networks/{slug}/threads", create_thread, methods=["POST"]),
+    Route("/networks/{slug}/mentionable", lookup.network_mentionable, methods=["GET"]),
     Route("/threads/{thread_id}", get_thread, methods=["GET"]),
     Route("/threads/{thread_id}/posts", list_posts, methods=["GET"]),
     Route("/threads/{thread_id}/posts", create_post, methods=["POST"]),

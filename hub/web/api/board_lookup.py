@@ -5,33 +5,64 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from hub.actions import mentions, search, threads
-from hub.actions.errors import N_, Invalid
+from hub.actions import bodies, mentions, search, threads
+from hub.actions.errors import N_
+from hub.actions.search import MAX_QUERY
 from hub.web.api.board_common import NO_THREAD, signed_in
+from hub.web.api.shapes import page, ref
+from hub.web.api.spec import Param, Spec
 from hub.web.forms import action, path_id
 
+SEARCH = Spec(
+    summary="Search threads and posts the caller may read (either script matches either)",
+    query=(
+        Param("q", max_length=MAX_QUERY, description="the words", example="budžet"),
+        Param("network", max_length=80, description="only this network (a slug)"),
+        Param("author", max_length=60, description="only this person: a user id or @handle"),
+        Param(
+            "cursor",
+            "int",
+            maximum=99999,
+            message=N_("The page cursor is not valid."),
+            description="`next` of the previous page",
+        ),
+    ),
+    responses={
+        200: ("hits; `snippet` is escaped HTML with <mark>", page(ref("SearchHit"))),
+        422: "no words to search for, an unknown author, a cursor that is not valid",
+    },
+)
+MENTION_QUERY = Param("q", max_length=60, description="a handle or name prefix")
+MENTIONABLE = Spec(
+    summary="People who may read the thread, for @-completion, by handle or name prefix",
+    query=(MENTION_QUERY,),
+    responses={
+        200: ("up to ten people", page(ref("Person"), cursor=False)),
+        404: "no such thread, or the caller may not read it",
+    },
+)
+NETWORK_MENTIONABLE = Spec(
+    summary="People who may read the network, for @-completion in a new thread's first post",
+    query=(MENTION_QUERY,),
+    responses={
+        200: ("up to ten people", page(ref("Person"), cursor=False)),
+        404: "no such network, or the caller may not read it",
+    },
+)
 
+
+@SEARCH
 async def search_endpoint(request: Request) -> Response:
-    """summary: Search threads and posts the caller may read (either script matches either)
-    parameters: q, network (slug), author (user id or handle), cursor
-    responses:
-      200: {items: [{kind, thread, post_id, author, snippet}], next}
-        (`snippet` is escaped HTML with <mark>)
-      422: no words to search for, or an unknown author
-    """
     signed_in(request)
-    params = request.query_params
-    cursor = params.get("cursor", "")
-    if cursor and not (cursor.isdigit() and len(cursor) < 6):
-        raise Invalid(N_("The page cursor is not valid."), field="cursor")
+    params = SEARCH.params(request)
     async with action(request) as ctx:
-        author_id = await search.find_author(ctx, params.get("author"))
+        author_id = await search.find_author(ctx, params["author"])
         hits, next_offset = await search.search(
             ctx,
-            params.get("q"),
-            network=params.get("network") or None,
+            params["q"],
+            network=params["network"] or None,
             author_id=author_id,
-            offset=int(cursor or 0),
+            offset=params["cursor"] or 0,
         )
     items = [
         {
@@ -48,16 +79,24 @@ async def search_endpoint(request: Request) -> Response:
     return JSONResponse({"items": items, "next": str(next_offset) if next_offset else None})
 
 
+@MENTIONABLE
 async def mentionable(request: Request) -> Response:
-    """summary: People who may read the thread, for @-completion, by handle or name prefix
-    parameters: q
-    responses:
-      200: {items: [{id, name, handle}], next: null}
-    """
     signed_in(request)
     thread_id = path_id(request, "thread_id", NO_THREAD)
+    query = MENTIONABLE.params(request)
     async with action(request) as ctx:
         _thread, network = await threads.access_thread(ctx, thread_id)
-        people = await mentions.mentionable(ctx, network, request.query_params.get("q", ""))
+        people = await mentions.mentionable(ctx, network, query["q"] or "")
+    items = [{"id": u.id, "name": u.name, "handle": u.handle} for u in people]
+    return JSONResponse({"items": items, "next": None})
+
+
+@NETWORK_MENTIONABLE
+async def network_mentionable(request: Request) -> Response:
+    signed_in(request)
+    query = NETWORK_MENTIONABLE.params(request)
+    async with action(request) as ctx:
+        network = await bodies.access_network(ctx, request.path_params["slug"])
+        people = await mentions.mentionable(ctx, network, query["q"] or "")
     items = [{"id": u.id, "name": u.name, "handle": u.handle} for u in people]
     return JSONResponse({"items": items, "next": None})

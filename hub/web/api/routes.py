@@ -1,4 +1,8 @@
-"""JSON endpoints. Each handler parses, calls one action, and returns the Public shape."""
+"""JSON endpoints. Each handler parses, calls one action, and returns the Public shape.
+
+Each carries its Spec (hub.web.api.spec): the body and query it reads, and the answers it
+gives, from which the OpenAPI document is generated.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hub.actions import accounts, bodies, invitations
-from hub.actions.errors import N_, Invalid, NotFound, NotSignedIn
+from hub.actions.errors import N_, NotSignedIn
+from hub.actions.validate import NAME_MAX
+from hub.auth import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from hub.web.api.serialize import (
     committee_public,
     invitation_public,
@@ -15,17 +21,17 @@ from hub.web.api.serialize import (
     network_public,
     user_private,
 )
-from hub.web.forms import action, read_json, string
+from hub.web.api.shapes import page, ref
+from hub.web.api.spec import NOT_BLANK, Field, Param, Spec
+from hub.web.forms import action, path_id
 from hub.web.visitor import visitor
 
-
-def _path_int(request: Request, name: str) -> int:
-    raw = request.path_params[name]
-    if not str(raw).isdigit():
-        raise Invalid(N_("Not a valid id."), field=name)
-    if len(str(raw)) > 10 or int(raw) > 2**31 - 1:  # beyond any id the database can hold
-        raise NotFound(N_("No such object."))
-    return int(raw)
+EMAIL = Field("email", required=True, max_length=254, pattern="@", example="jelena@example.org")
+NAME = Field(
+    "name", required=True, max_length=NAME_MAX, pattern=NOT_BLANK, example="Jelena Jovanović"
+)
+MUNICIPALITY = Field("municipality", max_length=80, description="a slug", example="nis")
+NO_USER = N_("No such person.")
 
 
 def _require_signed_in(request: Request) -> None:
@@ -33,28 +39,60 @@ def _require_signed_in(request: Request) -> None:
         raise NotSignedIn(N_("Please sign in first."))
 
 
+def _user_id(request: Request) -> int:
+    return path_id(request, "user_id", NO_USER)
+
+
+ISSUE_TOKEN = Spec(
+    summary="Exchange an e-mail and password for an API token",
+    public=True,
+    body=(
+        Field("email", required=True, max_length=254, example="admin@demo.skgo.test"),
+        Field("password", required=True, max_length=MAX_PASSWORD_LENGTH, example="demo-lozinka"),
+        Field("name", max_length=100, description="a label for the token"),
+    ),
+    responses={
+        200: ("the token (shown only here) and its user", ref("Token")),
+        422: "wrong credentials (one message for unknown e-mail and wrong password)",
+        429: "too many failed attempts; `Retry-After` says how long to wait",
+    },
+)
+
+
+@ISSUE_TOKEN
 async def issue_token(request: Request) -> Response:
-    """summary: Exchange an e-mail and password for an API token
-    requestBody: {email, password, name?}
-    responses:
-      200: {token, user}
-      422: wrong credentials (one message for unknown e-mail and wrong password)
-      429: too many failed attempts
-    """
-    data = await read_json(request)
+    data = await ISSUE_TOKEN.read(request)
     async with action(request) as ctx:
         user, token = await accounts.do_issue_api_token(
-            ctx,
-            email=string(data, "email"),
-            password=string(data, "password"),
-            name=string(data, "name") or "",
+            ctx, email=data["email"], password=data["password"], name=data["name"] or ""
         )
         municipality = await accounts.municipality_of(ctx, user)
     return JSONResponse({"token": token, "user": user_private(user, municipality)})
 
 
+@Spec(
+    summary="Revoke the API token this request is made with",
+    description="The token stops working at once, and sockets it opened are closed (4401).",
+    responses={
+        204: "revoked",
+        401: "the request carries no live API token",
+    },
+)
+async def revoke_token(request: Request) -> Response:
+    found = visitor(request)
+    header = request.headers.get("authorization", "")
+    if found.via != "token" or not header.lower().startswith("bearer "):
+        raise NotSignedIn(N_("Send the API token to revoke as a Bearer token."))
+    async with action(request) as ctx:
+        await accounts.do_revoke_api_token(ctx, token=header[7:].strip())
+    return Response(status_code=204)
+
+
+@Spec(
+    summary="The signed-in user with their networks and committees and roles",
+    responses={200: ("the caller", ref("Me"))},
+)
 async def me(request: Request) -> Response:
-    """summary: The signed-in user with their networks and committees and roles"""
     _require_signed_in(request)
     async with action(request) as ctx:
         user = ctx.require_user()
@@ -69,24 +107,41 @@ async def me(request: Request) -> Response:
     )
 
 
+CREATE_USER = Spec(
+    summary="Create a user (admins)",
+    body=(
+        EMAIL,
+        NAME,
+        Field(
+            "password",
+            min_length=MIN_PASSWORD_LENGTH,
+            max_length=MAX_PASSWORD_LENGTH,
+            description="generated when absent",
+        ),
+        MUNICIPALITY,
+        Field("is_admin", "bool", description="true makes an administrator"),
+    ),
+    responses={
+        201: ("the new user; `password` only when one was generated", ref("NewUser")),
+        403: "not an administrator",
+        409: "the e-mail address is taken",
+        422: "an invalid field, or an unknown municipality",
+    },
+)
+
+
+@CREATE_USER
 async def create_user(request: Request) -> Response:
-    """summary: Create a user (admins)
-    requestBody: {email, name, password?, municipality?, is_admin?}
-    responses:
-      201: the new user; `password` is included only when one was generated
-      409: the e-mail address is taken
-      422: invalid fields
-    """
     _require_signed_in(request)
-    data = await read_json(request)
+    data = await CREATE_USER.read(request)
     async with action(request) as ctx:
         user, generated = await accounts.do_create_user(
             ctx,
-            email=string(data, "email") or "",
-            name=string(data, "name") or "",
-            password=string(data, "password"),
-            municipality=string(data, "municipality"),
-            is_admin=data.get("is_admin") is True,
+            email=data["email"],
+            name=data["name"],
+            password=data["password"],
+            municipality=data["municipality"],
+            is_admin=data["is_admin"] is True,
         )
         municipality = await accounts.municipality_of(ctx, user)
     body = user_private(user, municipality)
@@ -95,18 +150,26 @@ async def create_user(request: Request) -> Response:
     return JSONResponse(body, status_code=201)
 
 
+SET_NETWORK_MEMBER = Spec(
+    summary="Add a member to a network or change their role (admins, the network's coordinators)",
+    body=(Field("role", required=True, choices=("member", "coordinator")),),
+    responses={
+        200: ("the membership", ref("NetworkMember")),
+        403: "the caller does not coordinate the network",
+        404: "no such network (or one the caller may not read), or no such user",
+        409: "the network would be left without a coordinator",
+    },
+)
+
+
+@SET_NETWORK_MEMBER
 async def set_network_member(request: Request) -> Response:
-    """summary: Add a member to a network or change their role (admins, the network's coordinators)
-    requestBody: {role: member|coordinator}
-    """
     _require_signed_in(request)
-    data = await read_json(request)
+    user_id = _user_id(request)
+    data = await SET_NETWORK_MEMBER.read(request)
     async with action(request) as ctx:
         membership = await bodies.do_set_network_member(
-            ctx,
-            request.path_params["slug"],
-            _path_int(request, "user_id"),
-            role=string(data, "role"),
+            ctx, request.path_params["slug"], user_id, role=data["role"]
         )
     return JSONResponse(
         {
@@ -117,28 +180,42 @@ async def set_network_member(request: Request) -> Response:
     )
 
 
+@Spec(
+    summary="Remove a member from a network (admins, the network's coordinators)",
+    responses={
+        204: "removed",
+        403: "the caller does not coordinate the network",
+        404: "no such network, or the user is not a member",
+        409: "the network would be left without a coordinator",
+    },
+)
 async def remove_network_member(request: Request) -> Response:
-    """summary: Remove a member from a network (admins, the network's coordinators)"""
     _require_signed_in(request)
+    user_id = _user_id(request)
     async with action(request) as ctx:
-        await bodies.do_remove_network_member(
-            ctx, request.path_params["slug"], _path_int(request, "user_id")
-        )
+        await bodies.do_remove_network_member(ctx, request.path_params["slug"], user_id)
     return Response(status_code=204)
 
 
+SET_COMMITTEE_MEMBER = Spec(
+    summary="Add a member to a committee or change their role (admins)",
+    body=(Field("role", required=True, choices=("member", "chair")),),
+    responses={
+        200: ("the membership", ref("CommitteeMember")),
+        403: "not an administrator",
+        404: "no such committee or user",
+    },
+)
+
+
+@SET_COMMITTEE_MEMBER
 async def set_committee_member(request: Request) -> Response:
-    """summary: Add a member to a committee or change their role (admins)
-    requestBody: {role: member|chair}
-    """
     _require_signed_in(request)
-    data = await read_json(request)
+    user_id = _user_id(request)
+    data = await SET_COMMITTEE_MEMBER.read(request)
     async with action(request) as ctx:
         membership = await bodies.do_set_committee_member(
-            ctx,
-            request.path_params["slug"],
-            _path_int(request, "user_id"),
-            role=string(data, "role"),
+            ctx, request.path_params["slug"], user_id, role=data["role"]
         )
     return JSONResponse(
         {
@@ -149,18 +226,27 @@ async def set_committee_member(request: Request) -> Response:
     )
 
 
+@Spec(
+    summary="Remove a member from a committee (admins)",
+    responses={
+        204: "removed",
+        403: "not an administrator",
+        404: "no such committee, or the user is not a member",
+    },
+)
 async def remove_committee_member(request: Request) -> Response:
-    """summary: Remove a member from a committee (admins)"""
     _require_signed_in(request)
+    user_id = _user_id(request)
     async with action(request) as ctx:
-        await bodies.do_remove_committee_member(
-            ctx, request.path_params["slug"], _path_int(request, "user_id")
-        )
+        await bodies.do_remove_committee_member(ctx, request.path_params["slug"], user_id)
     return Response(status_code=204)
 
 
+@Spec(
+    summary="Networks the caller may read, each naming its committee",
+    responses={200: ("the networks, whole", page(ref("Network"), cursor=False))},
+)
 async def list_networks(request: Request) -> Response:
-    """summary: Networks the caller may read, each naming its committee"""
     _require_signed_in(request)
     async with action(request) as ctx:
         networks = await bodies.list_networks(ctx)
@@ -169,11 +255,14 @@ async def list_networks(request: Request) -> Response:
     return JSONResponse({"items": items, "next": None})
 
 
+@Spec(
+    summary="One network with its coordinators",
+    responses={
+        200: ("the network", ref("NetworkDetail")),
+        404: "no such network, or the caller may not read it",
+    },
+)
 async def get_network(request: Request) -> Response:
-    """summary: One network with its coordinators
-    responses:
-      404: no such network, or the caller may not read it
-    """
     _require_signed_in(request)
     async with action(request) as ctx:
         network = await bodies.access_network(ctx, request.path_params["slug"])
@@ -191,26 +280,30 @@ async def get_network(request: Request) -> Response:
     return JSONResponse(body)
 
 
+@Spec(
+    summary="The association's committees",
+    responses={200: ("the committees, whole", page(ref("Committee"), cursor=False))},
+)
 async def list_committees(request: Request) -> Response:
-    """summary: The association's committees"""
     _require_signed_in(request)
     async with action(request) as ctx:
         committees = await bodies.list_committees(ctx)
     return JSONResponse({"items": [committee_public(c) for c in committees], "next": None})
 
 
+LIST_MUNICIPALITIES = Spec(
+    summary="Member local governments (grad, opstina, gradska_opstina)",
+    query=(
+        Param("kind", choices=("grad", "opstina", "gradska_opstina"), description="only this kind"),
+    ),
+    responses={200: ("the local governments, whole", page(ref("Municipality"), cursor=False))},
+)
+
+
+@LIST_MUNICIPALITIES
 async def list_municipalities(request: Request) -> Response:
-    """summary: Member local governments (grad, opstina, gradska_opstina)
-    parameters: kind (optional filter)
-    """
     _require_signed_in(request)
-    kind = request.query_params.get("kind")
-    if kind is not None and kind not in ("grad", "opstina", "gradska_opstina"):
-        raise Invalid(
-            N_("Choose one of: %(choices)s."),
-            field="kind",
-            choices="grad, opstina, gradska_opstina",
-        )
+    kind = LIST_MUNICIPALITIES.params(request)["kind"]
     async with action(request) as ctx:
         municipalities = await bodies.list_municipalities(ctx, kind)
         everyone = municipalities if kind is None else await bodies.list_municipalities(ctx)
@@ -220,28 +313,43 @@ async def list_municipalities(request: Request) -> Response:
     )
 
 
+CREATE_INVITATION = Spec(
+    summary="Invite a person by e-mail (admins; coordinators into their network)",
+    body=(
+        EMAIL,
+        NAME,
+        Field("network", max_length=80, description="a slug", example="elektronska-uprava"),
+        Field("role", choices=("member", "coordinator"), description="member when absent"),
+        MUNICIPALITY,
+    ),
+    responses={
+        201: ("the invitation; the link goes by e-mail only", ref("Invitation")),
+        403: "a coordinator inviting into a network they do not coordinate",
+        409: "the address already has an account",
+        422: "an invalid field, an unknown network or municipality, or (coordinators) no network",
+    },
+)
+
+
+@CREATE_INVITATION
 async def create_invitation(request: Request) -> Response:
-    """summary: Invite a person by e-mail (admins; coordinators into their network)
-    requestBody: {email, name, network?, role?, municipality?}
-    responses:
-      201: the invitation; the link goes by e-mail only
-    """
     _require_signed_in(request)
-    data = await read_json(request)
+    data = await CREATE_INVITATION.read(request)
     async with action(request) as ctx:
         invitation = await invitations.do_invite(
             ctx,
-            email=string(data, "email"),
-            name=string(data, "name"),
-            network=string(data, "network"),
-            role=string(data, "role") or "member",
-            municipality=string(data, "municipality"),
+            email=data["email"],
+            name=data["name"],
+            network=data["network"],
+            role=data["role"] or "member",
+            municipality=data["municipality"],
         )
     return JSONResponse(invitation_public(invitation), status_code=201)
 
 
 ROUTES = [
     Route("/auth/token", issue_token, methods=["POST"]),
+    Route("/auth/token", revoke_token, methods=["DELETE"]),
     Route("/me", me, methods=["GET"]),
     Route("/users", create_user, methods=["POST"]),
     Route("/invitations", create_invitation, methods=["POST"]),

@@ -21,9 +21,10 @@ from hub.actions.errors import Conflict, Invalid
 from hub.models import MunicipalityKind, NetworkRole
 from hub.permissions import Action
 from hub.web.forms import action, read_form, text
-from hub.web.pages import members
+from hub.web.pages import audit_view, members
 from hub.web.pages.members import form_failed, submit
 from hub.web.templating import render
+from hub.web.visitor import visitor
 
 
 def _page_context(request: Request, extra: dict[str, Any] | None) -> dict[str, Any]:
@@ -34,7 +35,8 @@ async def overview(request: Request) -> Response:
     async with action(request) as ctx:
         counts = await admin.overview(ctx)
         recent = await admin.list_audit(ctx, limit=10)
-    return render(request, "admin/overview.html", {"counts": counts, "recent": recent.items})
+    lines = audit_view.present(recent.items, visitor(request).language)
+    return render(request, "admin/overview.html", {"counts": counts, "recent": lines})
 
 
 # --- users ----------------------------------------------------------------------------------
@@ -325,6 +327,8 @@ async def audit_page(request: Request) -> Response:
         "admin/audit.html",
         {
             "page": page,
+            "lines": audit_view.present(page.items, visitor(request).language),
+            "action_choices": audit_view.filter_choices(visitor(request).language),
             "filters": filters,
             "paged": bool(query.get("after")),
             "next_url": f"?{urlencode({**filters, 'after': page.next})}" if page.next else "",

@@ -20,6 +20,8 @@ def safe_next(value: str | None) -> str:
     """Only a path on this site: never an open redirect."""
     if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
         return "/"
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):  # browsers drop tabs and newlines
+        return "/"
     parts = urlsplit(value)
     return value if not parts.scheme and not parts.netloc else "/"
 
@@ -59,7 +61,12 @@ def _refused(
 async def signin_page(request: Request) -> Response:
     if visitor(request).signed_in:
         return RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
-    return render(request, "auth/signin.html", {"next": request.query_params.get("next", "")})
+    wanted = request.query_params.get("next", "")
+    return render(
+        request,
+        "auth/signin.html",
+        {"next": safe_next(wanted) if wanted else "", "changed": "changed" in request.query_params},
+    )
 
 
 async def signin(request: Request) -> Response:
@@ -178,11 +185,8 @@ async def reset(request: Request) -> Response:
     form = await read_form(request)
     try:
         async with action(request) as ctx:
-            user = await invitations.do_reset_password(
+            await invitations.do_reset_password(
                 ctx, token=token, password=str(form.get("password", ""))
-            )
-            session_token = await accounts.open_session(
-                ctx, user, request.headers.get("user-agent", "")
             )
     except Invalid as error:
         async with action(request) as ctx:
@@ -193,6 +197,5 @@ async def reset(request: Request) -> Response:
             {"email": user.email, "errors": _form_error(request, error)},
             status_code=422,
         )
-    response = RedirectResponse("/", status_code=303)
-    set_session_cookie(request, response, session_token)
-    return response
+    # Every session ended with the reset; the sign-in page says so and asks for the new password.
+    return RedirectResponse("/signin?changed=1", status_code=303)

@@ -33,6 +33,7 @@ async def network_board(request: Request) -> Response:
             if network.committee_id
             else None
         )
+        waiting = (await moderation.waiting_flags(ctx, [network])).get(network.id or 0, 0)
     return render(
         request,
         "networks/network.html",
@@ -50,6 +51,7 @@ async def network_board(request: Request) -> Response:
             "can_moderate": ctx.may(Action.MODERATE_NETWORK, network),
             "can_manage": ctx.may(Action.MANAGE_NETWORK_MEMBERS, network),
             "can_edit": ctx.may(Action.EDIT_NETWORK, network),
+            "waiting_flags": waiting,
         },
     )
 

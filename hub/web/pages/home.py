@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from hub.actions import boards, bodies
+from hub.actions import boards, bodies, moderation
 from hub.permissions import Action
 from hub.web.forms import action
 from hub.web.templating import render
@@ -18,8 +18,9 @@ async def dashboard(request: Request) -> Response:
     async with action(request) as ctx:
         my_networks, my_committees = await bodies.my_bodies(ctx)
         recent = await boards.recent_threads(ctx, [n.id for n, _ in my_networks if n.id])
-        all_networks = await bodies.list_networks(ctx)
+        all_networks = await bodies.network_directory(ctx)
         committees = await bodies.list_committees(ctx)
+        waiting = await moderation.waiting_flags(ctx, [n for n, _ in my_networks])
     return render(
         request,
         "dashboard.html",
@@ -30,15 +31,17 @@ async def dashboard(request: Request) -> Response:
             "network_count": len(all_networks),
             "committee_count": len(committees),
             "is_admin": ctx.principal.is_admin,
+            "waiting_flags": waiting,
         },
     )
 
 
 async def network_directory(request: Request) -> Response:
     async with action(request) as ctx:
-        networks = await bodies.list_networks(ctx)
+        networks = await bodies.network_directory(ctx)
         committees = {c.id: c for c in await bodies.list_committees(ctx)} if ctx.actor else {}
         counts = await bodies.member_counts(ctx)
+        readable = {n.id for n in networks if ctx.may(Action.VIEW_NETWORK, n)}
     return render(
         request,
         "networks/directory.html",
@@ -46,6 +49,7 @@ async def network_directory(request: Request) -> Response:
             "networks": networks,
             "committees": committees,
             "counts": counts,
+            "readable": readable,
             "mine": ctx.principal.networks,
         },
     )
@@ -54,7 +58,7 @@ async def network_directory(request: Request) -> Response:
 async def committee_directory(request: Request) -> Response:
     async with action(request) as ctx:
         committees = await bodies.list_committees(ctx)
-        networks = await bodies.list_networks(ctx)
+        networks = await bodies.network_directory(ctx)
     by_committee: dict[int | None, list[object]] = {}
     for network in networks:
         by_committee.setdefault(network.committee_id, []).append(network)
@@ -81,3 +85,8 @@ async def committee_page(request: Request) -> Response:
             "can_manage": ctx.may(Action.MANAGE_COMMITTEE_MEMBERS, committee),
         },
     )
+
+
+async def favicon(request: Request) -> Response:
+    """/favicon.ico, asked for by browsers and tools that do not read the page's icon link."""
+    return RedirectResponse("/static/favicon.svg", status_code=301)

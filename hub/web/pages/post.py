@@ -19,9 +19,11 @@ from hub.web.templating import render
 
 
 def to_post(post: Post, done: str = "") -> str:
-    """The thread window around `post`, scrolled to it."""
-    extra = f"&done={done}" if done else ""
-    return f"/threads/{post.thread_id}?around={post.id}{extra}#post-{post.id}"
+    """The thread window around `post`, scrolled to it; with `done`, to the confirmation shown
+    in the post, which the browser then focuses (templates/board/_macros.html, done_notice)."""
+    if done:
+        return f"/threads/{post.thread_id}?around={post.id}&done={done}#post-{post.id}-done"
+    return f"/threads/{post.thread_id}?around={post.id}#post-{post.id}"
 
 
 Access = Callable[[Context, int], Awaitable[tuple[Post, Thread, Network]]]

@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from hub.actions import bodies, search
 from hub.actions.errors import Invalid
+from hub.ids import ascii_int
 from hub.web.forms import action
 from hub.web.pages.board_forms import form_errors
 from hub.web.templating import render
@@ -17,8 +18,8 @@ MAX_OFFSET = 1000
 
 
 def _offset(raw: str | None) -> int:
-    value = (raw or "").strip()
-    return min(int(value), MAX_OFFSET) if value.isdigit() and len(value) < 6 else 0
+    value = ascii_int((raw or "").strip())
+    return min(value, MAX_OFFSET) if value is not None else 0
 
 
 async def search_page(request: Request) -> Response:

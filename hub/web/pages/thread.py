@@ -29,6 +29,8 @@ from hub.web.templating import render
 NO_THREAD = N_("No such thread.")
 NO_POST = N_("No such post.")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#])")
+# Confirmations about one post (hub.web.pages.post.to_post): shown beside it, not at the top.
+POST_DONE = frozenset({"edited", "deleted", "flagged", "hidden", "shown"})
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,11 @@ class Viewer:
         return (self.owns(view) or self.can_moderate) and view.post.deleted_at is None
 
     def may_flag(self, view: PostView) -> bool:
-        return self.can_post and not self.owns(view) and view.post.deleted_at is None
+        """Not one's own post, nor one already hidden: its readers no longer see it."""
+        post = view.post
+        return (
+            self.can_post and not self.owns(view) and post.deleted_at is None and not post.hidden_at
+        )
 
 
 def quote_markdown(view: PostView) -> str:
@@ -111,6 +117,9 @@ async def thread_page(
         **(extra or {}).get("composer", {}),
     }
     reply_id = as_id(composer["reply_to"])
+    done = request.query_params.get("done")
+    shown_ids = {v.post.id for v in window.posts}
+    done_post = around if done in POST_DONE and around in shown_ids else None
     return render(
         request,
         "board/thread.html",
@@ -124,7 +133,8 @@ async def thread_page(
             "move_targets": move_targets,
             "composer": composer,
             "reply_target": next((v for v in window.posts if v.post.id == reply_id), None),
-            "done": request.query_params.get("done"),
+            "done": done,
+            "done_post": done_post,
             "moderation_errors": (extra or {}).get("moderation_errors", {}),
         },
         status_code=status,

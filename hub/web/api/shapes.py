@@ -1,0 +1,166 @@
+"""JSON Schemas of what the API answers (the shapes hub.web.api.serialize and the actions'
+*_public functions build), for the OpenAPI document's `components`. Referenced as
+`ref("User")`; schemathesis checks every answer against them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+JsonSchema = dict[str, Any]
+
+STR: JsonSchema = {"type": "string"}
+INT: JsonSchema = {"type": "integer"}
+BOOL: JsonSchema = {"type": "boolean"}
+TIME: JsonSchema = {"type": "string", "format": "date-time"}
+
+
+def nullable(schema: JsonSchema) -> JsonSchema:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def ref(name: str) -> JsonSchema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def obj(**properties: JsonSchema) -> JsonSchema:
+    """An object with exactly these properties, all present."""
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+
+
+def page(item: JsonSchema, cursor: bool = True) -> JsonSchema:
+    """A list answer: {items, next}; `next` is a cursor string or null."""
+    return obj(items={"type": "array", "items": item}, next=nullable(STR) if cursor else NULL)
+
+
+NULL: JsonSchema = {"type": "null"}
+
+_USER_PUBLIC = {
+    "id": INT,
+    "name": STR,
+    "title": STR,
+    "municipality": nullable(STR),
+    "municipality_name": nullable(STR),
+}
+_PERSON = obj(id=INT, name=STR, handle=nullable(STR))
+_ATTACHMENT = obj(id=INT, filename=STR, size=INT, content_type=STR)
+_NETWORK = {
+    "slug": STR,
+    "name": STR,
+    "name_en": STR,
+    "description": STR,
+    "visibility": {"enum": ["public", "association", "members"]},
+    "committee": nullable(STR),
+    "confirmed": BOOL,
+}
+_THREAD = {
+    "id": INT,
+    "network": STR,
+    "title": STR,
+    "kind": STR,
+    "author_id": nullable(INT),
+    "pinned": BOOL,
+    "locked": BOOL,
+    "post_count": INT,
+    "created_at": TIME,
+    "last_activity_at": TIME,
+}
+
+SCHEMAS: dict[str, JsonSchema] = {
+    "Error": obj(
+        error={
+            "type": "object",
+            "properties": {"code": STR, "message": STR, "field": STR},
+            "required": ["code", "message"],
+            "additionalProperties": False,
+        }
+    ),
+    "User": obj(
+        **_USER_PUBLIC,
+        email=STR,
+        is_admin=BOOL,
+        is_active=BOOL,
+        language=STR,
+    ),
+    "NewUser": {
+        **obj(
+            **_USER_PUBLIC,
+            email=STR,
+            is_admin=BOOL,
+            is_active=BOOL,
+            language=STR,
+            password=STR,
+        ),
+        "required": [*_USER_PUBLIC, "email", "is_admin", "is_active", "language"],
+    },
+    "Token": obj(token=STR, user=ref("User")),
+    "Me": obj(
+        user=ref("User"),
+        networks={"type": "array", "items": obj(slug=STR, name=STR, role=STR)},
+        committees={"type": "array", "items": obj(slug=STR, name=STR, role=STR)},
+    ),
+    "Network": obj(**_NETWORK),
+    "NetworkDetail": obj(
+        **_NETWORK,
+        coordinators={"type": "array", "items": obj(id=INT, name=STR)},
+        member_count=INT,
+    ),
+    "Committee": obj(slug=STR, name=STR, name_en=STR, description=STR, confirmed=BOOL),
+    "Municipality": obj(
+        slug=STR,
+        name=STR,
+        kind={"enum": ["grad", "opstina", "gradska_opstina"]},
+        region=STR,
+        district=STR,
+        parent=nullable(STR),
+        is_member=BOOL,
+        confirmed=BOOL,
+    ),
+    "Invitation": obj(
+        id=INT,
+        email=STR,
+        name=STR,
+        network_role=STR,
+        created_at=TIME,
+        expires_at=TIME,
+        accepted=BOOL,
+        revoked=BOOL,
+    ),
+    "NetworkMember": obj(network=STR, user_id=INT, role={"enum": ["member", "coordinator"]}),
+    "CommitteeMember": obj(committee=STR, user_id=INT, role={"enum": ["member", "chair"]}),
+    "Thread": obj(**_THREAD),
+    "BoardThread": obj(**_THREAD, unread=INT),
+    "Post": obj(
+        id=INT,
+        thread_id=INT,
+        author=nullable(_PERSON),
+        body=STR,
+        html=STR,
+        reply_to=nullable(INT),
+        created_at=TIME,
+        edited_at=nullable(TIME),
+        edit_count=INT,
+        deleted=BOOL,
+        hidden=BOOL,
+        reactions={"type": "object", "additionalProperties": INT},
+        my_reactions={"type": "array", "items": STR},
+        attachments={"type": "array", "items": _ATTACHMENT},
+    ),
+    "NewThread": obj(thread=ref("Thread"), post=ref("Post")),
+    "Revision": obj(body=STR, html=STR, written_at=TIME, replaced_at=TIME),
+    "Attachment": _ATTACHMENT,
+    "Reactions": obj(post_id=INT, reactions={"type": "object", "additionalProperties": INT}),
+    "Flagged": obj(post_id=INT, hidden=BOOL),
+    "Person": _PERSON,
+    "SearchHit": obj(
+        kind=STR,
+        thread=obj(id=INT, title=STR, network=STR),
+        post_id=nullable(INT),
+        author=nullable(_PERSON),
+        snippet=STR,
+    ),
+}
