@@ -361,9 +361,11 @@ async def test_review_needs_a_known_action_and_a_reason(
         ),
         404,
     )
+    # Not a number at all: the API names the path parameter (hub.web.forms.path_id).
     error(
         await client.post("/api/v1/proposals/abc/review", headers=head, json={"action": "approve"}),
-        404,
+        422,
+        "proposal_id",
     )
     assert await counts(seeded) == before
     rejected = await client.post(

@@ -6,10 +6,7 @@ The invited member sees the proposal (a draft too) from the invitation on; the u
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 
 from hub.actions.context import Context
@@ -26,20 +23,9 @@ from hub.actions.proposals import (
 from hub.db import utcnow
 from hub.models.proposals import AuthorRole, ProposalAuthor
 from hub.permissions import Action
+from hub.upsert import insert_ignore
 
-
-async def insert_ignore(ctx: Context, rows: list[dict[str, Any]]) -> int:
-    """Add author rows, skipping any (proposal, user) already there; how many were added.
-    The unique key decides, so two invitations of one person at once make one row."""
-    dialect = ctx.db.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(ProposalAuthor)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["proposal_id", "user_id"])
-    )
-    result = await ctx.db.exec(statement)  # type: ignore[call-overload]
-    return int(result.rowcount or 0)
+AUTHOR_KEY = ["proposal_id", "user_id"]  # uq_proposal_author decides between two at once
 
 
 async def do_invite_coauthor(
@@ -52,19 +38,14 @@ async def do_invite_coauthor(
     if access.proposal.status not in TRANSITIONS[Move.WITHDRAW].sources:
         raise conflict_in_state(access.proposal.status)
     await check_coauthors(ctx, access.network, [user_id], field="user_id")
-    inserted = await insert_ignore(
-        ctx,
-        [
-            {
-                "proposal_id": proposal_id,
-                "user_id": user_id,
-                "role": AuthorRole.COAUTHOR,
-                "invited_by_id": user.id,
-                "invited_at": utcnow(),
-            }
-        ],
-    )
-    if not inserted:
+    invited = {
+        "proposal_id": proposal_id,
+        "user_id": user_id,
+        "role": AuthorRole.COAUTHOR,
+        "invited_by_id": user.id,
+        "invited_at": utcnow(),
+    }
+    if await insert_ignore(ctx.db, ProposalAuthor, invited, AUTHOR_KEY) is None:
         return access, False
     ctx.audit("proposal.coauthor_invited", access.proposal, user_id=user_id)
     access = await access_proposal(ctx, proposal_id)

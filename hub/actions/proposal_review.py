@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from hub.actions import threads
 from hub.actions.context import Context
 from hub.actions.errors import N_, Invalid, NotFound
-from hub.actions.proposal_coauthors import insert_ignore
+from hub.actions.proposal_coauthors import AUTHOR_KEY
 from hub.actions.proposal_states import (
     MERGE_TARGETS,
     REVIEW_MOVES,
@@ -36,8 +36,15 @@ from hub.actions.validate import check_choice, check_text
 from hub.db import utcnow
 from hub.events import Event
 from hub.models import ThreadKind
-from hub.models.proposals import NOTE_MAX, AuthorRole, Proposal, ProposalTransition
+from hub.models.proposals import (
+    NOTE_MAX,
+    AuthorRole,
+    Proposal,
+    ProposalAuthor,
+    ProposalTransition,
+)
 from hub.permissions import Action
+from hub.upsert import insert_ignore
 
 
 def transition_public(row: ProposalTransition) -> dict[str, object]:
@@ -238,8 +245,8 @@ async def _take_authors(ctx: Context, merged: ProposalAccess, survivor: Proposal
         for author, _user in merged.authors
         if author.accepted_at is not None
     ]
-    if rows:
-        await insert_ignore(ctx, rows)
+    for row in rows:
+        await insert_ignore(ctx.db, ProposalAuthor, row, AUTHOR_KEY)
     ctx.audit(
         "proposal.merged_in",
         survivor.proposal,

@@ -1,9 +1,10 @@
 """The proposals' JSON endpoints (ROUTES): write and edit, co-authors, submit and withdraw, the
 coordinator's review and queue, reading and listing.
 
-Each handler parses, calls one action in one transaction and returns the proposal as
-hub.actions.proposals.proposal_public shapes it. A draft of someone else is 404, like a
-proposal that does not exist; a move the state does not allow is 409 naming the state.
+Each handler reads its input through its Spec (hub.web.api.spec), calls one action in one
+transaction and returns the proposal as hub.actions.proposals.proposal_public shapes it. A draft
+of someone else is 404, like a proposal that does not exist; a move the state does not allow is
+409 naming the state.
 """
 
 from __future__ import annotations
@@ -17,37 +18,73 @@ from starlette.routing import Route
 from hub.actions import proposal_coauthors as coauthors
 from hub.actions import proposal_review as review
 from hub.actions import proposals
-from hub.actions.errors import N_, Invalid
+from hub.actions.errors import N_
+from hub.actions.proposal_states import REVIEW_MOVES
 from hub.actions.proposal_text import ProposalText
 from hub.actions.proposals import ProposalAccess
-from hub.web.api.board_common import id_list, limit_of, optional_id, signed_in
-from hub.web.forms import action, path_id, query_id, read_json, string
+from hub.models.proposals import (
+    LEGAL_ACT_MAX,
+    LEGAL_ARTICLE_MAX,
+    NOTE_MAX,
+    SUMMARY_MAX,
+    TEXT_MAX,
+    TITLE_MAX,
+    ProposalStatus,
+)
+from hub.web.api.board_common import signed_in
+from hub.web.api.shapes import page, ref
+from hub.web.api.spec import NOT_BLANK, Field, Param, Spec
+from hub.web.forms import action, path_id
 
 NO_PROPOSAL = N_("No such proposal.")
+LEGAL_BASIS = N_("Give the legal basis as {act, article}: the law or by-law and its article.")
+DETAIL = ref("ProposalDetail")
+
+
+def _text_fields(required: bool) -> tuple[Field, ...]:
+    """The proposal's text: all but the article required when writing, all optional (None
+    leaves a field as it is) when editing."""
+
+    def line(name: str, max_length: int, example: str) -> Field:
+        return Field(
+            name, required=required, max_length=max_length, pattern=NOT_BLANK, example=example
+        )
+
+    return (
+        line("title", TITLE_MAX, "Jedinstveni registar komunalnih taksi"),
+        line("summary", SUMMARY_MAX, "Jedan javni registar taksi za sve opštine."),
+        line("problem", TEXT_MAX, "Svaka opština vodi svoj spisak."),
+        line("solution", TEXT_MAX, "Republički registar koji opštine pune."),
+        Field(
+            "legal_basis",
+            "object",
+            required=required,
+            blank=LEGAL_BASIS,
+            description="the law or by-law (`act`) and its article",
+            parts=(
+                line("act", LEGAL_ACT_MAX, "Zakon o finansiranju lokalne samouprave"),
+                Field("article", max_length=LEGAL_ARTICLE_MAX, example="član 15"),
+            ),
+        ),
+        line("impact", TEXT_MAX, "Manje posla za privredu."),
+    )
 
 
 def _text(data: dict[str, Any]) -> ProposalText:
-    basis = data.get("legal_basis")
-    if basis is None:
-        basis = {}
-    if not isinstance(basis, dict):
-        raise Invalid(
-            N_("Give the legal basis as {act, article}: the law or by-law and its article."),
-            field="legal_basis",
-        )
-    try:
-        act, article = string(basis, "act"), string(basis, "article")
-    except Invalid as error:
-        raise Invalid(error.message, field=f"legal_basis.{error.field}") from None
+    basis = data["legal_basis"] or {}
     return ProposalText(
-        title=string(data, "title"),
-        summary=string(data, "summary"),
-        problem=string(data, "problem"),
-        solution=string(data, "solution"),
-        legal_act=act,
-        legal_article=article,
-        impact=string(data, "impact"),
+        title=data["title"],
+        summary=data["summary"],
+        problem=data["problem"],
+        solution=data["solution"],
+        legal_act=basis.get("act"),
+        legal_article=basis.get("article"),
+        impact=data["impact"],
     )
+
+
+NOTE = Field("note", max_length=NOTE_MAX, description="a reason, shown in the timeline")
+BY_AUTHORS = {403: "not one of its authors"}
 
 
 async def _full(ctx: Any, access: ProposalAccess) -> dict[str, Any]:
@@ -61,33 +98,44 @@ async def _full(ctx: Any, access: ProposalAccess) -> dict[str, Any]:
     return body
 
 
+CREATE = Spec(
+    summary="Write a proposal in a network (members); it starts as a draft only its authors see",
+    body=(
+        *_text_fields(required=True),
+        Field("coauthors", "ids", description="members of the network invited to co-author"),
+    ),
+    responses={
+        201: ("the proposal, status `draft`", DETAIL),
+        403: "not a member of the network",
+        404: "no such network, or the caller may not read it",
+        422: "a missing or over-long field (named in `field`), a co-author who is not a member",
+    },
+)
+
+
+@CREATE
 async def create_proposal(request: Request) -> Response:
-    """summary: Write a proposal in a network (members); it starts as a draft only its authors see
-    requestBody: {title, summary, problem, solution, legal_basis: {act, article?}, impact,
-      coauthors?: [user ids]}
-    responses:
-      201: the proposal, status `draft`
-      403: not a member of the network
-      404: no such network, or the caller may not read it
-      422: a missing or over-long field (named in `field`), a co-author who is not a member
-    """
     signed_in(request)
-    data = await read_json(request)
-    text = _text(data)
-    coauthors = id_list(data, "coauthors")
+    data = await CREATE.read(request)
     async with action(request) as ctx:
         access = await proposals.do_create_proposal(
-            ctx, request.path_params["slug"], text, coauthor_ids=coauthors
+            ctx,
+            request.path_params["slug"],
+            _text(data),
+            coauthor_ids=data["coauthors"] or [],
         )
         body = await _full(ctx, access)
     return JSONResponse(body, status_code=201)
 
 
+@Spec(
+    summary="One proposal with its authors, timeline and the duplicates merged into it",
+    responses={
+        200: ("the proposal", DETAIL),
+        404: "no such proposal, a draft of others, or a network the caller may not read",
+    },
+)
 async def get_proposal(request: Request) -> Response:
-    """summary: One proposal with its authors, timeline and the duplicates merged into it
-    responses:
-      404: no such proposal, a draft of others, or a network the caller may not read
-    """
     signed_in(request)
     proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
     async with action(request) as ctx:
@@ -95,33 +143,45 @@ async def get_proposal(request: Request) -> Response:
     return JSONResponse(body)
 
 
+EDIT = Spec(
+    summary="Edit a proposal's text while it is a draft or changes were requested (its authors)",
+    description="Fields left out stay as they are. `version`, when given, must be the current "
+    "one (else 409), so that two authors editing at once do not overwrite each other.",
+    body=(
+        *_text_fields(required=False),
+        Field("version", "id", description="the version the edit was made on"),
+    ),
+    responses={
+        200: ("the proposal; the earlier text is kept in its history", DETAIL),
+        **BY_AUTHORS,
+        404: "no such proposal, or a draft of others",
+        409: "not editable in its state, or `version` is no longer the current one",
+        422: "a blank or over-long field",
+    },
+)
+
+
+@EDIT
 async def edit_proposal(request: Request) -> Response:
-    """summary: Edit a proposal's text while it is a draft or changes were requested (its authors)
-    requestBody: {title?, summary?, problem?, solution?, legal_basis?: {act?, article?}, impact?,
-      version?}
-    responses:
-      200: the proposal; the earlier text is kept in its history
-      403: not one of its authors
-      409: not editable in its state, or `version` is no longer the current one
-      422: a missing or over-long field
-    """
     signed_in(request)
     proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
-    data = await read_json(request)
-    text = _text(data)
-    version = optional_id(data, "version")
+    data = await EDIT.read(request)
     async with action(request) as ctx:
-        access = await proposals.do_edit_proposal(ctx, proposal_id, text, version=version)
+        access = await proposals.do_edit_proposal(
+            ctx, proposal_id, _text(data), version=data["version"]
+        )
         body = await _full(ctx, access)
     return JSONResponse(body)
 
 
+@Spec(
+    summary="Earlier versions of a proposal's text, oldest first",
+    responses={
+        200: ("the earlier versions", page(ref("ProposalRevision"))),
+        404: "no such proposal, or a draft of others",
+    },
+)
 async def proposal_history(request: Request) -> Response:
-    """summary: Earlier versions of a proposal's text, oldest first
-    responses:
-      200: {items: [{version, title, summary, problem, solution, legal_basis, impact,
-        written_at, replaced_at, editor_id}], next: null}
-    """
     signed_in(request)
     proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
     async with action(request) as ctx:
@@ -144,51 +204,88 @@ async def proposal_history(request: Request) -> Response:
     return JSONResponse({"items": items, "next": None})
 
 
-async def _list(request: Request, *, queue: bool) -> Response:
+def _limit() -> Param:
+    return Param(
+        "limit",
+        "int",
+        minimum=1,
+        maximum=proposals.MAX_PAGE,
+        message=N_("Between 1 and %(max)d, please."),
+        description=f"items per page (default {proposals.PAGE})",
+    )
+
+
+CURSOR = Param(
+    "cursor",
+    "int",
+    minimum=1,
+    message=N_("The page cursor is not valid."),
+    description="`next` of the previous page",
+)
+LIST = Spec(
+    summary="A network's proposals, newest first; drafts only the caller's own",
+    query=(
+        Param("status", choices=("", *(s.value for s in ProposalStatus))),
+        CURSOR,
+        _limit(),
+    ),
+    responses={
+        200: ("the proposals", page(ref("Proposal"))),
+        404: "no such network, or the caller may not read it",
+        422: "an unknown status, a cursor that is not valid, a limit out of range",
+    },
+)
+QUEUE = Spec(
+    summary="Submitted proposals waiting for the coordinator's review, oldest first",
+    query=(CURSOR, _limit()),
+    responses={
+        200: ("the proposals waiting for review", page(ref("Proposal"))),
+        403: "not the network's coordinator",
+        404: "no such network, or the caller may not read it",
+        422: "a cursor that is not valid, a limit out of range",
+    },
+)
+
+
+async def _list(request: Request, spec: Spec, *, queue: bool) -> Response:
     signed_in(request)
-    limit = limit_of(request, proposals.PAGE, proposals.MAX_PAGE)
-    cursor = query_id(request, "cursor")
+    query = spec.params(request)
     async with action(request) as ctx:
-        page, next_id = await proposals.list_proposals(
+        page_, next_id = await proposals.list_proposals(
             ctx,
             request.path_params["slug"],
-            status=request.query_params.get("status") or None,
-            before=cursor,
-            limit=limit,
+            status=query.get("status") or None,
+            before=query["cursor"],
+            limit=query["limit"] or proposals.PAGE,
             queue=queue,
         )
-    items = [proposals.proposal_public(a) for a in page]
+    items = [proposals.proposal_public(a) for a in page_]
     return JSONResponse({"items": items, "next": str(next_id) if next_id else None})
 
 
+@LIST
 async def list_proposals(request: Request) -> Response:
-    """summary: A network's proposals, newest first; drafts only the caller's own
-    parameters: status (draft|submitted|changes_requested|approved|rejected|merged|voting|
-      passed|failed|withdrawn), cursor, limit (1-100)
-    responses:
-      200: {items: [proposal], next}
-      404: no such network, or the caller may not read it
-    """
-    return await _list(request, queue=False)
+    return await _list(request, LIST, queue=False)
 
 
+@QUEUE
 async def review_queue(request: Request) -> Response:
-    """summary: Submitted proposals waiting for the coordinator's review, oldest first
-    parameters: cursor, limit (1-100)
-    responses:
-      200: {items: [proposal], next}
-      403: not the network's coordinator
-    """
-    return await _list(request, queue=True)
+    return await _list(request, QUEUE, queue=True)
 
 
+@Spec(
+    summary="Submit a draft, or a proposal with requested changes, for review (its authors)",
+    responses={
+        200: (
+            "the proposal, status `submitted`; the first submission opens its discussion thread",
+            DETAIL,
+        ),
+        **BY_AUTHORS,
+        404: "no such proposal, or a draft of others",
+        409: "not a draft nor waiting for changes (the message names its state)",
+    },
+)
 async def submit_proposal(request: Request) -> Response:
-    """summary: Submit a draft, or a proposal with requested changes, for review (its authors)
-    responses:
-      200: the proposal, status `submitted`; the first submission opens its discussion thread
-      403: not one of its authors
-      409: not a draft nor waiting for changes (the message names its state)
-    """
     signed_in(request)
     proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
     async with action(request) as ctx:
@@ -196,69 +293,97 @@ async def submit_proposal(request: Request) -> Response:
     return JSONResponse(body)
 
 
+WITHDRAW = Spec(
+    summary="Withdraw a proposal before any vote (its authors)",
+    body=(NOTE,),
+    responses={
+        200: ("the proposal, status `withdrawn`", DETAIL),
+        **BY_AUTHORS,
+        404: "no such proposal, or a draft of others",
+        409: "already voted on, decided or withdrawn (the message names its state)",
+        422: "an over-long note",
+    },
+)
+
+
+@WITHDRAW
 async def withdraw_proposal(request: Request) -> Response:
-    """summary: Withdraw a proposal before any vote (its authors)
-    requestBody: {note?}
-    responses:
-      200: the proposal, status `withdrawn`
-      403: not one of its authors
-      409: already voted on, decided or withdrawn (the message names its state)
-    """
     signed_in(request)
     proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
-    data = await read_json(request)
-    note = string(data, "note")
+    data = await WITHDRAW.read(request)
     async with action(request) as ctx:
-        body = await _full(ctx, await review.do_withdraw(ctx, proposal_id, note=note))
+        body = await _full(ctx, await review.do_withdraw(ctx, proposal_id, note=data["note"]))
     return JSONResponse(body)
 
 
+REVIEW = Spec(
+    summary="The coordinator's review of a submitted proposal",
+    description="`request_changes` and `reject` need a `note`; `merge` needs `into`, another "
+    "live proposal of the same network, which gains the duplicate's authors.",
+    body=(
+        Field("action", required=True, choices=tuple(m.value for m in REVIEW_MOVES)),
+        NOTE,
+        Field("into", "id", description="for `merge`: the proposal this one duplicates"),
+    ),
+    responses={
+        200: (
+            "the proposal, status `approved`, `changes_requested`, `rejected` or `merged`",
+            DETAIL,
+        ),
+        403: "not the network's coordinator",
+        404: "no such proposal, or a draft of others",
+        409: "not waiting for review (the message names its state)",
+        422: "unknown action, no note for request_changes or reject, no valid `into` for merge",
+    },
+)
+
+
+@REVIEW
 async def review_proposal(request: Request) -> Response:
-    """summary: The coordinator's review of a submitted proposal
-    requestBody: {action: approve|request_changes|reject|merge, note?, into?}
-    responses:
-      200: the proposal, status `approved`, `changes_requested`, `rejected` or `merged`
-      403: not the network's coordinator
-      409: not waiting for review (the message names its state)
-      422: unknown action, no note for request_changes or reject, no valid `into` for merge
-    """
     signed_in(request)
     proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
-    data = await read_json(request)
-    choice, note, into = string(data, "action"), string(data, "note"), optional_id(data, "into")
+    data = await REVIEW.read(request)
     async with action(request) as ctx:
-        access = await review.do_review(ctx, proposal_id, action=choice, note=note, into=into)
+        access = await review.do_review(
+            ctx, proposal_id, action=data["action"], note=data["note"], into=data["into"]
+        )
         body = await _full(ctx, access)
     return JSONResponse(body)
 
 
+INVITE = Spec(
+    summary="Invite a member of the network to co-author (its authors, before a vote)",
+    body=(Field("user_id", "id", required=True, description="a member of the network"),),
+    responses={
+        201: ("the proposal with the invitation", DETAIL),
+        200: ("already invited: nothing changed", DETAIL),
+        **BY_AUTHORS,
+        404: "no such proposal, or a draft of others",
+        409: "no longer open to new authors (the message names its state)",
+        422: "not a member of the network",
+    },
+)
+
+
+@INVITE
 async def invite_coauthor(request: Request) -> Response:
-    """summary: Invite a member of the network to co-author (its authors, before a vote)
-    requestBody: {user_id}
-    responses:
-      201: the proposal with the invitation
-      200: already invited: nothing changed
-      403: not one of its authors
-      422: not a member of the network
-    """
     signed_in(request)
     proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
-    data = await read_json(request)
-    user_id = optional_id(data, "user_id")
-    if user_id is None:
-        raise Invalid(N_("This field is required."), field="user_id")
+    data = await INVITE.read(request)
     async with action(request) as ctx:
-        access, created = await coauthors.do_invite_coauthor(ctx, proposal_id, user_id)
+        access, created = await coauthors.do_invite_coauthor(ctx, proposal_id, data["user_id"])
         body = await _full(ctx, access)
     return JSONResponse(body, status_code=201 if created else 200)
 
 
+@Spec(
+    summary="Accept an invitation to co-author (the invited member)",
+    responses={
+        200: ("the proposal, the caller now among its authors", DETAIL),
+        404: "no such proposal, or no invitation for the caller",
+    },
+)
 async def accept_coauthor(request: Request) -> Response:
-    """summary: Accept an invitation to co-author (the invited member)
-    responses:
-      200: the proposal, the caller now among its authors
-      404: no such proposal, or no invitation for the caller
-    """
     signed_in(request)
     proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
     async with action(request) as ctx:
