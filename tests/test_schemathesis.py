@@ -33,7 +33,19 @@ MAX_EXAMPLES = 5  # per operation and phase: a minute or two for the 33 operatio
 SEED = os.environ.get("HUB_FUZZ_SEED", "20261129")
 # Revoking the token the fuzzer runs with would turn every later request into a 401; the
 # operation has tests of its own (tests/test_revocation.py).
-NOT_FUZZED = {"DELETE /api/v1/auth/token": "delete_revoke_token"}
+#
+# The proposals' moves depend on a state the fuzzer's one identity cannot reliably set up: the
+# only proposal its examples reach (id 1, its own) is submitted and withdrawn in the course of
+# the run, so editing and reviewing find it in a state that refuses them (409) or miss it (404
+# for other ids); inviting needs the id of another member of the network. tests/test_proposal_api.py covers them:
+# test_edits_keep_history_while_the_authors_hold_it, test_review_needs_a_known_action_and_a_reason,
+# test_merge_rules, test_coauthors_are_invited_and_accept.
+NOT_FUZZED = {
+    "DELETE /api/v1/auth/token": "delete_revoke_token",
+    "PATCH /api/v1/proposals/{proposal_id}": "patch_edit_proposal",
+    "POST /api/v1/proposals/{proposal_id}/review": "post_review_proposal",
+    "POST /api/v1/proposals/{proposal_id}/coauthors": "post_invite_coauthor",
+}
 
 
 @contextmanager

@@ -20,7 +20,7 @@ from hub.web.api.spec import Answer, JsonSchema, Param, Spec, spec_of
 _EXAMPLES = {"/committees/": "finansije", "/networks/": "elektronska-uprava"}
 
 _COMMON: dict[int, str] = {
-    400: "a malformed multipart body",
+    400: "a malformed multipart body, or a NUL character in the address or query",
     401: "not signed in (no or unknown credentials)",
     404: "no such object, or the caller may not see it",
     413: "the body is over the limit",
@@ -67,7 +67,7 @@ def responses_of(route: Route, spec: Spec) -> dict[int, Answer]:
     if spec.upload:
         statuses.add(400)
     if spec.query:
-        statuses.add(422)
+        statuses |= {400, 422}  # NUL in a query string is refused before the handler
     for param in _path_params(route, spec):
         statuses |= {404, 422} if param.kind == "int" or param.choices else {404}
     answers: dict[int, Answer] = {s: _COMMON[s] for s in statuses}
