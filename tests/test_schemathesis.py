@@ -37,7 +37,8 @@ SEED = os.environ.get("HUB_FUZZ_SEED", "20261129")
 # The proposals' moves depend on a state the fuzzer's one identity cannot reliably set up: the
 # only proposal its examples reach (id 1, its own) is submitted and withdrawn in the course of
 # the run, so editing and reviewing find it in a state that refuses them (409) or miss it (404
-# for other ids); inviting needs the id of another member of the network. tests/test_proposal_api.py covers them:
+# for other ids); inviting needs the id of another member of the network.
+# tests/test_proposal_api.py covers them:
 # test_edits_keep_history_while_the_authors_hold_it, test_review_needs_a_known_action_and_a_reason,
 # test_merge_rules, test_coauthors_are_invited_and_accept.
 NOT_FUZZED = {
