@@ -133,6 +133,7 @@ MULTIPART = {"/networks/{slug}/threads/new", "/threads/{thread_id}/posts"}
 # A valid body for each API write, its text fields that must show something, its lookups.
 JSON_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/auth/token"): {"email": BOSS, "password": PASSWORD, "name": "t"},
+    ("DELETE", "/api/v1/auth/token"): {},
     ("POST", "/api/v1/users"): {"email": "nova@example.org", "name": "Nova", "municipality": None},
     ("POST", "/api/v1/invitations"): {
         "email": "pozvana@example.org",

@@ -25,6 +25,7 @@ ACTIONS = {
     "auth.reset_requested": N_("Asked for a new password by e-mail"),
     "auth.reset_requested_unknown": N_("A new password was asked for an unknown address"),
     "auth.password_reset": N_("Set a new password from the e-mail"),
+    "auth.token_revoked": N_("Revoked an API token"),
     "user.created": N_("Created an account"),
     "user.updated": N_("Changed an account"),
     "user.profile_updated": N_("Changed their profile"),
@@ -51,6 +52,7 @@ ACTIONS = {
     "post.unhidden": N_("Showed a hidden post again"),
     "post.edited_by_moderator": N_("Edited someone else's post"),
     "post.deleted": N_("Deleted a post"),
+    "attachments.stale_removed": N_("Removed uploads left unattached for a day"),
     "seed.loaded": N_("Loaded the association's data"),
     "seed.demo_loaded": N_("Loaded the demo data"),
 }
@@ -65,6 +67,7 @@ GROUPS = [
     ("municipality.", N_("Local governments")),
     ("thread.", N_("Threads")),
     ("post.", N_("Posts")),
+    ("attachments.", N_("Attachments")),
     ("seed.", N_("Loading data")),
 ]
 
@@ -106,6 +109,7 @@ LABELS = {
     "users": N_("Accounts"),
     "memberships": N_("Memberships"),
     "threads": N_("Threads"),
+    "count": N_("How many"),
 }
 
 _WORDS = {
