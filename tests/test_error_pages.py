@@ -77,7 +77,8 @@ async def test_a_500_is_the_error_page_or_json_with_the_headers(
     async def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("a fault injected by the test")
 
-    monkeypatch.setattr(bodies, "list_networks", broken)  # behind /networks and its API twin
+    monkeypatch.setattr(bodies, "network_directory", broken)  # behind /networks
+    monkeypatch.setattr(bodies, "list_networks", broken)  # behind /api/v1/networks
     page = await tolerant.get("/networks")
     is_page(page, 500, "en", SERVER_ERROR)
     assert "Something went wrong</h1>" in page.text and 'href="/static/css/hub.css"' in page.text

@@ -178,14 +178,18 @@ async def test_forms_show_invisible_text_as_empty_beside_the_field(
         token = await csrf_of(c, "/networks")
         before = await count_rows(seeded)
         new = await c.post(
-            f"/networks/{NETWORKS['public']}/threads/new?csrf_token={token}",
-            files={"title": (None, "\u202e\u200b"), "body": (None, "Telo")},
+            f"/networks/{NETWORKS['public']}/threads/new",
+            files={
+                "csrf_token": (None, token),  # first: the token is read from the first part
+                "title": (None, "\u202e\u200b"),
+                "body": (None, "Telo"),
+            },
         )
         beside_the_field(new, "title", "Give the thread a title.")
         assert ">Telo</textarea>" in new.text  # what was written is kept
         reply = await c.post(
-            f"/threads/{world.threads['public']}/posts?csrf_token={token}",
-            files={"body": (None, "\u200b" * 40)},
+            f"/threads/{world.threads['public']}/posts",
+            files={"csrf_token": (None, token), "body": (None, "\u200b" * 40)},
         )
         beside_the_field(reply, "body", "Write something first.")
         flag = await c.post(

@@ -162,8 +162,12 @@ async def test_a_form_over_the_quota_shows_the_error_and_keeps_the_text(client: 
     token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
     text = "Odgovor koji ne sme da se izgubi"
     answer = await client.http.post(
-        f"/threads/{thread_id}/posts?csrf_token={token}",
-        files={"body": (None, text), "attachments": ("prilog.txt", b"prilog\n", "text/plain")},
+        f"/threads/{thread_id}/posts",
+        files={
+            "csrf_token": (None, token),  # first: the token is read from the first part
+            "body": (None, text),
+            "attachments": ("prilog.txt", b"prilog\n", "text/plain"),
+        },
     )
     assert answer.status_code == 413
     assert text in answer.text

@@ -20,7 +20,7 @@ from hub.web.api.spec import Answer, JsonSchema, Param, Spec, spec_of
 _EXAMPLES = {"/committees/": "finansije", "/networks/": "elektronska-uprava"}
 
 _COMMON: dict[int, str] = {
-    400: "a malformed multipart body, or a NUL character in the address or query",
+    400: "a query string with a NUL character, or a malformed multipart body",
     401: "not signed in (no or unknown credentials)",
     404: "no such object, or the caller may not see it",
     413: "the body is over the limit",
@@ -59,15 +59,13 @@ def _answer(status: int, answer: Answer) -> JsonSchema:
 
 def responses_of(route: Route, spec: Spec) -> dict[int, Answer]:
     """The endpoint's own answers and every status its kind of endpoint can give."""
-    statuses: set[int] = set()
+    statuses: set[int] = {400}  # hub.web.middleware refuses NUL in any query string
     if not spec.public:
         statuses.add(401)
     if spec.body is not None or spec.upload:
         statuses |= {413, 415, 422}
-    if spec.upload:
-        statuses.add(400)
     if spec.query:
-        statuses |= {400, 422}  # NUL in a query string is refused before the handler
+        statuses.add(422)
     for param in _path_params(route, spec):
         statuses |= {404, 422} if param.kind == "int" or param.choices else {404}
     answers: dict[int, Answer] = {s: _COMMON[s] for s in statuses}
