@@ -24,6 +24,8 @@ EVENT_TYPES: dict[str, str] = {
     "post.deleted": "a post was deleted by its author or a coordinator; its place stays",
     "post.hidden": "a coordinator or members' flags hid a post, or a coordinator showed it again",
     "reaction.changed": "someone added or took back a reaction to a post",
+    "proposal.status": "a proposal moved to another state (submitted, approved, merged, ...)",
+    "proposal.updated": "a proposal's text or authors changed: edited, co-author invited or joined",
     "session.revoked": "a user signed out, was deactivated, reset the password or lost an API "
     "token: the sockets those credentials opened are closed",
 }

@@ -16,7 +16,9 @@ from hub.models.bodies import CommitteeRole, NetworkRole, Visibility
 class Action(StrEnum):
     VIEW_NETWORK = "view_network"  # see the network's page and read its board
     POST_IN_NETWORK = "post_in_network"  # write threads and posts
-    MODERATE_NETWORK = "moderate_network"  # pin, lock, hide; review proposals
+    MODERATE_NETWORK = "moderate_network"  # pin, lock, hide
+    PROPOSE = "propose"  # write proposals in the network, be invited as a co-author
+    REVIEW_PROPOSALS = "review_proposals"  # approve, request changes, reject, merge; the queue
     MANAGE_NETWORK_MEMBERS = "manage_network_members"  # add, change, remove memberships; invite
     EDIT_NETWORK = "edit_network"  # rename, change committee and visibility
     VIEW_COMMITTEE = "view_committee"  # the committee's page and members
@@ -84,9 +86,9 @@ def _can_network(who: Principal, action: Action, network: Network) -> bool:
         if network.visibility == Visibility.ASSOCIATION:
             return who.signed_in
         return role is not None
-    if action is Action.POST_IN_NETWORK:
+    if action in (Action.POST_IN_NETWORK, Action.PROPOSE):
         return role is not None
-    if action in (Action.MODERATE_NETWORK, Action.MANAGE_NETWORK_MEMBERS):
+    if action in (Action.MODERATE_NETWORK, Action.MANAGE_NETWORK_MEMBERS, Action.REVIEW_PROPOSALS):
         return role == NetworkRole.COORDINATOR
     return False  # EDIT_NETWORK: admins only
 

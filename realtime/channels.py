@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from hub.actions.bodies import access_committee, access_network
 from hub.actions.context import act
 from hub.actions.errors import ActionError
+from hub.actions.proposals import access_proposal
 from hub.actions.threads import access_thread
 from hub.permissions import Action, Principal
 from hub.runtime import Runtime
@@ -47,6 +48,9 @@ async def authorize(runtime: Runtime, user_id: int | None, channel: str) -> tupl
             if kind == "thread" and key.isdigit():
                 _thread, network = await access_thread(ctx, int(key))
                 return _grant(ctx.principal, channel, network), ctx.principal
+            if kind == "proposal" and key.isdigit():
+                access = await access_proposal(ctx, int(key))
+                return _grant(ctx.principal, channel, access.network), ctx.principal
             if kind == "committee":
                 await access_committee(ctx, key)
                 return Grant(channel, None, False, False), ctx.principal

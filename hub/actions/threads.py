@@ -18,7 +18,7 @@ from hub.actions.posts import PostView, check_body, do_write_post, load_post_vie
 from hub.actions.validate import MAX_ID, check_line
 from hub.db import utcnow
 from hub.events import Event
-from hub.models import Network, Post, Thread, ThreadRead, User
+from hub.models import Network, Post, Thread, ThreadKind, ThreadRead, User
 from hub.models.threads import TITLE_MAX
 from hub.permissions import Action
 from hub.upsert import excluded, insert_for
@@ -86,8 +86,10 @@ async def do_create_thread(
     title: str | None,
     body: str | None,
     attachment_ids: list[int] | None = None,
+    kind: ThreadKind = ThreadKind.DISCUSSION,
 ) -> tuple[Thread, Post]:
-    """Start a thread; its first post is `body`. Members of the network only."""
+    """Start a thread; its first post is `body`. Members of the network only.
+    `kind` PROPOSAL is a proposal's discussion (hub.actions.proposal_review opens it)."""
     from hub.actions.bodies import access_network
 
     network = await access_network(ctx, network_slug, Action.POST_IN_NETWORK)
@@ -99,6 +101,7 @@ async def do_create_thread(
     thread = Thread(
         network_id=network.id,
         title=title,
+        kind=kind,
         author_id=user.id,
         created_at=now,
         last_activity_at=now,

@@ -15,6 +15,14 @@ from hub.models.bodies import (
 from hub.models.engagement import REACTION_EMOJI, Flag, Mention, Reaction, ReactionKind, ThreadRead
 from hub.models.jobs import EventOutbox, MailMessage
 from hub.models.municipalities import Municipality, MunicipalityKind
+from hub.models.proposals import (
+    AuthorRole,
+    Proposal,
+    ProposalAuthor,
+    ProposalRevision,
+    ProposalStatus,
+    ProposalTransition,
+)
 from hub.models.search import SearchDocument
 from hub.models.threads import Post, PostRevision, Thread, ThreadKind
 from hub.models.users import User
@@ -25,6 +33,7 @@ __all__ = [
     "Attachment",
     "AuditEntry",
     "AuthSession",
+    "AuthorRole",
     "Committee",
     "CommitteeMembership",
     "CommitteeRole",
@@ -40,6 +49,11 @@ __all__ = [
     "NetworkRole",
     "Post",
     "PostRevision",
+    "Proposal",
+    "ProposalAuthor",
+    "ProposalRevision",
+    "ProposalStatus",
+    "ProposalTransition",
     "Reaction",
     "ReactionKind",
     "SearchDocument",

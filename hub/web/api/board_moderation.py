@@ -24,8 +24,9 @@ REASON = Field(
 )
 KIND = Param("kind", choices=tuple(ReactionKind), example="thumbs_up")
 # Examples of posts that other operations' examples leave alone (a deleted or hidden post takes
-# no reactions; post 1 is every id's lowest value, which schemathesis tries everywhere).
-REACTED = (Param("post_id", "int", minimum=1, maximum=MAX_ID, example=4), KIND)
+# no reactions, nor does one in a locked thread: MODERATED's thread 2 holds posts 4 and 5; post 1
+# is every id's lowest value, which schemathesis tries everywhere). Post 6 is in thread 3.
+REACTED = (Param("post_id", "int", minimum=1, maximum=MAX_ID, example=6), KIND)
 # Its example is another thread than the replies' (hub.web.api.board), so that trying the
 # document (or schemathesis) does not lock the thread it then replies in.
 MODERATED = (Param("thread_id", "int", minimum=1, maximum=MAX_ID, example=2),)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from hub.models.proposals import ProposalStatus
+
 JsonSchema = dict[str, Any]
 
 STR: JsonSchema = {"type": "string"}
@@ -69,6 +71,45 @@ _THREAD = {
     "created_at": TIME,
     "last_activity_at": TIME,
 }
+
+_PROPOSAL = {
+    "id": INT,
+    "network": STR,
+    "thread_id": nullable(INT),
+    "status": {"enum": [s.value for s in ProposalStatus]},
+    "version": INT,
+    "title": STR,
+    "summary": STR,
+    "problem": STR,
+    "solution": STR,
+    "legal_basis": obj(act=STR, article=STR),
+    "impact": STR,
+    "authors": {
+        "type": "array",
+        "items": obj(
+            id=INT,
+            name=STR,
+            role=STR,
+            accepted=BOOL,
+            invited_at=TIME,
+            accepted_at=nullable(TIME),
+            via_proposal_id=nullable(INT),
+        ),
+    },
+    "merged_into_id": nullable(INT),
+    "created_at": TIME,
+    "updated_at": TIME,
+    "status_changed_at": TIME,
+    "submitted_at": nullable(TIME),
+}
+_TRANSITION = obj(
+    **{"from": nullable(STR)},
+    to=STR,
+    actor_id=nullable(INT),
+    note=STR,
+    at=TIME,
+    actor=nullable(obj(id=INT, name=STR)),
+)
 
 SCHEMAS: dict[str, JsonSchema] = {
     "Error": obj(
@@ -162,5 +203,23 @@ SCHEMAS: dict[str, JsonSchema] = {
         post_id=nullable(INT),
         author=nullable(_PERSON),
         snippet=STR,
+    ),
+    "Proposal": obj(**_PROPOSAL),
+    "ProposalDetail": obj(
+        **_PROPOSAL,
+        timeline={"type": "array", "items": _TRANSITION},
+        merged_from={"type": "array", "items": INT},
+    ),
+    "ProposalRevision": obj(
+        version=INT,
+        title=STR,
+        summary=STR,
+        problem=STR,
+        solution=STR,
+        legal_basis=obj(act=STR, article=STR),
+        impact=STR,
+        written_at=TIME,
+        replaced_at=TIME,
+        editor_id=nullable(INT),
     ),
 }

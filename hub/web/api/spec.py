@@ -36,7 +36,7 @@ class Field:
     """One property of a JSON request body."""
 
     name: str
-    kind: Literal["text", "bool", "id", "ids"] = "text"
+    kind: Literal["text", "bool", "id", "ids", "object"] = "text"
     required: bool = False
     max_length: int | None = None
     min_length: int | None = None
@@ -48,10 +48,20 @@ class Field:
     # The message for a missing or blank value: the action's own, so that "" and text of
     # invisible characters only (which the action refuses) read the same.
     blank: str = N_("This field is required.")
+    # kind "object": its properties (no others allowed); their errors name `outer.inner`.
+    parts: tuple[Field, ...] = ()
 
     def schema(self) -> JsonSchema:
         out: JsonSchema
-        if self.kind == "bool":
+        if self.kind == "object":
+            out = {
+                "type": "object",
+                "properties": {f.name: f.schema() for f in self.parts},
+                "additionalProperties": False,
+            }
+            if any(f.required for f in self.parts):
+                out["required"] = [f.name for f in self.parts if f.required]
+        elif self.kind == "bool":
             out = {"type": "boolean"}
         elif self.kind == "id":
             out = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
@@ -82,6 +92,8 @@ class Field:
     def read(self, data: Mapping[str, Any]) -> Any:
         """The field's value (None when absent or null and optional), or Invalid."""
         value = data.get(self.name)
+        if self.kind == "object":
+            return self._object(value)
         if value is None:
             if self.kind == "bool" and self.name in data:
                 raise Invalid(N_("This must be true or false."), field=self.name)
@@ -107,6 +119,26 @@ class Field:
                 )
             return value
         return self._text(value)
+
+    def _object(self, value: Any) -> dict[str, Any] | None:
+        """A missing required object reads as an empty one, so that its first missing part is
+        named; `blank` is the message for a value that is not an object."""
+        if value is None and not self.required:
+            return None
+        if value is not None and not isinstance(value, dict):
+            raise Invalid(self.blank, field=self.name)
+        given = value or {}
+        try:
+            for key in given:
+                if key not in {f.name for f in self.parts}:
+                    raise Invalid(N_("This field is not known."), field=key)
+            read = {f.name: f.read(given) for f in self.parts}
+        except Invalid as error:
+            field = f"{self.name}.{error.field}"
+            raise Invalid(error.message, field=field, **error.params) from None
+        if value is None:
+            raise Invalid(self.blank, field=self.name)
+        return read
 
     def _text(self, value: Any) -> str:
         if not isinstance(value, str):

@@ -53,6 +53,20 @@ ACTIONS = {
     "post.edited_by_moderator": N_("Edited someone else's post"),
     "post.deleted": N_("Deleted a post"),
     "attachments.stale_removed": N_("Removed uploads left unattached for a day"),
+    "proposal.created": N_("Drafted a proposal"),
+    "proposal.edited": N_("Edited a proposal"),
+    "proposal.coauthor_invited": N_("Invited a co-author to a proposal"),
+    "proposal.coauthor_accepted": N_("Became a proposal's co-author"),
+    "proposal.merged_in": N_("A duplicate proposal was merged into this one"),
+    "proposal.submit": N_("Submitted a proposal for review"),
+    "proposal.withdraw": N_("Withdrew a proposal"),
+    "proposal.approve": N_("Approved a proposal"),
+    "proposal.request_changes": N_("Asked for changes to a proposal"),
+    "proposal.reject": N_("Rejected a proposal"),
+    "proposal.merge": N_("Merged a duplicate proposal into another"),
+    "proposal.open_vote": N_("Opened the vote on a proposal"),
+    "proposal.pass": N_("A proposal passed its vote"),
+    "proposal.fail": N_("A proposal failed its vote"),
     "seed.loaded": N_("Loaded the association's data"),
     "seed.demo_loaded": N_("Loaded the demo data"),
 }
@@ -68,6 +82,7 @@ GROUPS = [
     ("thread.", N_("Threads")),
     ("post.", N_("Posts")),
     ("attachments.", N_("Attachments")),
+    ("proposal.", N_("Proposals")),
     ("seed.", N_("Loading data")),
 ]
 
@@ -110,6 +125,13 @@ LABELS = {
     "memberships": N_("Memberships"),
     "threads": N_("Threads"),
     "count": N_("How many"),
+    "note": N_("Note"),
+    "fields": N_("Fields"),
+    "merged": N_("Merged proposal"),
+    "coauthors": N_("Co-authors"),
+    "authors": N_("Authors"),
+    "to": N_("New state"),
+    "version": N_("Version"),
 }
 
 _WORDS = {

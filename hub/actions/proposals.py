@@ -1,0 +1,358 @@
+"""Proposals: write one, edit it while its authors hold it, read and list.
+
+The moves between states (submit, withdraw, the coordinator's review) are in
+hub.actions.proposal_review, co-authors in hub.actions.proposal_coauthors, the table of states
+in hub.actions.proposal_states.
+A draft (a proposal never submitted) is seen only by its authors and the co-authors invited
+to it: to anyone else it does not exist (404), in lists and on channels alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from sqlalchemy import or_, update
+from sqlmodel import col, select
+
+from hub.actions.bodies import access_network
+from hub.actions.context import Context
+from hub.actions.errors import N_, Conflict, Forbidden, Invalid, NotFound
+from hub.actions.proposal_states import EDITABLE
+from hub.actions.proposal_text import (
+    ProposalText,
+    check_new_text,
+    check_text_changes,
+    conflict_in_state,
+)
+from hub.db import utcnow
+from hub.events import Event
+from hub.models import Network, NetworkMembership, User
+from hub.models.proposals import (
+    AuthorRole,
+    Proposal,
+    ProposalAuthor,
+    ProposalRevision,
+    ProposalStatus,
+    ProposalTransition,
+)
+from hub.permissions import Action
+
+NO_PROPOSAL = N_("No such proposal.")
+PAGE = 30
+MAX_PAGE = 100
+MAX_COAUTHORS = 20
+
+
+@dataclass
+class ProposalAccess:
+    """A proposal the actor may read, its network and its authors (invited ones too)."""
+
+    proposal: Proposal
+    network: Network
+    authors: list[tuple[ProposalAuthor, User]]
+
+    def author_row(self, user_id: int | None) -> ProposalAuthor | None:
+        return next((a for a, _u in self.authors if a.user_id == user_id), None)
+
+    def is_author(self, user_id: int | None) -> bool:
+        """An accepted author: who created it, or a co-author who accepted."""
+        row = self.author_row(user_id)
+        return row is not None and row.accepted_at is not None
+
+
+def _visible(ctx: Context, proposal: Proposal, network: Network, author_ids: set[int]) -> bool:
+    if not ctx.may(Action.VIEW_NETWORK, network):
+        return False
+    return proposal.submitted_at is not None or (
+        ctx.actor is not None and ctx.actor.id in author_ids
+    )
+
+
+async def load_authors(
+    ctx: Context, proposal_ids: list[int]
+) -> dict[int, list[tuple[ProposalAuthor, User]]]:
+    rows = await ctx.db.exec(
+        select(ProposalAuthor, User)
+        .join(User, col(User.id) == ProposalAuthor.user_id)
+        .where(col(ProposalAuthor.proposal_id).in_(proposal_ids))
+        .order_by(col(ProposalAuthor.id))
+        .execution_options(populate_existing=True)
+    )
+    out: dict[int, list[tuple[ProposalAuthor, User]]] = {i: [] for i in proposal_ids}
+    for author, user in rows.all():
+        out[author.proposal_id].append((author, user))
+    return out
+
+
+async def access_proposal(ctx: Context, proposal_id: int) -> ProposalAccess:
+    """The proposal if the actor may read it; NotFound otherwise (a draft of others included)."""
+    found = (
+        await ctx.db.exec(
+            select(Proposal, Network)
+            .join(Network, col(Network.id) == Proposal.network_id)
+            .where(Proposal.id == proposal_id)
+            .execution_options(populate_existing=True)
+        )
+    ).first()
+    if found is None:
+        raise NotFound(NO_PROPOSAL)
+    proposal, network = found
+    authors = (await load_authors(ctx, [proposal_id]))[proposal_id]
+    if not _visible(ctx, proposal, network, {a.user_id for a, _u in authors}):
+        raise NotFound(NO_PROPOSAL)
+    return ProposalAccess(proposal, network, authors)
+
+
+def require_author(ctx: Context, access: ProposalAccess) -> User:
+    """The actor, if an accepted author who is still a member of the proposal's network."""
+    user = ctx.require_user()
+    if not access.is_author(user.id):
+        raise Forbidden(N_("Only the proposal's authors may do that."))
+    ctx.require(Action.PROPOSE, access.network)
+    return user
+
+
+def author_public(author: ProposalAuthor, user: User) -> dict[str, object]:
+    return {
+        "id": user.id,
+        "name": user.name,
+        "role": author.role,
+        "accepted": author.accepted_at is not None,
+        "invited_at": author.invited_at.isoformat(),
+        "accepted_at": author.accepted_at.isoformat() if author.accepted_at else None,
+        "via_proposal_id": author.via_proposal_id,
+    }
+
+
+def proposal_public(access: ProposalAccess) -> dict[str, object]:
+    p = access.proposal
+    return {
+        "id": p.id,
+        "network": access.network.slug,
+        "thread_id": p.thread_id,
+        "status": p.status,
+        "version": p.version,
+        "title": p.title,
+        "summary": p.summary,
+        "problem": p.problem,
+        "solution": p.solution,
+        "legal_basis": {"act": p.legal_act, "article": p.legal_article},
+        "impact": p.impact,
+        "authors": [author_public(a, u) for a, u in access.authors],
+        "merged_into_id": p.merged_into_id,
+        "created_at": p.created_at.isoformat(),
+        "updated_at": p.updated_at.isoformat(),
+        "status_changed_at": p.status_changed_at.isoformat(),
+        "submitted_at": p.submitted_at.isoformat() if p.submitted_at else None,
+    }
+
+
+def notify_updated(access: ProposalAccess) -> Event:
+    """The text or the authors changed: told on the proposal's own channel."""
+    return Event(
+        channel=f"proposal:{access.proposal.id}",
+        type="proposal.updated",
+        data=proposal_public(access),
+    )
+
+
+async def check_coauthors(
+    ctx: Context, network: Network, user_ids: list[int], field: str = "coauthors"
+) -> list[int]:
+    """The distinct invitees, each an active member of the network (else Invalid)."""
+    wanted = list(dict.fromkeys(user_ids))
+    if len(wanted) > MAX_COAUTHORS:
+        raise Invalid(N_("At most %(max)d co-authors."), field=field, max=MAX_COAUTHORS)
+    if not wanted:
+        return []
+    members = await ctx.db.exec(
+        select(NetworkMembership.user_id)
+        .join(User, col(User.id) == NetworkMembership.user_id)
+        .where(
+            NetworkMembership.network_id == network.id,
+            col(NetworkMembership.user_id).in_(wanted),
+            col(User.is_active).is_(True),
+        )
+    )
+    if set(members.all()) != set(wanted):
+        raise Invalid(N_("Co-authors must be members of the network."), field=field)
+    return wanted
+
+
+async def do_create_proposal(
+    ctx: Context, network_slug: str, text: ProposalText, *, coauthor_ids: list[int] | None = None
+) -> ProposalAccess:
+    """A new draft in the network (members), its creator its author, co-authors invited."""
+    network = await access_network(ctx, network_slug, Action.PROPOSE)
+    user = ctx.require_user()
+    checked = check_new_text(text)
+    invitees = [i for i in await check_coauthors(ctx, network, coauthor_ids or []) if i != user.id]
+    now = utcnow()
+    assert network.id is not None and user.id is not None
+    proposal = Proposal.model_validate(
+        {
+            **checked,
+            "network_id": network.id,
+            "created_by_id": user.id,
+            "created_at": now,
+            "updated_at": now,
+            "status_changed_at": now,
+        }
+    )
+    ctx.db.add(proposal)
+    await ctx.db.flush()
+    assert proposal.id is not None
+    ctx.db.add(
+        ProposalAuthor(
+            proposal_id=proposal.id, user_id=user.id, role=AuthorRole.AUTHOR, accepted_at=now
+        )
+    )
+    for invitee in invitees:
+        ctx.db.add(ProposalAuthor(proposal_id=proposal.id, user_id=invitee, invited_by_id=user.id))
+    ctx.db.add(
+        ProposalTransition(
+            proposal_id=proposal.id,
+            from_status="",
+            to_status=ProposalStatus.DRAFT,
+            actor_id=user.id,
+        )
+    )
+    await ctx.db.flush()
+    ctx.audit("proposal.created", proposal, network=network.slug, coauthors=invitees)
+    return await access_proposal(ctx, proposal.id)
+
+
+async def do_edit_proposal(
+    ctx: Context, proposal_id: int, text: ProposalText, *, version: int | None = None
+) -> ProposalAccess:
+    """Change the text while the authors hold it (draft, changes requested); keep the old one.
+
+    `version`, when given, is the version the editor started from: an edit made meanwhile by a
+    co-author is then a 409 instead of being overwritten.
+    """
+    access = await access_proposal(ctx, proposal_id)
+    user = require_author(ctx, access)
+    proposal = access.proposal
+    if proposal.status not in EDITABLE:
+        raise conflict_in_state(proposal.status)
+    if version is not None and version != proposal.version:
+        raise Conflict(N_("A co-author changed this proposal meanwhile: reload it and edit again."))
+    changes = check_text_changes(text, proposal)
+    if not changes:
+        return access
+    old = {f: getattr(proposal, f) for f in changes.keys() | _TEXT_FIELDS}
+    previous = (proposal.version, proposal.updated_at)
+    now = utcnow()
+    result = await ctx.db.exec(  # type: ignore[call-overload]
+        update(Proposal)
+        .where(
+            col(Proposal.id) == proposal_id,
+            col(Proposal.version) == proposal.version,
+            col(Proposal.status).in_(list(EDITABLE)),
+        )
+        .values(**changes, version=Proposal.version + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        current = await access_proposal(ctx, proposal_id)
+        if current.proposal.status not in EDITABLE:
+            raise conflict_in_state(current.proposal.status)
+        raise Conflict(N_("A co-author changed this proposal meanwhile: reload it and edit again."))
+    ctx.db.add(
+        ProposalRevision(
+            proposal_id=proposal_id,
+            version=previous[0],
+            written_at=previous[1],
+            replaced_at=now,
+            editor_id=user.id,
+            **{f: old[f] for f in _TEXT_FIELDS},
+        )
+    )
+    ctx.audit("proposal.edited", proposal, fields=sorted(changes), version=previous[0] + 1)
+    access = await access_proposal(ctx, proposal_id)
+    ctx.emit(notify_updated(access))
+    return access
+
+
+_TEXT_FIELDS = {f.name for f in fields(ProposalText)}
+
+
+async def proposal_history(ctx: Context, proposal_id: int) -> list[ProposalRevision]:
+    """Earlier versions of the text, oldest first (readers of the proposal)."""
+    await access_proposal(ctx, proposal_id)
+    rows = await ctx.db.exec(
+        select(ProposalRevision)
+        .where(ProposalRevision.proposal_id == proposal_id)
+        .order_by(col(ProposalRevision.version))
+    )
+    return list(rows.all())
+
+
+async def timeline(
+    ctx: Context, access: ProposalAccess
+) -> list[tuple[ProposalTransition, User | None]]:
+    rows = await ctx.db.exec(
+        select(ProposalTransition, User)
+        .join(User, col(User.id) == ProposalTransition.actor_id, isouter=True)
+        .where(ProposalTransition.proposal_id == access.proposal.id)
+        .order_by(col(ProposalTransition.id))
+    )
+    return list(rows.all())
+
+
+async def merged_from(ctx: Context, access: ProposalAccess) -> list[int]:
+    """The duplicates merged into this proposal."""
+    rows = await ctx.db.exec(
+        select(Proposal.id)
+        .where(Proposal.merged_into_id == access.proposal.id)
+        .order_by(col(Proposal.id))
+    )
+    return [i for i in rows.all() if i is not None]
+
+
+async def list_proposals(
+    ctx: Context,
+    network_slug: str,
+    *,
+    status: str | None = None,
+    before: int | None = None,
+    limit: int = PAGE,
+    queue: bool = False,
+) -> tuple[list[ProposalAccess], int | None]:
+    """The network's proposals, newest first, with drafts only the actor authors; or (`queue`)
+    the coordinator's review queue, submitted ones, oldest first. Returns a page and the cursor.
+    """
+    if queue:
+        network = await access_network(ctx, network_slug, Action.REVIEW_PROPOSALS)
+    else:
+        network = await access_network(ctx, network_slug)
+    query = select(Proposal).where(Proposal.network_id == network.id)
+    if queue:
+        query = query.where(Proposal.status == ProposalStatus.SUBMITTED)
+        if before is not None:
+            query = query.where(col(Proposal.id) > before)
+        query = query.order_by(col(Proposal.id))
+    else:
+        if status:
+            try:
+                ProposalStatus(status)
+            except ValueError:
+                raise Invalid(
+                    N_("Choose one of: %(choices)s."),
+                    field="status",
+                    choices=", ".join(ProposalStatus),
+                ) from None
+            query = query.where(Proposal.status == status)
+        mine = select(ProposalAuthor.id).where(
+            ProposalAuthor.proposal_id == Proposal.id,
+            ProposalAuthor.user_id == (ctx.actor.id if ctx.actor else None),
+        )
+        query = query.where(or_(col(Proposal.submitted_at).is_not(None), mine.exists()))
+        if before is not None:
+            query = query.where(col(Proposal.id) < before)
+        query = query.order_by(col(Proposal.id).desc())
+    rows = list((await ctx.db.exec(query.limit(limit + 1))).all())
+    page = rows[:limit]
+    authors = await load_authors(ctx, [p.id for p in page if p.id is not None])
+    items = [ProposalAccess(p, network, authors[p.id or 0]) for p in page]
+    return items, (page[-1].id if len(rows) > limit else None)

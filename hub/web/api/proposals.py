@@ -1,0 +1,406 @@
+"""The proposals' JSON endpoints (ROUTES): write and edit, co-authors, submit and withdraw, the
+coordinator's review and queue, reading and listing.
+
+Each handler reads its input through its Spec (hub.web.api.spec), calls one action in one
+transaction and returns the proposal as hub.actions.proposals.proposal_public shapes it. A draft
+of someone else is 404, like a proposal that does not exist; a move the state does not allow is
+409 naming the state.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from hub.actions import proposal_coauthors as coauthors
+from hub.actions import proposal_review as review
+from hub.actions import proposals
+from hub.actions.errors import N_
+from hub.actions.proposal_states import REVIEW_MOVES
+from hub.actions.proposal_text import ProposalText
+from hub.actions.proposals import ProposalAccess
+from hub.models.proposals import (
+    LEGAL_ACT_MAX,
+    LEGAL_ARTICLE_MAX,
+    NOTE_MAX,
+    SUMMARY_MAX,
+    TEXT_MAX,
+    TITLE_MAX,
+    ProposalStatus,
+)
+from hub.web.api.board_common import signed_in
+from hub.web.api.shapes import page, ref
+from hub.web.api.spec import NOT_BLANK, Field, Param, Spec
+from hub.web.forms import action, path_id
+
+NO_PROPOSAL = N_("No such proposal.")
+LEGAL_BASIS = N_("Give the legal basis as {act, article}: the law or by-law and its article.")
+DETAIL = ref("ProposalDetail")
+
+
+def _text_fields(required: bool) -> tuple[Field, ...]:
+    """The proposal's text: all but the article required when writing, all optional (None
+    leaves a field as it is) when editing."""
+
+    def line(name: str, max_length: int, example: str) -> Field:
+        return Field(
+            name, required=required, max_length=max_length, pattern=NOT_BLANK, example=example
+        )
+
+    return (
+        line("title", TITLE_MAX, "Jedinstveni registar komunalnih taksi"),
+        line("summary", SUMMARY_MAX, "Jedan javni registar taksi za sve opštine."),
+        line("problem", TEXT_MAX, "Svaka opština vodi svoj spisak."),
+        line("solution", TEXT_MAX, "Republički registar koji opštine pune."),
+        Field(
+            "legal_basis",
+            "object",
+            required=required,
+            blank=LEGAL_BASIS,
+            description="the law or by-law (`act`) and its article",
+            parts=(
+                line("act", LEGAL_ACT_MAX, "Zakon o finansiranju lokalne samouprave"),
+                Field("article", max_length=LEGAL_ARTICLE_MAX, example="član 15"),
+            ),
+        ),
+        line("impact", TEXT_MAX, "Manje posla za privredu."),
+    )
+
+
+def _text(data: dict[str, Any]) -> ProposalText:
+    basis = data["legal_basis"] or {}
+    return ProposalText(
+        title=data["title"],
+        summary=data["summary"],
+        problem=data["problem"],
+        solution=data["solution"],
+        legal_act=basis.get("act"),
+        legal_article=basis.get("article"),
+        impact=data["impact"],
+    )
+
+
+NOTE = Field("note", max_length=NOTE_MAX, description="a reason, shown in the timeline")
+BY_AUTHORS = {403: "not one of its authors"}
+
+
+async def _full(ctx: Any, access: ProposalAccess) -> dict[str, Any]:
+    """The proposal with its timeline and the duplicates merged into it."""
+    body = proposals.proposal_public(access)
+    body["timeline"] = [
+        {**review.transition_public(row), "actor": {"id": u.id, "name": u.name} if u else None}
+        for row, u in await proposals.timeline(ctx, access)
+    ]
+    body["merged_from"] = await proposals.merged_from(ctx, access)
+    return body
+
+
+CREATE = Spec(
+    summary="Write a proposal in a network (members); it starts as a draft only its authors see",
+    body=(
+        *_text_fields(required=True),
+        Field("coauthors", "ids", description="members of the network invited to co-author"),
+    ),
+    responses={
+        201: ("the proposal, status `draft`", DETAIL),
+        403: "not a member of the network",
+        404: "no such network, or the caller may not read it",
+        422: "a missing or over-long field (named in `field`), a co-author who is not a member",
+    },
+)
+
+
+@CREATE
+async def create_proposal(request: Request) -> Response:
+    signed_in(request)
+    data = await CREATE.read(request)
+    async with action(request) as ctx:
+        access = await proposals.do_create_proposal(
+            ctx,
+            request.path_params["slug"],
+            _text(data),
+            coauthor_ids=data["coauthors"] or [],
+        )
+        body = await _full(ctx, access)
+    return JSONResponse(body, status_code=201)
+
+
+@Spec(
+    summary="One proposal with its authors, timeline and the duplicates merged into it",
+    responses={
+        200: ("the proposal", DETAIL),
+        404: "no such proposal, a draft of others, or a network the caller may not read",
+    },
+)
+async def get_proposal(request: Request) -> Response:
+    signed_in(request)
+    proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
+    async with action(request) as ctx:
+        body = await _full(ctx, await proposals.access_proposal(ctx, proposal_id))
+    return JSONResponse(body)
+
+
+EDIT = Spec(
+    summary="Edit a proposal's text while it is a draft or changes were requested (its authors)",
+    description="Fields left out stay as they are. `version`, when given, must be the current "
+    "one (else 409), so that two authors editing at once do not overwrite each other.",
+    body=(
+        *_text_fields(required=False),
+        Field("version", "id", description="the version the edit was made on"),
+    ),
+    responses={
+        200: ("the proposal; the earlier text is kept in its history", DETAIL),
+        **BY_AUTHORS,
+        404: "no such proposal, or a draft of others",
+        409: "not editable in its state, or `version` is no longer the current one",
+        422: "a blank or over-long field",
+    },
+)
+
+
+@EDIT
+async def edit_proposal(request: Request) -> Response:
+    signed_in(request)
+    proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
+    data = await EDIT.read(request)
+    async with action(request) as ctx:
+        access = await proposals.do_edit_proposal(
+            ctx, proposal_id, _text(data), version=data["version"]
+        )
+        body = await _full(ctx, access)
+    return JSONResponse(body)
+
+
+@Spec(
+    summary="Earlier versions of a proposal's text, oldest first",
+    responses={
+        200: ("the earlier versions", page(ref("ProposalRevision"))),
+        404: "no such proposal, or a draft of others",
+    },
+)
+async def proposal_history(request: Request) -> Response:
+    signed_in(request)
+    proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
+    async with action(request) as ctx:
+        revisions = await proposals.proposal_history(ctx, proposal_id)
+    items = [
+        {
+            "version": r.version,
+            "title": r.title,
+            "summary": r.summary,
+            "problem": r.problem,
+            "solution": r.solution,
+            "legal_basis": {"act": r.legal_act, "article": r.legal_article},
+            "impact": r.impact,
+            "written_at": r.written_at.isoformat(),
+            "replaced_at": r.replaced_at.isoformat(),
+            "editor_id": r.editor_id,
+        }
+        for r in revisions
+    ]
+    return JSONResponse({"items": items, "next": None})
+
+
+def _limit() -> Param:
+    return Param(
+        "limit",
+        "int",
+        minimum=1,
+        maximum=proposals.MAX_PAGE,
+        message=N_("Between 1 and %(max)d, please."),
+        description=f"items per page (default {proposals.PAGE})",
+    )
+
+
+CURSOR = Param(
+    "cursor",
+    "int",
+    minimum=1,
+    message=N_("The page cursor is not valid."),
+    description="`next` of the previous page",
+)
+LIST = Spec(
+    summary="A network's proposals, newest first; drafts only the caller's own",
+    query=(
+        Param("status", choices=("", *(s.value for s in ProposalStatus))),
+        CURSOR,
+        _limit(),
+    ),
+    responses={
+        200: ("the proposals", page(ref("Proposal"))),
+        404: "no such network, or the caller may not read it",
+        422: "an unknown status, a cursor that is not valid, a limit out of range",
+    },
+)
+QUEUE = Spec(
+    summary="Submitted proposals waiting for the coordinator's review, oldest first",
+    query=(CURSOR, _limit()),
+    responses={
+        200: ("the proposals waiting for review", page(ref("Proposal"))),
+        403: "not the network's coordinator",
+        404: "no such network, or the caller may not read it",
+        422: "a cursor that is not valid, a limit out of range",
+    },
+)
+
+
+async def _list(request: Request, spec: Spec, *, queue: bool) -> Response:
+    signed_in(request)
+    query = spec.params(request)
+    async with action(request) as ctx:
+        page_, next_id = await proposals.list_proposals(
+            ctx,
+            request.path_params["slug"],
+            status=query.get("status") or None,
+            before=query["cursor"],
+            limit=query["limit"] or proposals.PAGE,
+            queue=queue,
+        )
+    items = [proposals.proposal_public(a) for a in page_]
+    return JSONResponse({"items": items, "next": str(next_id) if next_id else None})
+
+
+@LIST
+async def list_proposals(request: Request) -> Response:
+    return await _list(request, LIST, queue=False)
+
+
+@QUEUE
+async def review_queue(request: Request) -> Response:
+    return await _list(request, QUEUE, queue=True)
+
+
+@Spec(
+    summary="Submit a draft, or a proposal with requested changes, for review (its authors)",
+    responses={
+        200: (
+            "the proposal, status `submitted`; the first submission opens its discussion thread",
+            DETAIL,
+        ),
+        **BY_AUTHORS,
+        404: "no such proposal, or a draft of others",
+        409: "not a draft nor waiting for changes (the message names its state)",
+    },
+)
+async def submit_proposal(request: Request) -> Response:
+    signed_in(request)
+    proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
+    async with action(request) as ctx:
+        body = await _full(ctx, await review.do_submit(ctx, proposal_id))
+    return JSONResponse(body)
+
+
+WITHDRAW = Spec(
+    summary="Withdraw a proposal before any vote (its authors)",
+    body=(NOTE,),
+    responses={
+        200: ("the proposal, status `withdrawn`", DETAIL),
+        **BY_AUTHORS,
+        404: "no such proposal, or a draft of others",
+        409: "already voted on, decided or withdrawn (the message names its state)",
+        422: "an over-long note",
+    },
+)
+
+
+@WITHDRAW
+async def withdraw_proposal(request: Request) -> Response:
+    signed_in(request)
+    proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
+    data = await WITHDRAW.read(request)
+    async with action(request) as ctx:
+        body = await _full(ctx, await review.do_withdraw(ctx, proposal_id, note=data["note"]))
+    return JSONResponse(body)
+
+
+REVIEW = Spec(
+    summary="The coordinator's review of a submitted proposal",
+    description="`request_changes` and `reject` need a `note`; `merge` needs `into`, another "
+    "live proposal of the same network, which gains the duplicate's authors.",
+    body=(
+        Field("action", required=True, choices=tuple(m.value for m in REVIEW_MOVES)),
+        NOTE,
+        Field("into", "id", description="for `merge`: the proposal this one duplicates"),
+    ),
+    responses={
+        200: (
+            "the proposal, status `approved`, `changes_requested`, `rejected` or `merged`",
+            DETAIL,
+        ),
+        403: "not the network's coordinator",
+        404: "no such proposal, or a draft of others",
+        409: "not waiting for review (the message names its state)",
+        422: "unknown action, no note for request_changes or reject, no valid `into` for merge",
+    },
+)
+
+
+@REVIEW
+async def review_proposal(request: Request) -> Response:
+    signed_in(request)
+    proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
+    data = await REVIEW.read(request)
+    async with action(request) as ctx:
+        access = await review.do_review(
+            ctx, proposal_id, action=data["action"], note=data["note"], into=data["into"]
+        )
+        body = await _full(ctx, access)
+    return JSONResponse(body)
+
+
+INVITE = Spec(
+    summary="Invite a member of the network to co-author (its authors, before a vote)",
+    body=(Field("user_id", "id", required=True, description="a member of the network"),),
+    responses={
+        201: ("the proposal with the invitation", DETAIL),
+        200: ("already invited: nothing changed", DETAIL),
+        **BY_AUTHORS,
+        404: "no such proposal, or a draft of others",
+        409: "no longer open to new authors (the message names its state)",
+        422: "not a member of the network",
+    },
+)
+
+
+@INVITE
+async def invite_coauthor(request: Request) -> Response:
+    signed_in(request)
+    proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
+    data = await INVITE.read(request)
+    async with action(request) as ctx:
+        access, created = await coauthors.do_invite_coauthor(ctx, proposal_id, data["user_id"])
+        body = await _full(ctx, access)
+    return JSONResponse(body, status_code=201 if created else 200)
+
+
+@Spec(
+    summary="Accept an invitation to co-author (the invited member)",
+    responses={
+        200: ("the proposal, the caller now among its authors", DETAIL),
+        404: "no such proposal, or no invitation for the caller",
+    },
+)
+async def accept_coauthor(request: Request) -> Response:
+    signed_in(request)
+    proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
+    async with action(request) as ctx:
+        body = await _full(ctx, await coauthors.do_accept_coauthor(ctx, proposal_id))
+    return JSONResponse(body)
+
+
+ROUTES = [
+    Route("/networks/{slug}/proposals", list_proposals, methods=["GET"]),
+    Route("/networks/{slug}/proposals", create_proposal, methods=["POST"]),
+    Route("/networks/{slug}/review-queue", review_queue, methods=["GET"]),
+    Route("/proposals/{proposal_id}", get_proposal, methods=["GET"]),
+    Route("/proposals/{proposal_id}", edit_proposal, methods=["PATCH"]),
+    Route("/proposals/{proposal_id}/history", proposal_history, methods=["GET"]),
+    Route("/proposals/{proposal_id}/submit", submit_proposal, methods=["POST"]),
+    Route("/proposals/{proposal_id}/withdraw", withdraw_proposal, methods=["POST"]),
+    Route("/proposals/{proposal_id}/review", review_proposal, methods=["POST"]),
+    Route("/proposals/{proposal_id}/coauthors", invite_coauthor, methods=["POST"]),
+    Route("/proposals/{proposal_id}/coauthors/accept", accept_coauthor, methods=["POST"]),
+]
