@@ -13,7 +13,7 @@ from hub.models.bodies import (
     Visibility,
 )
 from hub.models.engagement import REACTION_EMOJI, Flag, Mention, Reaction, ReactionKind, ThreadRead
-from hub.models.jobs import EventOutbox, MailMessage
+from hub.models.jobs import EventOutbox, JobIntent, MailMessage
 from hub.models.municipalities import Municipality, MunicipalityKind
 from hub.models.proposals import (
     AuthorRole,
@@ -26,6 +26,16 @@ from hub.models.proposals import (
 from hub.models.search import SearchDocument
 from hub.models.threads import Post, PostRevision, Thread, ThreadKind
 from hub.models.users import User
+from hub.models.votes import (
+    BallotKind,
+    Choice,
+    Counting,
+    Vote,
+    VoteBallot,
+    VoteElector,
+    VoteResult,
+    VoteStatus,
+)
 
 __all__ = [
     "REACTION_EMOJI",
@@ -34,12 +44,16 @@ __all__ = [
     "AuditEntry",
     "AuthSession",
     "AuthorRole",
+    "BallotKind",
+    "Choice",
     "Committee",
     "CommitteeMembership",
     "CommitteeRole",
+    "Counting",
     "EventOutbox",
     "Flag",
     "Invitation",
+    "JobIntent",
     "MailMessage",
     "Mention",
     "Municipality",
@@ -62,4 +76,9 @@ __all__ = [
     "ThreadRead",
     "User",
     "Visibility",
+    "Vote",
+    "VoteBallot",
+    "VoteElector",
+    "VoteResult",
+    "VoteStatus",
 ]

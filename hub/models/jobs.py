@@ -1,4 +1,4 @@
-"""Work recorded in the database so it survives losing Redis (J5): outgoing mail."""
+"""Work kept in the database so it survives losing Redis (J5): mail, events, job intents."""
 
 from __future__ import annotations
 
@@ -45,3 +45,33 @@ class EventOutbox(SQLModel, table=True):
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     audience: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: dt.datetime = created_at_field()
+
+
+JOB_INTENT_STATUSES = ("pending", "running", "done", "failed")
+
+
+class JobIntent(SQLModel, table=True):
+    """The intent to run a background job, written with the change that needs it (J5).
+
+    `key` is the job's deterministic id (J4), e.g. `compile:proposal:42`: enqueueing uses it as
+    arq's job id, so the same intent enqueued twice is one job. A reconciler cron re-enqueues
+    intents still `pending` (or `running` without progress) after a while, so losing Redis'
+    data loses no work. The job itself marks the intent `done`, or `failed` with the reason
+    after its bounded retries (J3).
+    """
+
+    __tablename__ = "job_intents"
+    __table_args__ = (
+        CheckConstraint(check_in("status", JOB_INTENT_STATUSES), name="ck_job_intent_status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=120, unique=True)
+    kind: str = Field(max_length=40)  # "compile" for the initiatives' compiler
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="pending", max_length=10, index=True)
+    attempts: int = Field(default=0)
+    last_error: str = Field(default="", sa_column=Column(Text, nullable=False))
+    created_at: dt.datetime = created_at_field()
+    enqueued_at: dt.datetime | None = time_field()  # last handed to arq
+    finished_at: dt.datetime | None = time_field()
