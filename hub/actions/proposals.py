@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from sqlalchemy import or_, update
+from sqlalchemy import ColumnElement, or_, update
 from sqlmodel import col, select
 
 from hub.actions.bodies import access_network
@@ -310,6 +310,15 @@ async def merged_from(ctx: Context, access: ProposalAccess) -> list[int]:
     return [i for i in rows.all() if i is not None]
 
 
+def readable_clause(ctx: Context) -> ColumnElement[bool]:
+    """Proposals the actor may see in a network it reads: all but the drafts of others."""
+    mine = select(ProposalAuthor.id).where(
+        ProposalAuthor.proposal_id == Proposal.id,
+        ProposalAuthor.user_id == (ctx.actor.id if ctx.actor else None),
+    )
+    return or_(col(Proposal.submitted_at).is_not(None), mine.exists())
+
+
 async def list_proposals(
     ctx: Context,
     network_slug: str,
@@ -343,11 +352,7 @@ async def list_proposals(
                     choices=", ".join(ProposalStatus),
                 ) from None
             query = query.where(Proposal.status == status)
-        mine = select(ProposalAuthor.id).where(
-            ProposalAuthor.proposal_id == Proposal.id,
-            ProposalAuthor.user_id == (ctx.actor.id if ctx.actor else None),
-        )
-        query = query.where(or_(col(Proposal.submitted_at).is_not(None), mine.exists()))
+        query = query.where(readable_clause(ctx))
         if before is not None:
             query = query.where(col(Proposal.id) < before)
         query = query.order_by(col(Proposal.id).desc())

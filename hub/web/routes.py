@@ -10,7 +10,19 @@ from hub.web.api import board as board_api
 from hub.web.api import proposals as proposals_api
 from hub.web.api.openapi import endpoint as openapi_endpoint
 from hub.web.api.routes import ROUTES as ACCOUNT_API_ROUTES
-from hub.web.pages import admin, auth, board, home, post, profile, search, thread
+from hub.web.pages import (
+    admin,
+    auth,
+    board,
+    home,
+    post,
+    profile,
+    proposal_forms,
+    proposal_moves,
+    proposals,
+    search,
+    thread,
+)
 from hub.web.templating import STATIC_DIR
 from realtime.socket import endpoint as live_endpoint
 
@@ -37,6 +49,7 @@ def page_routes() -> list[BaseRoute]:
         Route("/profile/password", profile.change_password, methods=["POST"]),
         *admin.ROUTES,
         *BOARD_ROUTES,
+        *PROPOSAL_ROUTES,
     ]
 
 
@@ -66,6 +79,25 @@ BOARD_ROUTES = [
     Route("/posts/{post_id}/unhide", post.unhide, methods=["POST"]),
     Route("/attachments/{attachment_id}/{filename}", thread.download, methods=["GET"]),
     Route("/search", search.search_page, methods=["GET"]),
+]
+
+
+# Proposals (issue 10): "mine" before the numbered proposal so it is not read as an id.
+PROPOSAL_ROUTES = [
+    Route("/networks/{slug}/proposals", proposals.list_page, methods=["GET"]),
+    Route("/networks/{slug}/proposals/new", proposal_forms.new_page, methods=["GET"]),
+    Route("/networks/{slug}/proposals/new", proposal_forms.create, methods=["POST"]),
+    Route("/networks/{slug}/review-queue", proposals.queue_page, methods=["GET"]),
+    Route("/proposals/mine", proposals.my_page, methods=["GET"]),
+    Route("/proposals/{proposal_id}", proposals.proposal_page, methods=["GET"]),
+    Route("/proposals/{proposal_id}/edit", proposal_forms.edit_page, methods=["GET"]),
+    Route("/proposals/{proposal_id}/edit", proposal_forms.edit, methods=["POST"]),
+    Route("/proposals/{proposal_id}/history", proposals.history_page, methods=["GET"]),
+    Route("/proposals/{proposal_id}/submit", proposal_moves.submit, methods=["POST"]),
+    Route("/proposals/{proposal_id}/withdraw", proposal_moves.withdraw, methods=["POST"]),
+    Route("/proposals/{proposal_id}/review", proposal_moves.review, methods=["POST"]),
+    Route("/proposals/{proposal_id}/coauthors", proposal_moves.invite, methods=["POST"]),
+    Route("/proposals/{proposal_id}/coauthors/accept", proposal_moves.accept, methods=["POST"]),
 ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from hub.actions import boards, bodies, moderation
+from hub.actions import boards, bodies, moderation, proposal_views
 from hub.permissions import Action
 from hub.web.forms import action
 from hub.web.templating import render
@@ -21,6 +21,8 @@ async def dashboard(request: Request) -> Response:
         all_networks = await bodies.network_directory(ctx)
         committees = await bodies.list_committees(ctx)
         waiting = await moderation.waiting_flags(ctx, [n for n, _ in my_networks])
+        to_review = await proposal_views.review_counts(ctx, [n for n, _ in my_networks])
+        invitations = await proposal_views.invitation_count(ctx)
     return render(
         request,
         "dashboard.html",
@@ -32,6 +34,8 @@ async def dashboard(request: Request) -> Response:
             "committee_count": len(committees),
             "is_admin": ctx.principal.is_admin,
             "waiting_flags": waiting,
+            "waiting_proposals": to_review,
+            "my_invitations": invitations,
         },
     )
 
