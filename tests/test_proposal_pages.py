@@ -14,17 +14,25 @@ from typing import Any
 import httpx
 import pytest
 
+from hub.actions.context import Context, act
+from hub.actions.errors import ActionError
+from hub.actions.proposal_coauthors import do_accept_coauthor, do_invite_coauthor
+from hub.actions.proposal_review import do_review, do_submit, do_withdraw
 from hub.actions.proposal_text import ProposalText
-from hub.actions.proposals import do_edit_proposal
+from hub.actions.proposals import access_proposal, do_create_proposal, do_edit_proposal
+from hub.actions.threads import do_create_thread
 from hub.models.proposals import ProposalStatus
 from hub.runtime import Runtime
 from tests.conftest import csrf_of, sign_in
 from tests.proposal_helpers import (
     NET,
+    ROLES,
     TEXT,
     as_user,
     make_people,
     new_proposal,
+    proposal_in,
+    state_of,
 )
 
 S = ProposalStatus
@@ -154,3 +162,212 @@ async def test_a_draft_is_not_found_for_others(
                 assert (await c.get(path)).status_code == status, (role, path)
             listed = await c.get(f"/networks/{NET}/proposals")
             assert (TEXT.title in listed.text) == (status == 200), role
+
+
+class Rollback(Exception):
+    """Raised after an action succeeded, so that trying it changes nothing."""
+
+
+async def accepts(rt: Runtime, uid: int, fn: Any) -> bool:
+    """Would the action accept this actor now? Tried, then rolled back."""
+    try:
+        async with act(rt, actor_id=uid) as ctx:
+            await fn(ctx)
+            raise Rollback
+    except Rollback:
+        return True
+    except ActionError:
+        return False
+
+
+def tries(pid: int, survivor: int, people: dict[str, int], uid: int) -> dict[str, Any]:
+    """Each button of the proposal page, and the action it calls."""
+
+    async def accept(ctx: Context) -> None:
+        was = (await access_proposal(ctx, pid)).is_author(uid)
+        after = await do_accept_coauthor(ctx, pid)
+        if was or not after.is_author(uid):
+            raise ActionError("nothing to accept")
+
+    def review(choice: str, **kw: Any) -> Any:
+        return lambda ctx: do_review(ctx, pid, action=choice, note="Zato.", **kw)
+
+    return {
+        "edit": lambda ctx: do_edit_proposal(ctx, pid, ProposalText(summary="Drugačije.")),
+        "submit": lambda ctx: do_submit(ctx, pid),
+        "withdraw": lambda ctx: do_withdraw(ctx, pid),
+        "invite": lambda ctx: do_invite_coauthor(ctx, pid, people["member"]),
+        "accept": accept,
+        "approve": review("approve"),
+        "request_changes": review("request_changes"),
+        "reject": review("reject"),
+        "merge": review("merge", into=survivor),
+    }
+
+
+def shown_actions(html: str) -> set[str]:
+    found = set(re.findall(r'id="form-([a-z_]+)"', html))
+    if re.search(r'href="/proposals/\d+/edit"', html):
+        found.add("edit")
+    return found
+
+
+MATRIX_STATES = [S.DRAFT, S.SUBMITTED, S.CHANGES_REQUESTED, S.APPROVED, S.REJECTED, S.MERGED]
+MATRIX_STATES += [S.VOTING, S.WITHDRAWN]
+
+
+async def test_every_button_shown_exactly_to_whom_the_action_allows(
+    app: Any, seeded: Runtime, people: dict[str, int]
+) -> None:
+    survivor = await proposal_in(seeded, people, S.SUBMITTED)
+    in_state = {status: await proposal_in(seeded, people, status) for status in MATRIX_STATES}
+    seen_any: set[str] = set()
+    for role in ROLES:
+        async with browser_as(app, role) as c:
+            for status, pid in in_state.items():
+                page = await c.get(f"/proposals/{pid}")
+                readable = await accepts(
+                    seeded, people[role], lambda ctx, p=pid: access_proposal(ctx, p)
+                )
+                assert page.status_code == (200 if readable else 404), (role, status)
+                allowed = {
+                    name
+                    for name, fn in tries(pid, survivor, people, people[role]).items()
+                    if await accepts(seeded, people[role], fn)
+                }
+                assert shown_actions(page.text) == allowed, (role, status)
+                seen_any |= allowed
+    assert seen_any == set(tries(0, 0, people, 0))  # every button appears somewhere
+
+
+async def test_new_proposal_button_for_those_who_may_write(
+    app: Any, seeded: Runtime, people: dict[str, int]
+) -> None:
+    for role in ROLES:
+        may = await accepts(seeded, people[role], lambda ctx: do_create_proposal(ctx, NET, TEXT))
+        async with browser_as(app, role) as c:
+            page = await c.get(f"/networks/{NET}/proposals")
+            assert page.status_code == 200
+            button = f'href="/networks/{NET}/proposals/new"' in page.text
+            assert button == may, role
+            form = await c.get(f"/networks/{NET}/proposals/new")
+            assert (form.status_code == 200) == may, role
+
+
+async def test_a_raced_move_shows_the_current_state_and_keeps_the_note(
+    app: Any, seeded: Runtime, people: dict[str, int]
+) -> None:
+    pid = await proposal_in(seeded, people, S.SUBMITTED)
+    async with browser_as(app, "coordinator") as c:
+        page = await c.get(f"/proposals/{pid}")
+        assert 'id="form-reject"' in page.text
+        empty = await post_form(c, f"/proposals/{pid}/review", {"action": "reject", "note": ""})
+        assert empty.status_code == 422
+        assert field_error(empty.text, "reject-note") == "Tell the authors why, please."
+        await as_user(
+            seeded, people["coordinator"], lambda ctx: do_review(ctx, pid, action="approve")
+        )
+        before = await state_of(seeded, pid)
+        late = await post_form(
+            c, f"/proposals/{pid}/review", {"action": "reject", "note": "Nije u nadležnosti."}
+        )
+        assert late.status_code == 409
+        assert "This proposal is already approved" in late.text
+        assert "Nije u nadležnosti.</textarea>" in late.text
+        assert await state_of(seeded, pid) == before
+
+
+async def test_timeline_merge_links_thread_and_history(
+    app: Any, seeded: Runtime, people: dict[str, int]
+) -> None:
+    survivor = await proposal_in(seeded, people, S.SUBMITTED)
+    merged = await proposal_in(seeded, people, S.SUBMITTED)
+    async with browser_as(app, "coordinator") as c:
+        response = await post_form(
+            c,
+            f"/proposals/{merged}/review",
+            {"action": "merge", "into": str(survivor), "note": "Isti predlog."},
+        )
+        assert response.status_code == 303
+        page = await c.get(f"/proposals/{merged}")
+        assert f'href="/proposals/{survivor}"' in page.text
+        steps = re.search(r'<ol class="timeline-list">(.*?)</ol>', page.text, re.S)
+        assert steps and steps.group(1).count("<li>") == 3  # written, submitted, merged
+        assert "Isti predlog." in steps.group(1)
+        other = await c.get(f"/proposals/{survivor}")
+        assert f'href="/proposals/{merged}"' in other.text
+        thread = re.search(r'href="/threads/(\d+)">Discussion', other.text)
+        assert thread and (await c.get(f"/threads/{thread.group(1)}")).status_code == 200
+
+
+async def test_review_queue_oldest_first_and_counted_on_the_dashboard(
+    app: Any, seeded: Runtime, people: dict[str, int]
+) -> None:
+    first = await proposal_in(seeded, people, S.SUBMITTED)
+    second = await proposal_in(seeded, people, S.SUBMITTED)
+    await proposal_in(seeded, people, S.APPROVED)
+    async with browser_as(app, "coordinator") as c:
+        queue = await c.get(f"/networks/{NET}/review-queue")
+        assert queue.status_code == 200
+        ids = [int(i) for i in re.findall(r'id="proposal-(\d+)"', queue.text)]
+        assert ids == [first, second]
+        home = await c.get("/")
+        assert "2 proposals to review" in home.text
+        assert f'href="/networks/{NET}/review-queue"' in home.text
+    async with browser_as(app, "member") as c:
+        assert (await c.get(f"/networks/{NET}/review-queue")).status_code == 403
+        assert "to review" not in (await c.get("/")).text
+
+
+async def test_list_filters_by_state_with_counts_and_pages(
+    app: Any, seeded: Runtime, people: dict[str, int]
+) -> None:
+    submitted = [await proposal_in(seeded, people, S.SUBMITTED) for _ in range(3)]
+    approved = await proposal_in(seeded, people, S.APPROVED)
+    async with browser_as(app, "member") as c:
+        page = await c.get(f"/networks/{NET}/proposals")
+        ids = [int(i) for i in re.findall(r'id="proposal-(\d+)"', page.text)]
+        assert ids[0] > ids[-1] and approved in ids
+        assert 'in review <span class="count">(3)</span>' in page.text
+        only = await c.get(f"/networks/{NET}/proposals?status=submitted")
+        found = [int(i) for i in re.findall(r'id="proposal-(\d+)"', only.text)]
+        assert found == sorted(submitted, reverse=True)
+        older = await c.get(f"/networks/{NET}/proposals?status=submitted&cursor={submitted[1]}")
+        assert [int(i) for i in re.findall(r'id="proposal-(\d+)"', older.text)] == [submitted[0]]
+        board = await c.get(f"/networks/{NET}")
+        assert f'href="/networks/{NET}/proposals"' in board.text
+
+
+async def test_my_proposals_lists_drafts_invitations_and_authored(
+    app: Any, seeded: Runtime, people: dict[str, int]
+) -> None:
+    draft = await new_proposal(seeded, people)
+    submitted = await proposal_in(seeded, people, S.SUBMITTED)
+    async with browser_as(app, "invitee") as c:
+        page = await c.get("/proposals/mine")
+        assert "invitation to co-author" in page.text and f"/proposals/{draft}" in page.text
+        assert 'href="/proposals/mine"' in (await c.get("/")).text
+    async with browser_as(app, "author") as c:
+        page = await c.get("/proposals/mine")
+        drafts = page.text.split('id="drafts"')[1].split("</section>")[0]
+        assert f"/proposals/{draft}" in drafts and f"/proposals/{submitted}" not in drafts
+        assert f"/proposals/{submitted}" in page.text
+    async with browser_as(app, "member") as c:
+        assert f"/proposals/{draft}" not in (await c.get("/proposals/mine")).text
+
+
+async def test_board_filter_with_proposals_lists_their_threads(
+    app: Any, seeded: Runtime, people: dict[str, int]
+) -> None:
+    pid = await proposal_in(seeded, people, S.SUBMITTED)
+    await new_proposal(seeded, people, title="Nacrt bez teme")
+    async with act(seeded, actor_id=people["member"]) as ctx:
+        await do_create_thread(ctx, NET, title="Obična tema", body="Bez predloga")
+        access = await access_proposal(ctx, pid)
+    async with browser_as(app, "member") as c:
+        everything = await c.get(f"/networks/{NET}")
+        assert "Obična tema" in everything.text
+        filtered = await c.get(f"/networks/{NET}?filter=proposals")
+        assert filtered.status_code == 200
+        assert f'id="thread-{access.proposal.thread_id}"' in filtered.text
+        assert "Obična tema" not in filtered.text and "Nacrt bez teme" not in filtered.text

@@ -109,13 +109,14 @@ async def proposal_page(
     async with action(request) as ctx:
         access = await proposals.access_proposal(ctx, proposal_id)
         context = await load_page_context(ctx, access)
-    context.update(
-        live_since=since,
-        done=request.query_params.get("done", ""),
-        errors={},
-        values={},
+    context |= {
+        "live_since": since,
+        "done": request.query_params.get("done", ""),
+        "errors": {},
+        "values": {},
+        "vote": None,  # the voting slice: what proposals/_vote.html shows
         **(extra or {}),
-    )
+    }
     return render(request, "proposals/proposal.html", context, status_code=status)
 
 
