@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="upgrade the database to the latest schema")
     seed = commands.add_parser("seed", help="load committees, networks and local governments")
     seed.add_argument("--demo", action="store_true", help="also add demo people and threads")
+    commands.add_parser(
+        "reindex-proposals", help="put every public proposal in the search index again"
+    )
     user = commands.add_parser("user", help="manage users")
     user_commands = user.add_subparsers(dest="user_command", required=True, parser_class=_Parser)
     add = user_commands.add_parser("add", help="create a user")
@@ -86,6 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _migrate(settings)
         if args.command == "seed":
             return asyncio.run(_seed(settings, demo=args.demo))
+        if args.command == "reindex-proposals":
+            return asyncio.run(_reindex_proposals(settings))
         if args.command == "user":
             return asyncio.run(_user_add(settings, args))
     except UsageError as exc:
@@ -185,6 +190,21 @@ async def _seed(settings: Settings, *, demo: bool) -> int:
         print(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
         for email, name in report.demo_accounts:
             print(f"  {email:<40} {name}")
+    return 0
+
+
+async def _reindex_proposals(settings: Settings) -> int:
+    from hub.actions.context import act
+    from hub.actions.search import reindex_proposals
+    from hub.runtime import open_runtime
+
+    await _ensure_current(settings)
+    async with (
+        open_runtime(_offline(settings), with_jobs=False) as runtime,
+        act(runtime, system=True) as ctx,
+    ):
+        count = await reindex_proposals(ctx)
+    print(f"hub: {count} proposals indexed")
     return 0
 
 

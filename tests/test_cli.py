@@ -205,6 +205,7 @@ async def test_migrate_then_seed_twice(hub: Hub) -> None:
     assert await hub.counts() == counts
     hub.ok("migrate")  # migrating a current database is a no-op
     assert await hub.counts() == counts
+    assert "0 proposals indexed" in hub.ok("reindex-proposals").stdout
 
 
 async def test_seed_demo_prints_the_demo_accounts(hub: Hub) -> None:

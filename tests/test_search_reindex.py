@@ -3,6 +3,7 @@
 A scratch database is migrated to head and given threads and posts through the actions; taken
 back to 0003 (the index as it was, without stems) a search by another ending finds nothing; up
 to head again, the migration reindexes every document from its thread or post and it does.
+Proposals, which came after that migration, are indexed again by `hub reindex-proposals`.
 """
 
 from __future__ import annotations
@@ -11,17 +12,21 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import delete, inspect, text
+from sqlmodel import col
 
 from hub.actions.context import act
 from hub.actions.posts import do_create_post, do_delete_post
-from hub.actions.search import search
+from hub.actions.search import reindex_proposals, search
 from hub.actions.seed import do_seed
 from hub.actions.threads import do_create_thread
 from hub.config import Settings, load_settings
+from hub.models import SearchDocument
+from hub.models.proposals import ProposalStatus
 from hub.runtime import Runtime, open_runtime
 from hub.search import stem_text
 from tests.conftest import make_user
+from tests.proposal_helpers import make_people, new_proposal, proposal_in
 from tests.test_migrations import BACKENDS, alembic, scratch_database
 
 
@@ -84,3 +89,28 @@ async def test_upgrade_reindexes_existing_documents_with_stems(scratch: Settings
                 {"i": first.id},
             )
             assert stems.scalar_one() == stem_text("Мапирали смо депоније.")
+
+
+async def proposals_found(rt: Runtime, uid: int, query: str) -> set[int]:
+    async with act(rt, actor_id=uid) as ctx:
+        hits, _ = await search(ctx, query)
+        return {h.proposal.id or 0 for h in hits if h.proposal is not None}
+
+
+async def test_reindex_proposals_puts_public_ones_back(seeded: Runtime) -> None:
+    people = await make_people(seeded)
+    pid = await proposal_in(seeded, people, ProposalStatus.APPROVED)
+    draft = await new_proposal(seeded, people)
+    async with act(seeded, system=True) as ctx:
+        await ctx.db.exec(  # type: ignore[call-overload]
+            delete(SearchDocument).where(col(SearchDocument.kind) == "proposal")
+        )
+        if ctx.db.get_bind().dialect.name == "sqlite":
+            await ctx.db.exec(  # type: ignore[call-overload]
+                text("DELETE FROM search_fts WHERE rowid NOT IN (SELECT id FROM search_documents)")
+            )
+    assert await proposals_found(seeded, people["member"], "registar") == set()
+    async with act(seeded, system=True) as ctx:
+        assert await reindex_proposals(ctx) == 1
+    assert await proposals_found(seeded, people["member"], "registar") == {pid}
+    assert draft not in await proposals_found(seeded, people["author"], "registar")

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from hub.actions import threads
+from hub.actions import search, threads
 from hub.actions.context import Context
 from hub.actions.errors import N_, Invalid, NotFound
 from hub.actions.proposal_coauthors import AUTHOR_KEY
@@ -145,7 +145,9 @@ async def do_submit(ctx: Context, proposal_id: int) -> ProposalAccess:
     if proposal.submitted_at is None:
         values["submitted_at"] = utcnow()
     row = await _move(ctx, access, Move.SUBMIT, **values)
-    return await _after(ctx, proposal_id, row)
+    submitted = await _after(ctx, proposal_id, row)
+    await search.index_proposal(ctx, submitted.proposal)
+    return submitted
 
 
 async def do_withdraw(ctx: Context, proposal_id: int, *, note: str | None = None) -> ProposalAccess:

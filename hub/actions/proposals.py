@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields
 from sqlalchemy import ColumnElement, or_, update
 from sqlmodel import col, select
 
+from hub.actions import search
 from hub.actions.bodies import access_network
 from hub.actions.context import Context
 from hub.actions.errors import N_, Conflict, Forbidden, Invalid, NotFound
@@ -270,6 +271,7 @@ async def do_edit_proposal(
     )
     ctx.audit("proposal.edited", proposal, fields=sorted(changes), version=previous[0] + 1)
     access = await access_proposal(ctx, proposal_id)
+    await search.index_proposal(ctx, access.proposal)  # a public one only, never a draft
     ctx.emit(notify_updated(access))
     return access
 

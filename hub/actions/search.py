@@ -18,6 +18,7 @@ from hub.actions.context import Context
 from hub.actions.errors import N_, Invalid
 from hub.ids import as_id
 from hub.models import Network, Post, SearchDocument, Thread, User
+from hub.models.proposals import Proposal
 from hub.permissions import Action
 from hub.search import Term, normalize, parse_query, plain_text, snippet, stem_text
 from hub.upsert import upsert
@@ -78,6 +79,40 @@ async def index_post(ctx: Context, post: Post, network_id: int, *, new: bool = F
     )
 
 
+def proposal_content(proposal: Proposal) -> str:
+    """What search finds a proposal by: its whole text."""
+    parts = (proposal.title, proposal.summary, proposal.problem, proposal.solution)
+    parts += (proposal.legal_act, proposal.legal_article, proposal.impact)
+    return "\n".join(p for p in parts if p)
+
+
+async def index_proposal(ctx: Context, proposal: Proposal) -> None:
+    """Insert or replace a public proposal's searchable text; a draft is never indexed."""
+    if proposal.submitted_at is None:
+        return
+    await index_document(
+        ctx,
+        kind="proposal",
+        object_id=proposal.id or 0,
+        network_id=proposal.network_id,
+        thread_id=proposal.thread_id,
+        author_id=proposal.created_by_id,
+        content=proposal_content(proposal),
+    )
+
+
+async def reindex_proposals(ctx: Context) -> int:
+    """Index every public proposal again (proposals submitted before search knew them)."""
+    rows = await ctx.db.exec(
+        select(Proposal).where(col(Proposal.submitted_at).is_not(None)).order_by(col(Proposal.id))
+    )
+    count = 0
+    for proposal in rows.all():
+        await index_proposal(ctx, proposal)
+        count += 1
+    return count
+
+
 async def unindex(ctx: Context, *, kind: str, object_id: int) -> None:
     found = await ctx.db.exec(
         select(SearchDocument.id).where(
@@ -113,6 +148,7 @@ class Hit:
     post: Post | None
     author: User | None
     snippet: str  # escaped HTML with <mark>s
+    proposal: Proposal | None = None  # kind "proposal": the proposal (thread: its discussion)
 
 
 async def search(
@@ -215,6 +251,8 @@ async def _match(
 async def _load_hits(ctx: Context, ranked: list[tuple[str, int]], words: list[Term]) -> list[Hit]:
     post_ids = [i for k, i in ranked if k == "post"]
     thread_ids = [i for k, i in ranked if k == "thread"]
+    proposals = await _proposals(ctx, [i for k, i in ranked if k == "proposal"])
+    thread_ids += [p.thread_id for p in proposals.values() if p.thread_id]
     posts: dict[int, Post] = {}
     if post_ids:
         rows = await ctx.db.exec(select(Post).where(col(Post.id).in_(post_ids)))
@@ -231,6 +269,7 @@ async def _load_hits(ctx: Context, ranked: list[tuple[str, int]], words: list[Te
     author_ids = {p.author_id for p in posts.values() if p.author_id} | {
         t.author_id for t, _ in threads.values() if t.author_id
     }
+    author_ids |= {p.created_by_id for p in proposals.values() if p.created_by_id}
     authors: dict[int, User] = {}
     if author_ids:
         rows3 = await ctx.db.exec(select(User).where(col(User.id).in_(author_ids)))
@@ -253,6 +292,15 @@ async def _load_hits(ctx: Context, ranked: list[tuple[str, int]], words: list[Te
                     snippet(text_, words),
                 )
             )
+        elif kind == "proposal" and object_id in proposals:
+            proposal = proposals[object_id]
+            if proposal.thread_id not in threads:
+                continue
+            thread, network = threads[proposal.thread_id]
+            content = proposal_content(proposal)
+            author = authors.get(proposal.created_by_id or 0)
+            found = snippet(content, words)
+            hits.append(Hit("proposal", thread, network, None, author, found, proposal))
         elif kind == "thread" and object_id in threads:
             thread, network = threads[object_id]
             hits.append(
@@ -266,6 +314,16 @@ async def _load_hits(ctx: Context, ranked: list[tuple[str, int]], words: list[Te
                 )
             )
     return hits
+
+
+async def _proposals(ctx: Context, ids: list[int]) -> dict[int, Proposal]:
+    """The proposals found, public ones only (a draft is never indexed; this makes sure)."""
+    if not ids:
+        return {}
+    rows = await ctx.db.exec(
+        select(Proposal).where(col(Proposal.id).in_(ids), col(Proposal.submitted_at).is_not(None))
+    )
+    return {p.id or 0: p for p in rows.all()}
 
 
 async def find_author(ctx: Context, value: str | None) -> int | None:
