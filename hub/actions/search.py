@@ -81,8 +81,8 @@ async def index_post(ctx: Context, post: Post, network_id: int, *, new: bool = F
 
 def proposal_content(proposal: Proposal) -> str:
     """What search finds a proposal by: its whole text."""
-    parts = (proposal.title, proposal.summary, proposal.problem, proposal.solution)
-    parts += (proposal.legal_act, proposal.legal_article, proposal.impact)
+    parts = [proposal.title, proposal.summary, proposal.problem, proposal.solution]
+    parts += [proposal.legal_act, proposal.legal_article, proposal.impact]
     return "\n".join(p for p in parts if p)
 
 
