@@ -81,5 +81,10 @@ async def test_two_reviewers_on_two_instances_one_wins_and_readers_hear_it_once(
             if f["event"] == "proposal.status"
         ]
         assert moves == [("submitted", "approved"), ("approved", "withdrawn")]
+        # Each carries the page's state and timeline, rendered server-side (hub.web.live).
+        last = [f for f in reader.events(channel) if f["event"] == "proposal.status"][-1]
+        partial = last["data"]["partial"]
+        assert "data-live-proposal-state" in partial and "status-withdrawn" in partial
+        assert partial.count("<li>") == 4 and "Kraj." in partial  # written ... withdrawn
     finally:
         await reader.close()

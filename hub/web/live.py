@@ -7,19 +7,30 @@ the same templates as the pages without importing the web layer.
 from __future__ import annotations
 
 from collections.abc import Hashable
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
 
-from hub.actions import posts
+from hub.actions import posts, proposals
 from hub.actions.context import act
 from hub.actions.posts import PostInPlace
 from hub.actions.threads import BoardRow
 from hub.models import Network, Thread, User
+from hub.models.proposals import Proposal, ProposalTransition
 from hub.permissions import Action, can
 from hub.runtime import Runtime
 from realtime.bus import Published
 from realtime.partials import RENDERERS, Renderer, Viewer
+
+
+@dataclass(frozen=True)
+class ProposalState:
+    """What a proposal.status partial shows: the proposal and its timeline."""
+
+    proposal: Proposal
+    timeline: list[tuple[ProposalTransition, User | None]]
+
 
 POST_EVENTS = ("post.created", "post.edited", "post.deleted", "post.hidden")
 
@@ -41,7 +52,7 @@ def rights_in(viewer: Viewer, network: Network) -> tuple[bool, bool]:
 
 def register(runtime: Runtime) -> None:
     # Imported here: the page modules import live_since from this module.
-    from hub.web.pages.partials import post_partial, thread_row_partial
+    from hub.web.pages.partials import post_partial, proposal_state_partial, thread_row_partial
     from hub.web.pages.thread import Viewer as PageViewer
 
     async def prepare_post(event: Published) -> PostInPlace | None:
@@ -93,10 +104,23 @@ def register(runtime: Runtime) -> None:
     def render_thread(event: Published, prepared: BoardRow, viewer: Viewer) -> str:
         return str(thread_row_partial(prepared, viewer.language))
 
+    async def prepare_proposal(event: Published) -> ProposalState | None:
+        proposal_id = event.data.get("id")
+        if not isinstance(proposal_id, int):
+            return None
+        async with act(runtime, system=True) as ctx:
+            access = await proposals.access_proposal(ctx, proposal_id)
+            return ProposalState(access.proposal, await proposals.timeline(ctx, access))
+
+    def render_proposal(event: Published, prepared: ProposalState, viewer: Viewer) -> str:
+        return str(proposal_state_partial(prepared.proposal, prepared.timeline, viewer.language))
+
     post_renderer = Renderer(prepare_post, post_variant, render_post)
     for event_type in POST_EVENTS:
         RENDERERS[event_type] = post_renderer
     RENDERERS["thread.created"] = Renderer(prepare_thread, thread_variant, render_thread)
+    # The state and timeline are the same for every reader of the proposal: by language only.
+    RENDERERS["proposal.status"] = Renderer(prepare_proposal, thread_variant, render_proposal)
 
 
 async def live_since(request: Request, channel: str) -> str | None:

@@ -4,6 +4,7 @@
 //   data-live-channel="thread:42" data-live-since="<event id>"  subscribe, resuming after that id
 //   data-live-posts                  where post partials are appended (thread page, newest window)
 //   data-live-threads                where new thread rows are inserted (board page)
+//   data-live-proposal-state         a proposal's state and timeline, replaced on proposal.status
 //   data-live-typing                 where "… is typing" is shown
 //   data-live-presence               where the list of the other readers is shown
 //   data-live-presence-label         its label, shown while the list is not empty
@@ -175,6 +176,11 @@
           var firstUnpinned = threads.querySelector(".thread-row:not(.pinned)");
           threads.insertBefore(fragment(data.partial), firstUnpinned);
         }
+        break;
+      }
+      case "proposal.status": {
+        var state = document.querySelector("[data-live-proposal-state]");
+        if (state && data.partial) state.replaceWith(fragment(data.partial));
         break;
       }
       case "thread.updated":

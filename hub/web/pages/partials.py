@@ -10,7 +10,8 @@ from markupsafe import Markup
 
 from hub.actions.posts import PostView
 from hub.actions.threads import BoardRow
-from hub.models import Municipality
+from hub.models import Municipality, User
+from hub.models.proposals import Proposal, ProposalTransition
 from hub.web.pages.thread import Viewer
 from hub.web.templating import language, render_string
 
@@ -31,6 +32,14 @@ def post_partial(
             municipalities=municipalities or {},
             csrf_token=csrf_token,
         )
+
+
+def proposal_state_partial(
+    proposal: Proposal, timeline: list[tuple[ProposalTransition, User | None]], reader_language: str
+) -> Markup:
+    """templates/proposals/_status.html: a proposal's state and its timeline."""
+    with language(reader_language):
+        return render_string("proposals/_status.html", proposal=proposal, timeline=timeline)
 
 
 def thread_row_partial(row: BoardRow, reader_language: str) -> Markup:
