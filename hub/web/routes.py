@@ -20,6 +20,7 @@ from hub.web.pages import (
     proposal_forms,
     proposal_moves,
     proposals,
+    vote_forms,
     search,
     thread,
 )
@@ -98,6 +99,9 @@ PROPOSAL_ROUTES = [
     Route("/proposals/{proposal_id}/review", proposal_moves.review, methods=["POST"]),
     Route("/proposals/{proposal_id}/coauthors", proposal_moves.invite, methods=["POST"]),
     Route("/proposals/{proposal_id}/coauthors/accept", proposal_moves.accept, methods=["POST"]),
+    Route("/proposals/{proposal_id}/voting", vote_forms.open_vote, methods=["POST"]),
+    Route("/proposals/{proposal_id}/voting/close", vote_forms.close_vote, methods=["POST"]),
+    Route("/proposals/{proposal_id}/vote", vote_forms.cast, methods=["POST"]),
 ]
 
 

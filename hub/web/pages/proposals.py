@@ -21,6 +21,7 @@ from hub.models.proposals import ProposalRevision, ProposalStatus
 from hub.permissions import Action
 from hub.web.forms import action, path_id, query_id
 from hub.web.live import live_since
+from hub.web.pages import vote_section
 from hub.web.templating import render
 
 NO_PROPOSAL = N_("No such proposal.")
@@ -108,13 +109,14 @@ async def proposal_page(
     since = await live_since(request, f"proposal:{proposal_id}")
     async with action(request) as ctx:
         access = await proposals.access_proposal(ctx, proposal_id)
+        access, vote = await vote_section.load(ctx, access)  # closes a due vote first
         context = await load_page_context(ctx, access)
     context |= {
         "live_since": since,
         "done": request.query_params.get("done", ""),
         "errors": {},
         "values": {},
-        "vote": None,  # the voting slice: what proposals/_vote.html shows
+        "vote": vote,  # what proposals/_vote.html shows (hub.web.pages.vote_section)
         **(extra or {}),
     }
     return render(request, "proposals/proposal.html", context, status_code=status)
