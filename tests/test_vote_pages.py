@@ -56,7 +56,9 @@ async def test_the_coordinator_opens_a_vote_errors_beside_fields_values_kept(
         assert "The closing time must be in the future." in response.text
         assert 'value="2001-01-01T10:00"' in response.text and 'value="40"' in response.text
         assert 'value="secret" checked' in response.text
-        response = await post_form(c, f"{page}/voting", {**bad, "closes_at": default.group(1), "threshold": "20"}, page)
+        response = await post_form(
+            c, f"{page}/voting", {**bad, "closes_at": default.group(1), "threshold": "20"}, page
+        )
         assert response.status_code == 422
         assert 'id="f-open_vote-threshold-error"' in response.text
         assert 'id="f-vote-threshold" name="threshold"' in response.text
@@ -88,7 +90,9 @@ async def test_each_role_sees_its_part_and_a_ballot_is_confirmed_then_changed(
             assert ('id="form-close-vote"' in shown) == (role in ("coordinator", "admin")), role
             assert "vote-chart" in shown
     async with browser_as(app, "member") as c:
-        response = await post_form(c, f"{page}/vote", {"choice": "yes", "reason": "Dobro je."}, page)
+        response = await post_form(
+            c, f"{page}/vote", {"choice": "yes", "reason": "Dobro je."}, page
+        )
         assert response.status_code == 303
         assert response.headers["location"].endswith("?done=voted#vote-done")
         shown = section((await c.get(response.headers["location"])).text)
@@ -170,14 +174,17 @@ async def test_a_secret_ballot_page_never_ties_a_voter_to_a_choice(
                     continue
                 html = response.text
                 shown = section(html)
-                for role, choice in choices.items():
+                for role in choices:
                     reason = f"tajni razlog {role}"
                     # Only the voter's own reason and choice, to the voter alone.
                     assert (reason in html) == (viewer == role and open_), (viewer, role)
-                assert "choice-yes" not in shown and "choice-no" not in shown
+                assert "badge choice-" not in shown
                 assert "vote-voters" in shown  # who has voted: names only
                 if open_:
-                    assert 'data-key="yes"' not in shown and 'data-key="turnout" data-value="3"' in shown
+                    assert (
+                        'data-key="yes"' not in shown
+                        and 'data-key="turnout" data-value="3"' in shown
+                    )
                 else:
                     assert 'data-key="yes" data-value="1"' in shown
 

@@ -1,4 +1,4 @@
-""""Votes waiting for me": open votes in which the reader is an elector and has not voted yet,
+""" "Votes waiting for me": open votes in which the reader is an elector and has not voted yet,
 soonest closing first (the dashboard). Only proposals the reader may read are listed: an elector
 was a member of the network when the vote opened, and only members' proposals are voted on."""
 

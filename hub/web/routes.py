@@ -21,9 +21,9 @@ from hub.web.pages import (
     proposal_forms,
     proposal_moves,
     proposals,
-    vote_forms,
     search,
     thread,
+    vote_forms,
 )
 from hub.web.templating import STATIC_DIR
 from realtime.socket import endpoint as live_endpoint

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-
 from hub.actions import vote_read, votes
 from hub.actions.context import Context
 from hub.actions.proposals import ProposalAccess, access_proposal
