@@ -101,7 +101,7 @@ def test_per_municipality_the_scale_is_local_governments_and_text_follows_the_la
     figures = tally(counting="municipality", eligible=5, yes=3, no=1, abstain=0, turnout=4)
     assert "5 local governments" in render(figures)
     latin, cyrillic = render(figures, "sr-Latn"), render(figures, "sr-Cyrl")
-    assert "Da" in latin and "Да" in cyrillic
+    assert ">Za<" in latin and ">За<" in cyrillic
 
 
 def test_quorum_needed_rounds_up() -> None:
