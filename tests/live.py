@@ -18,6 +18,35 @@ import httpx
 HUB = [sys.executable, "-m", "hub.cli"]
 
 
+@contextmanager
+def scratch_postgres(server_url: str, prefix: str) -> Iterator[str]:
+    """A PostgreSQL database of the caller's own on `server_url`'s server, dropped afterwards.
+
+    Yields its URL with the plain `postgresql://` scheme, which `hub` and its settings accept.
+    """
+    import asyncio
+    import secrets
+
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    server = make_url(server_url).set(drivername="postgresql")
+    name = f"{prefix}_{secrets.token_hex(6)}"
+
+    async def run(statement: str) -> None:
+        conn = await asyncpg.connect(server.render_as_string(hide_password=False))
+        try:
+            await conn.execute(statement)
+        finally:
+            await conn.close()
+
+    asyncio.run(run(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -220,6 +220,26 @@ def _pages(samples: dict[str, str]) -> list[str]:
     return pages
 
 
+async def _sample_proposal(rt: Runtime, member: int) -> int:
+    """A submitted, edited proposal of `member`, with another one to merge it into."""
+    from hub.actions.context import act
+    from hub.actions.proposal_review import do_review, do_submit
+    from hub.actions.proposal_text import ProposalText
+    from hub.actions.proposals import do_create_proposal, do_edit_proposal
+
+    text = ProposalText("Predlog", "Sažetak", "Problem", "Rešenje", "Zakon", "član 1", "Efekat")
+    ids = []
+    for _ in range(2):
+        async with act(rt, actor_id=member) as ctx:
+            access = await do_create_proposal(ctx, "elektronska-uprava", text)
+            ids.append(access.proposal.id or 0)
+            await do_edit_proposal(ctx, ids[-1], ProposalText(summary="Drugi sažetak"))
+            await do_submit(ctx, ids[-1])
+    async with act(rt, system=True) as ctx:
+        await do_review(ctx, ids[0], action="request_changes", note="Dopunite.")
+    return ids[0]
+
+
 async def test_every_page_is_fully_translated_in_serbian_latin(
     client: httpx.AsyncClient, seeded: Runtime
 ) -> None:
@@ -238,12 +258,14 @@ async def test_every_page_is_fully_translated_in_serbian_latin(
         thread, post = await do_create_thread(
             ctx, "elektronska-uprava", title="Prva tema", body="Dobar dan svima."
         )
+    proposal = await _sample_proposal(seeded, member)
     samples = {
         "slug": "elektronska-uprava",
         "committee": "sistemska-pitanja",
         "user_id": str(admin),
         "thread_id": str(thread.id),
         "post_id": str(post.id),
+        "proposal_id": str(proposal),
     }
     with missing_translations("sr-Latn") as anonymous_misses:
         for path in _ANONYMOUS:
@@ -252,6 +274,9 @@ async def test_every_page_is_fully_translated_in_serbian_latin(
     await sign_in(client, "admin@example.org")
     pages = _pages(samples)
     must_render = {*_MUST_RENDER, f"/threads/{thread.id}", f"/posts/{post.id}/history"}
+    must_render |= {f"/proposals/{proposal}", f"/proposals/{proposal}/history"}
+    must_render |= {"/proposals/mine", "/networks/elektronska-uprava/proposals"}
+    must_render |= {"/networks/elektronska-uprava/review-queue"}
     assert must_render <= set(pages)
     with missing_translations("sr-Latn") as misses:
         for path in pages:

@@ -80,8 +80,9 @@ def field_error(html: str, name: str) -> str | None:
     if not found:
         return None
     control = re.search(rf'id="f-{name}"[^>]*', html, re.S)
-    assert control and 'aria-invalid="true"' in control.group(0)
-    assert f"f-{name}-error" in control.group(0)
+    assert control and re.search(r'\saria-invalid="true"', control.group(0))
+    described = re.search(r'\saria-describedby="([^"]*)"', control.group(0))
+    assert described and f"f-{name}-error" in described.group(1).split()
     return found.group(1)
 
 

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import re
 import secrets
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
@@ -30,7 +28,7 @@ from hub.models import ThreadRead
 from hub.runtime import Runtime
 from hub.search import normalize
 from tests.conftest import PASSWORD, POSTGRES_URL, make_user
-from tests.live import LiveServer, live_server
+from tests.live import LiveServer, live_server, scratch_postgres
 
 AT_ONCE = 20
 
@@ -51,24 +49,8 @@ def _database(root: Path, backend: str) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{root / 'hub.db'}"
         return
-    import asyncpg
-
-    name = f"hub_races_{os.getpid()}"
-    server = POSTGRES_URL.replace("postgresql+asyncpg://", "postgresql://")
-
-    async def run(statement: str) -> None:
-        conn = await asyncpg.connect(server)
-        try:
-            await conn.execute(statement)
-        finally:
-            await conn.close()
-
-    asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    asyncio.run(run(f'CREATE DATABASE "{name}"'))
-    try:
-        yield urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
-    finally:
-        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with scratch_postgres(POSTGRES_URL, "hub_races") as url:
+        yield url
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])

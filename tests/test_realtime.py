@@ -38,7 +38,7 @@ from hub.embedded_redis import EmbeddedRedis
 from hub.events import Event
 from realtime.bus import EventBus, stream_key
 from realtime.socket import CLOSE_TOO_SLOW, SEND_BUFFER
-from tests.live import HUB, free_port, hub_env, run_hub
+from tests.live import HUB, free_port, hub_env, run_hub, scratch_postgres
 from tests.wsclient import Socket, Stalled, close_code_in
 
 POSTGRES_URL = os.environ.get("HUB_TEST_POSTGRES_URL", "")
@@ -175,24 +175,8 @@ def _database(root: Path) -> Iterator[str]:
     if not POSTGRES_URL:
         yield f"sqlite:///{root / 'hub.db'}"  # one file, two processes: SQLite WAL
         return
-    import asyncpg
-
-    name = f"hub_rt_{os.getpid()}"
-    server = POSTGRES_URL.replace("postgresql+asyncpg://", "postgresql://")
-
-    async def run(statement: str) -> None:
-        conn = await asyncpg.connect(server)
-        try:
-            await conn.execute(statement)
-        finally:
-            await conn.close()
-
-    asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    asyncio.run(run(f'CREATE DATABASE "{name}"'))
-    try:
-        yield urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
-    finally:
-        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with scratch_postgres(POSTGRES_URL, "hub_rt") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,8 @@ of the last run are in docs/security.md#fuzzing.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
-import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,11 +19,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy.engine import make_url
 
 from hub.actions.seed import DEMO_ADMIN, DEMO_PASSWORD
 from tests.conftest import POSTGRES_URL
-from tests.live import live_server
+from tests.live import live_server, scratch_postgres
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 MAX_EXAMPLES = 5  # per operation and phase: a minute or two for the 33 operations
@@ -62,23 +59,8 @@ def database(backend: str, directory: Path) -> Iterator[dict[str, str]]:
         return
     if not POSTGRES_URL:
         pytest.skip("HUB_TEST_POSTGRES_URL is not set")
-    import asyncpg
-
-    server = make_url(POSTGRES_URL).set(drivername="postgresql")
-    name = f"hub_fuzz_{secrets.token_hex(6)}"
-
-    async def run(statement: str) -> None:
-        conn = await asyncpg.connect(server.render_as_string(hide_password=False))
-        try:
-            await conn.execute(statement)
-        finally:
-            await conn.close()
-
-    asyncio.run(run(f'CREATE DATABASE "{name}"'))
-    try:
-        yield {"HUB_DATABASE_URL": server.set(database=name).render_as_string(hide_password=False)}
-    finally:
-        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with scratch_postgres(POSTGRES_URL, "hub_fuzz") as url:
+        yield {"HUB_DATABASE_URL": url}
 
 
 def fuzz(url: str, token: str, reports: Path) -> tuple[subprocess.CompletedProcess[str], dict]:
