@@ -227,6 +227,7 @@ async def test_v4_votes_racing_a_close_every_accepted_ballot_counts(
     assert closed.status_code == 200, closed.text
     accepted = [who for who, r in results if r.status_code == 200]
     late = [r for _who, r in results if r.status_code != 200]
+    print(f"V4: {len(accepted)} accepted, {len(late)} refused as late")  # shown with -s
     assert all(r.status_code == 409 for r in late), [r.text for r in late]
     assert all(r.json()["error"]["code"] == "conflict" for r in late)
     frozen = Counter(choices[v] for v in accepted)
