@@ -372,3 +372,24 @@ async def test_board_filter_with_proposals_lists_their_threads(
         assert filtered.status_code == 200
         assert f'id="thread-{access.proposal.thread_id}"' in filtered.text
         assert "Obična tema" not in filtered.text and "Nacrt bez teme" not in filtered.text
+
+
+async def test_the_form_only_while_the_authors_hold_it(
+    app: Any, seeded: Runtime, people: dict[str, int]
+) -> None:
+    draft = await new_proposal(seeded, people)
+    submitted = await proposal_in(seeded, people, S.SUBMITTED)
+    async with browser_as(app, "author") as c:
+        assert (await c.get(f"/proposals/{draft}/edit")).status_code == 200
+        refused = await c.get(f"/proposals/{submitted}/edit")
+        assert refused.status_code == 409
+        assert "submitted and waiting for review" in refused.text
+        before = await state_of(seeded, submitted)
+        late = await post_form(c, f"/proposals/{submitted}/edit", {**FORM, "title": "Kasno"})
+        assert late.status_code == 409 and "Kasno" in late.text  # shown, kept, not written
+        assert await state_of(seeded, submitted) == before
+    async with browser_as(app, "coordinator") as c:
+        assert (await c.get(f"/proposals/{draft}/edit")).status_code == 404
+        assert (await c.get(f"/proposals/{submitted}/edit")).status_code == 403
+    async with browser_as(app, "anonymous") as c:  # the network is for those signed in
+        assert (await c.get(f"/proposals/{submitted}/edit")).status_code == 404
