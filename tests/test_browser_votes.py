@@ -71,7 +71,7 @@ def bar(page: Any, key: str, value: int) -> Any:
 async def test_three_members_vote_and_each_sees_the_tally_move_live(server: LiveServer) -> None:
     async with browser() as chromium:
         coordinator, address = await approved_proposal(chromium, server, "Otvoreni podaci opština")
-        await coordinator.locator("#form-open-vote").wait_for()
+        await coordinator.locator("#form-open_vote").wait_for()
         await no_violations(coordinator)
         # A closing time in the past: the error beside the field, the values kept.
         closes = coordinator.locator("#f-vote-closes_at")
@@ -121,7 +121,7 @@ async def test_three_members_vote_and_each_sees_the_tally_move_live(server: Live
 async def test_a_secret_ballot_on_a_phone_in_cyrillic_closed_live(server: LiveServer) -> None:
     async with browser() as chromium:
         coordinator, address = await approved_proposal(chromium, server, "Tajno o e-šalteru")
-        await coordinator.locator("#form-open-vote").wait_for()
+        await coordinator.locator("#form-open_vote").wait_for()
         await coordinator.locator('input[name="ballot"][value="secret"]').check()
         await (await button(coordinator, "Open the vote")).click()
         await coordinator.wait_for_url("**done=vote_opened*")

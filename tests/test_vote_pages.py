@@ -36,10 +36,10 @@ async def test_the_coordinator_opens_a_vote_errors_beside_fields_values_kept(
     pid = await proposal_in(seeded, people, S.APPROVED)
     page = f"/proposals/{pid}"
     async with browser_as(app, "member") as c:
-        assert 'id="form-open-vote"' not in (await c.get(page)).text
+        assert 'id="form-open_vote"' not in (await c.get(page)).text
     async with browser_as(app, "coordinator") as c:
         shown = section((await c.get(page)).text)
-        assert 'id="form-open-vote"' in shown
+        assert 'id="form-open_vote"' in shown
         default = re.search(r'name="closes_at" required value="([^"]+)"', shown)
         assert default and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d", default.group(1))
         before = await written(seeded)
@@ -70,7 +70,7 @@ async def test_the_coordinator_opens_a_vote_errors_beside_fields_values_kept(
     assert "The vote is open." in shown
     assert "40% of the electorate must take part" in shown
     assert "secret: only who has voted is shown" in shown
-    assert 'id="form-close-vote"' in shown
+    assert 'id="form-close_vote"' in shown
     assert (await state_of(seeded, pid))[0] == S.VOTING
 
 
@@ -87,7 +87,7 @@ async def test_each_role_sees_its_part_and_a_ballot_is_confirmed_then_changed(
             assert response.status_code == 200, (role, response.status_code)
             shown = section(response.text)
             assert ('id="form-cast"' in shown) == (role in (*VOTERS, "invitee")), role
-            assert ('id="form-close-vote"' in shown) == (role in ("coordinator", "admin")), role
+            assert ('id="form-close_vote"' in shown) == (role in ("coordinator", "admin")), role
             assert "vote-chart" in shown
     async with browser_as(app, "member") as c:
         response = await post_form(
@@ -153,7 +153,7 @@ async def test_the_coordinator_closes_now_and_everyone_sees_the_frozen_result(
     assert "The vote is closed: the proposal passed." in shown
     assert 'data-key="yes" data-value="2"' in shown and 'data-key="no" data-value="1"' in shown
     assert "Your vote: “Yes”." in shown
-    assert 'id="form-cast"' not in shown and 'id="form-close-vote"' not in shown
+    assert 'id="form-cast"' not in shown and 'id="form-close_vote"' not in shown
     assert (await state_of(seeded, pid))[0] == S.PASSED
 
 
