@@ -6,12 +6,14 @@ choice, for any viewer."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
 import pytest
 
 from hub.runtime import Runtime
+from hub.web.app import create_app
 from tests.proposal_helpers import ROLES, S, make_people, proposal_in, state_of
 from tests.test_proposal_pages import browser_as, post_form
 from tests.vote_helpers import cast, make_due, open_vote, vote_row, written
@@ -205,3 +207,24 @@ async def test_votes_waiting_for_me_on_the_dashboard(
         assert f'href="/proposals/{later}#vote"' not in (await c.get("/")).text
     async with browser_as(app, "outsider") as c:
         assert "Votes waiting for me" not in (await c.get("/")).text
+
+
+async def test_voting_too_fast_shows_the_message_beside_the_form_choice_kept(
+    seeded: Runtime, people: dict[str, int]
+) -> None:
+    limited = dataclasses.replace(seeded, settings=seeded.settings.with_(votes_per_minute=2))
+    app = create_app(limited.settings, runtime=limited)
+    pid = await open_vote(seeded, people)
+    page = f"/proposals/{pid}"
+    async with browser_as(app, "member") as c:
+        for choice in ("yes", "no"):
+            response = await post_form(c, f"{page}/vote", {"choice": choice}, page)
+            assert response.status_code == 303
+        response = await post_form(
+            c, f"{page}/vote", {"choice": "abstain", "reason": "Brzo."}, page
+        )
+        assert response.status_code == 429
+        shown = section(response.text)
+        assert 'id="f-cast-form-error"' in shown and "You are voting very fast" in shown
+        assert 'value="abstain" required checked' in shown and "Brzo.</textarea>" in shown
+        assert "Recorded now: “No”" in shown  # what is recorded, said plainly
