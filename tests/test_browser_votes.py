@@ -84,13 +84,14 @@ async def test_three_members_vote_and_each_sees_the_tally_move_live(server: Live
         assert await coordinator.locator("#f-vote-threshold").input_value() == "60"
         await no_violations(coordinator)
         await closes.fill(default)
+        voters = [await signed_in(chromium, server, local + DEMO) for local in MEMBERS]
+        for page in voters:  # open before the vote is
+            await page.goto(address)
+            await page.locator("[data-live-proposal-state]").wait_for()
         await coordinator.get_by_role("button", name=t("Open the vote")).click()
         await coordinator.wait_for_url("**done=vote_opened*")
         await no_violations(coordinator)
-
-        voters = [await signed_in(chromium, server, local + DEMO) for local in MEMBERS]
-        for page in voters:
-            await page.goto(address)
+        for page in voters:  # the vote section arrived without a reload
             await page.locator("#form-cast").wait_for()
         await no_violations(voters[0])
         watchers = [coordinator, *voters]

@@ -5,6 +5,7 @@
 //   data-live-posts                  where post partials are appended (thread page, newest window)
 //   data-live-threads                where new thread rows are inserted (board page)
 //   data-live-proposal-state         a proposal's state and timeline, replaced on proposal.status
+//                                    (and the view fetched again when a vote opens)
 //   data-live-vote-tally             a vote's tally and chart, replaced on vote.tally (never by an
 //                                    older one: data-version); data-live-vote-form: the vote's
 //                                    forms, removed when the tally says the vote is closed
@@ -184,6 +185,10 @@
       case "proposal.status": {
         var state = document.querySelector("[data-live-proposal-state]");
         if (state && data.partial) state.replaceWith(fragment(data.partial));
+        // A vote just opened: the page fetches its vote section (with the reader's own form).
+        if (state && data.status === "voting" && !document.querySelector("[data-live-vote-tally]")) {
+          reloadView();
+        }
         break;
       }
       case "vote.tally":
