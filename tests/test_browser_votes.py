@@ -14,7 +14,7 @@ import pytest
 from hub.i18n import gettext
 from tests.browser import browser, require_chromium
 from tests.live import LiveServer, live_server
-from tests.test_browser_pages_ux import no_violations
+from tests.test_browser_pages_ux import no_violations, sign_in
 from tests.test_browser_proposals import PHONE, fits, signed_in, to_cyrillic
 
 pytestmark = pytest.mark.browser
@@ -93,6 +93,14 @@ async def test_three_members_vote_and_each_sees_the_tally_move_live(server: Live
         await no_violations(coordinator)
         for page in voters:  # the vote section arrived without a reload
             await page.locator("#form-cast").wait_for()
+        home = await (await chromium.new_context()).new_page()
+        await home.goto(server.url + "/signin")
+        await sign_in(home, "jelena.petrovic" + DEMO)
+        await home.wait_for_url(server.url + "/")
+        waiting = home.locator('section[aria-labelledby="votes-waiting"]')
+        assert await waiting.get_by_role("link", name="Otvoreni podaci opština").count() == 1
+        await no_violations(home)
+        await home.context.close()
         await no_violations(voters[0])
         watchers = [coordinator, *voters]
         for number, (page, choice) in enumerate(zip(voters, ("yes", "no", "yes"), strict=True)):
@@ -123,6 +131,9 @@ async def test_a_secret_ballot_on_a_phone_in_cyrillic_closed_live(server: LiveSe
     async with browser() as chromium:
         coordinator, address = await approved_proposal(chromium, server, "Tajno o e-šalteru")
         await coordinator.locator("#form-open_vote").wait_for()
+        if await coordinator.locator("html").get_attribute("lang") != "sr-Cyrl":
+            await to_cyrillic(coordinator)
+        await no_violations(coordinator)  # the open-vote form in Cyrillic
         await coordinator.locator('input[name="ballot"][value="secret"]').check()
         await (await button(coordinator, "Open the vote")).click()
         await coordinator.wait_for_url("**done=vote_opened*")
