@@ -6,6 +6,8 @@ vote past its closing time closes it first.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -14,7 +16,7 @@ from hub.actions import vote_read, votes
 from hub.actions.errors import N_
 from hub.models.votes import REASON_MAX, BallotKind, Choice, Counting
 from hub.web.api.board_common import signed_in
-from hub.web.api.proposals import proposal_detail
+from hub.web.api.proposals import CURSOR, proposal_detail
 from hub.web.api.shapes import page, ref
 from hub.web.api.spec import Field, Param, Spec
 from hub.web.forms import action, path_id
@@ -23,6 +25,7 @@ NO_PROPOSAL = N_("No such proposal.")
 TALLY = ref("Tally")
 DETAIL = ref("ProposalDetail")
 READERS_404 = "no such proposal, a draft of others, or no vote on it"
+Lister = Callable[..., Awaitable[tuple[list[dict[str, object]], int | None]]]
 
 OPEN = Spec(
     summary="Open the vote on an approved proposal (the network's coordinator)",
@@ -167,13 +170,6 @@ async def tally(request: Request) -> Response:
     return JSONResponse(body)
 
 
-CURSOR = Param(
-    "cursor",
-    "int",
-    minimum=1,
-    message=N_("The page cursor is not valid."),
-    description="`next` of the previous page",
-)
 LIMIT = Param(
     "limit",
     "int",
@@ -203,28 +199,25 @@ BALLOTS = Spec(
 )
 
 
-@VOTERS
-async def voters(request: Request) -> Response:
+async def _page(request: Request, spec: Spec, lister: Lister) -> Response:
     signed_in(request)
     proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
-    query = VOTERS.params(request)
+    query = spec.params(request)
     async with action(request) as ctx:
-        items, after = await vote_read.list_voters(
+        items, after = await lister(
             ctx, proposal_id, after=query["cursor"], limit=query["limit"] or vote_read.PAGE
         )
     return JSONResponse({"items": items, "next": str(after) if after else None})
+
+
+@VOTERS
+async def voters(request: Request) -> Response:
+    return await _page(request, VOTERS, vote_read.list_voters)
 
 
 @BALLOTS
 async def ballots(request: Request) -> Response:
-    signed_in(request)
-    proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
-    query = BALLOTS.params(request)
-    async with action(request) as ctx:
-        items, after = await vote_read.list_ballots(
-            ctx, proposal_id, after=query["cursor"], limit=query["limit"] or vote_read.PAGE
-        )
-    return JSONResponse({"items": items, "next": str(after) if after else None})
+    return await _page(request, BALLOTS, vote_read.list_ballots)
 
 
 ROUTES = [
