@@ -50,7 +50,7 @@ async def list_page(request: Request) -> Response:
             "next_cursor": next_id,
             "cursor": cursor,
             "status": status,
-            "states": [s for s in STATES if s == "" or counts.get(s)],
+            "states": [s for s in STATES if s in ("", status) or counts.get(s)],
             "counts": counts,
             "can_propose": ctx.may(Action.PROPOSE, network),
             "can_review": ctx.may(Action.REVIEW_PROPOSALS, network),
@@ -94,6 +94,8 @@ async def load_page_context(ctx: Context, access: ProposalAccess) -> dict[str, A
         "merged_into": merged_into,
         "merged_from": merged_from,
         "revision_count": len(await proposals.proposal_history(ctx, access.proposal.id or 0)),
+        # The voting slice sets this: proposal.html includes proposals/_vote.html when it is set.
+        "vote": None,
     }
 
 
@@ -114,7 +116,6 @@ async def proposal_page(
         "done": request.query_params.get("done", ""),
         "errors": {},
         "values": {},
-        "vote": None,  # the voting slice: what proposals/_vote.html shows
         **(extra or {}),
     }
     return render(request, "proposals/proposal.html", context, status_code=status)
