@@ -148,6 +148,10 @@ FORM_FIELDS: dict[str, list[str]] = {
     "/posts/{post_id}/flag": ["reason"],
     "/posts/{post_id}/hide": ["reason", "next"],
     "/posts/{post_id}/unhide": ["next"],
+    # The vote section of the proposal page (hub.web.pages.vote_forms)
+    "/proposals/{proposal_id}/voting": ["closes_at", "quorum", "threshold", "counting", "ballot"],
+    "/proposals/{proposal_id}/voting/close": [],
+    "/proposals/{proposal_id}/vote": ["choice", "reason"],
 }
 MULTIPART = {"/networks/{slug}/threads/new", "/threads/{thread_id}/posts"}
 

@@ -51,7 +51,7 @@ async def list_page(request: Request) -> Response:
             "next_cursor": next_id,
             "cursor": cursor,
             "status": status,
-            "states": [s for s in STATES if s == "" or counts.get(s)],
+            "states": [s for s in STATES if s in ("", status) or counts.get(s)],
             "counts": counts,
             "can_propose": ctx.may(Action.PROPOSE, network),
             "can_review": ctx.may(Action.REVIEW_PROPOSALS, network),
@@ -62,6 +62,7 @@ async def list_page(request: Request) -> Response:
 
 async def load_page_context(ctx: Context, access: ProposalAccess) -> dict[str, Any]:
     """What the proposal page shows beside the proposal itself."""
+    access, vote = await vote_section.load(ctx, access)  # closes a due vote first (V4)
     moves = proposal_views.viewer_moves(ctx, access)
     author_ids = {a.user_id for a, _u in access.authors}
     members = (
@@ -95,6 +96,8 @@ async def load_page_context(ctx: Context, access: ProposalAccess) -> dict[str, A
         "merged_into": merged_into,
         "merged_from": merged_from,
         "revision_count": len(await proposals.proposal_history(ctx, access.proposal.id or 0)),
+        # proposal.html includes proposals/_vote.html when it is set (hub.web.pages.vote_section).
+        "vote": vote,
     }
 
 
@@ -109,14 +112,12 @@ async def proposal_page(
     since = await live_since(request, f"proposal:{proposal_id}")
     async with action(request) as ctx:
         access = await proposals.access_proposal(ctx, proposal_id)
-        access, vote = await vote_section.load(ctx, access)  # closes a due vote first
         context = await load_page_context(ctx, access)
     context |= {
         "live_since": since,
         "done": request.query_params.get("done", ""),
         "errors": {},
         "values": {},
-        "vote": vote,  # what proposals/_vote.html shows (hub.web.pages.vote_section)
         **(extra or {}),
     }
     return render(request, "proposals/proposal.html", context, status_code=status)
