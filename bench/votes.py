@@ -77,8 +77,8 @@ def expected_tally(
     municipality_of: Mapping[int, int | None] | None = None,
 ) -> dict[str, int]:
     """yes/no/abstain and turnout from each voter's last accepted choice. Per municipality:
-    each local government's voters count as one vote by the majority of yes and no, a tie
-    (abstentions alone included) as abstain; voters without one are not counted."""
+    each local government whose voters voted gives one vote, the choice most of their ballots
+    carry (yes, no or abstain), a tie at the top as abstain; voters without one not counted."""
     if counting == "member":
         counts = Counter(last.values())
         return {c: counts[c] for c in CHOICES} | {"turnout": len(last)}
@@ -89,12 +89,9 @@ def expected_tally(
             places.setdefault(place, Counter())[choice] += 1
     result = Counter[str]()
     for counts in places.values():
-        if counts["yes"] > counts["no"]:
-            result["yes"] += 1
-        elif counts["no"] > counts["yes"]:
-            result["no"] += 1
-        else:
-            result["abstain"] += 1
+        ranked = counts.most_common()
+        tie = len(ranked) > 1 and ranked[1][1] == ranked[0][1]
+        result["abstain" if tie else ranked[0][0]] += 1
     return {c: result[c] for c in CHOICES} | {"turnout": len(places)}
 
 

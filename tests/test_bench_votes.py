@@ -32,6 +32,10 @@ def test_per_municipality_majority_tie_and_no_municipality() -> None:
     assert expected == {"yes": 1, "no": 0, "abstain": 1, "turnout": 2}
     tied = expected_tally({1: "yes", 2: "no"}, "municipality", {1: 10, 2: 10})
     assert tied == {"yes": 0, "no": 0, "abstain": 1, "turnout": 1}
+    # The most ballots decide, abstentions included: abstain 2, no 1 is an abstention.
+    most = {1: "abstain", 2: "abstain", 3: "no"}
+    assert expected_tally(most, "municipality", {1: 7, 2: 7, 3: 7})["abstain"] == 1
+    assert expected_tally({3: "no"}, "municipality", {3: 7})["no"] == 1
     assert check_tally({"yes": 2, "no": 1, "abstain": 1, "turnout": 4}, expected)
 
 
