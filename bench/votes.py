@@ -1,7 +1,8 @@
 """Votes per second: many people casting and changing their votes on one proposal at once.
 
     python -m bench.votes [--clients 200] [--changes 4] [--rate 500] [--sqlite]
-                          [--database-url URL] [--ballot open|secret] [--profile FILE]
+                          [--database-url URL] [--servers 1] [--ballot open|secret]
+                          [--counting member|municipality] [--profile FILE]
 
 A fresh database of the benchmark's own (PostgreSQL by default, dropped and created again;
 SQLite in a temporary directory with --sqlite) and an embedded Redis; the data made fast by
@@ -9,7 +10,9 @@ bench/votes_seed.py (one network, `clients` members with API tokens, a coordinat
 approved proposal); a real `hub serve`; the vote opened over HTTP by the coordinator. Then
 `clients` concurrent clients (asyncio + httpx, keep-alive, one connection each) each cast a
 vote and change it `changes` times, on a fixed schedule of `rate` votes a second over all
-clients (0: each client sends its next vote as soon as the last is answered). The baseline,
+clients (0: each client sends its next vote as soon as the last is answered); with --servers N,
+N `hub serve` processes share the database and Redis and the clients are spread over them (as
+behind a load balancer). The baseline,
 in the same run with the same clients and schedule: GET /api/v1/me (the token checked, one
 query, a small JSON answer).
 
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import random
@@ -55,6 +59,7 @@ class Round:
     latencies: list[float] = field(default_factory=list)
     seconds: float = 0.0
     cpu: float = 0.0  # server CPU seconds per wall second
+    client_cpu: float = 0.0  # this process' CPU seconds per wall second (the clients)
     load_before: tuple[float, ...] = ()
     load_after: tuple[float, ...] = ()
 
@@ -111,10 +116,17 @@ Send = Callable[[httpx.AsyncClient, int, int], Awaitable[httpx.Response]]
 
 
 async def drive(
-    url: str, tokens: list[str], per_client: int, rate: float, send: Send, name: str
+    urls: list[str],
+    tokens: list[str],
+    per_client: int,
+    rate: float,
+    send: Send,
+    name: str,
+    cpu: Callable[[], float] = lambda: 0.0,
 ) -> Round:
-    """Each client (one keep-alive connection, its own token) makes `per_client` requests in
-    order; request k of client c is due at (k * clients + c) / rate seconds (rate 0: at once)."""
+    """Each client (one keep-alive connection to one of the servers, its own token) makes
+    `per_client` requests in order; request k of client c is due at (k * clients + c) / rate
+    seconds (rate 0: at once). `cpu` gives the servers' CPU seconds so far."""
     out = Round(name)
     clients = len(tokens)
     loop = asyncio.get_running_loop()
@@ -139,16 +151,21 @@ async def drive(
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
     https = [
         httpx.AsyncClient(
-            base_url=url, limits=limits, timeout=60, headers={"Authorization": f"Bearer {t}"}
+            base_url=urls[c % len(urls)],
+            limits=limits,
+            timeout=60,
+            headers={"Authorization": f"Bearer {t}"},
         )
-        for t in tokens
+        for c, t in enumerate(tokens)
     ]
     try:
         await asyncio.gather(*(h.get("/healthz") for h in https))  # connections open first
         out.load_before = os.getloadavg()
-        start = loop.time()
+        cpu0, mine, start = cpu(), time.process_time(), loop.time()
         await asyncio.gather(*(client(c, h) for c, h in enumerate(https)))
         out.seconds = loop.time() - start
+        out.cpu = (cpu() - cpu0) / out.seconds
+        out.client_cpu = (time.process_time() - mine) / out.seconds
         out.load_after = os.getloadavg()
     finally:
         await asyncio.gather(*(h.aclose() for h in https))
@@ -168,7 +185,7 @@ def plan(clients: int, per_client: int, seed: int) -> list[list[tuple[str, str]]
 
 
 async def measure(
-    url: str, seeded: Seeded, args: argparse.Namespace
+    urls: list[str], pids: list[int], seeded: Seeded, args: argparse.Namespace
 ) -> tuple[Round, Round, dict[int, str]]:
     tokens = seeded.tokens
     per_client = args.changes + 1
@@ -187,9 +204,12 @@ async def measure(
             last[seeded.voter_ids[c]] = choice
         return answer
 
-    await drive(url, tokens, 2, 0, me, "warm-up")
-    baseline = await drive(url, tokens, per_client, args.rate, me, "GET /api/v1/me")
-    votes = await drive(url, tokens, per_client, args.rate, vote, "PUT vote")
+    def cpu() -> float:
+        return sum(cpu_seconds(pid) for pid in pids)
+
+    await drive(urls, tokens, 2, 0, me, "warm-up")
+    baseline = await drive(urls, tokens, per_client, args.rate, me, "GET /api/v1/me", cpu)
+    votes = await drive(urls, tokens, per_client, args.rate, vote, "PUT vote", cpu)
     return baseline, votes, last
 
 
@@ -261,18 +281,26 @@ def run(args: argparse.Namespace) -> int:
         redis = EmbeddedRedis(root / "redis", persistent=False)
         redis_url = redis.start()
         try:
-            port = free_port()
-            url = f"http://127.0.0.1:{port}"
+            ports = [free_port() for _ in range(args.servers)]
+            urls = [f"http://127.0.0.1:{port}" for port in ports]
+            url = urls[0]
             env = hub_env(root, redis_url, database_url, url)
             upgrade(load_settings(env).database_url)
             began = time.perf_counter()
             seeded = asyncio.run(populate(env, args.clients))
             seed_seconds = time.perf_counter() - began
-            cmd = [sys.executable, "-m", "hub.cli", "serve", "--port", str(port)]
-            if args.profile:
-                cmd[1:1] = ["-m", "cProfile", "-o", str(Path(args.profile).resolve())]
-            log = root / "hub.log"
-            with server(cmd, env, f"{url}/readyz", log) as proc:
+            with contextlib.ExitStack() as servers:
+                pids = []
+                for i, port in enumerate(ports):
+                    cmd = [sys.executable, "-m", "hub.cli", "serve", "--port", str(port)]
+                    cmd += ["--no-worker"] if i else []  # one worker is enough
+                    if args.profile:
+                        out = Path(args.profile).resolve().with_suffix(f".{i}.prof")
+                        cmd[1:1] = ["-m", "cProfile", "-o", str(out)]
+                    ready = f"{urls[i]}/readyz"
+                    pids.append(
+                        servers.enter_context(server(cmd, env, ready, root / f"{i}.log")).pid
+                    )
                 coordinator = asyncio.run(coordinator_token(url))
                 closes = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
                 rules = {
@@ -284,10 +312,7 @@ def run(args: argparse.Namespace) -> int:
                 }
                 path = f"/api/v1/proposals/{seeded.proposal_id}"
                 call(url, coordinator, "POST", f"{path}/voting", rules)
-                cpu0 = cpu_seconds(proc.pid)
-                baseline, votes, last = asyncio.run(measure(url, seeded, args))
-                cpu1 = cpu_seconds(proc.pid)
-                baseline.cpu = votes.cpu = (cpu1 - cpu0) / (baseline.seconds + votes.seconds)
+                baseline, votes, last = asyncio.run(measure(urls, pids, seeded, args))
                 expected = expected_tally(last, args.counting, seeded.municipality_of)
                 final, problems = verify(url, coordinator, path, args.ballot, expected)
             failed = sum(n for s, n in votes.statuses.items() if s not in ("200", "429"))
@@ -312,9 +337,10 @@ def report(
     rate = f"{args.rate:g}/s offered" if args.rate else "as fast as answered"
     lines = [
         f"{args.clients} clients x {args.changes + 1} votes (a cast and {args.changes} changes), "
-        f"{rate}, {backend}, {args.ballot} ballot, counting per {args.counting}; "
+        f"{rate}, {backend}, {args.servers} hub serve, {args.ballot} ballot, "
+        f"counting per {args.counting}; "
         f"{os.cpu_count()} CPUs; seeded in {seed_seconds:.1f} s",
-        f"{'round':<16}{'ok/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+        f"{'round':<16}{'ok/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'CPU':>6}{'client':>7}"
         f"{'answers':>26}  load before -> after",
     ]
     for r in (baseline, votes):
@@ -323,9 +349,13 @@ def report(
         after = " ".join(f"{x:.2f}" for x in r.load_after)
         lines.append(
             f"{r.name:<16}{r.rate:>8.0f}{r.percentile(50):>9.1f}{r.percentile(95):>9.1f}"
-            f"{r.percentile(99):>9.1f}{answers:>26}  {before} -> {after}"
+            f"{r.percentile(99):>9.1f}{r.cpu:>6.2f}{r.client_cpu:>7.2f}{answers:>26}"
+            f"  {before} -> {after}"
         )
-    lines.append(f"server CPU while measuring: {votes.cpu:.0%} of one core; load now {load}")
+    lines.append(
+        f"load average now {load}; CPU: the servers' CPU seconds per second; "
+        "client: the clients' (this process)"
+    )
     if votes.statuses.get("429"):
         lines.append(f"RATE LIMITED: {votes.statuses['429']} votes refused with 429 (S6)")
     tally = {k: final.get(k) for k in ("yes", "no", "abstain", "turnout", "eligible", "passing")}
@@ -352,6 +382,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sqlite", action="store_true", help="SQLite in a temporary directory")
     parser.add_argument("--ballot", choices=("open", "secret"), default="open")
     parser.add_argument("--counting", choices=("member", "municipality"), default="member")
+    parser.add_argument("--servers", type=int, default=1, help="hub serve processes")
     parser.add_argument("--seed", type=int, default=1, help="of the clients' choices")
     parser.add_argument("--profile", default="", help="run the server under cProfile, stats here")
     return run(parser.parse_args(argv))
