@@ -64,6 +64,12 @@ class Round:
     load_after: tuple[float, ...] = ()
 
     @property
+    def cpu_per_request(self) -> float:
+        """The servers' CPU milliseconds per accepted request: what the load average moves
+        least (a busy machine stretches the wall clock, not the work)."""
+        return self.cpu * self.seconds / self.ok * 1000 if self.ok else 0.0
+
+    @property
     def rate(self) -> float:
         return self.ok / self.seconds if self.seconds else 0.0
 
@@ -268,6 +274,17 @@ def hub_env(root: Path, redis_url: str, database_url: str | None, url: str) -> d
     return env
 
 
+def profiler(path: Path, i: int) -> list[str]:
+    """Arguments to run server `i` under pyinstrument (a .txt or .html `path`; installed
+    separately) or cProfile (any other suffix), its report written to `path` + `.i`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = str(path.with_name(f"{path.stem}.{i}{path.suffix}"))
+    if path.suffix in (".txt", ".html"):
+        renderer = "text" if path.suffix == ".txt" else "html"
+        return ["-m", "pyinstrument", "-r", renderer, "-o", out]
+    return ["-m", "cProfile", "-o", out]
+
+
 def run(args: argparse.Namespace) -> int:
     from hub.config import load_settings
     from hub.embedded_redis import EmbeddedRedis
@@ -294,9 +311,8 @@ def run(args: argparse.Namespace) -> int:
                 for i, port in enumerate(ports):
                     cmd = [sys.executable, "-m", "hub.cli", "serve", "--port", str(port)]
                     cmd += ["--no-worker"] if i else []  # one worker is enough
-                    if args.profile:
-                        out = Path(args.profile).resolve().with_suffix(f".{i}.prof")
-                        cmd[1:1] = ["-m", "cProfile", "-o", str(out)]
+                    if args.profile:  # the whole life of the process, written when it stops
+                        cmd[1:1] = profiler(Path(args.profile).resolve(), i)
                     ready = f"{urls[i]}/readyz"
                     pids.append(
                         servers.enter_context(server(cmd, env, ready, root / f"{i}.log")).pid
@@ -340,7 +356,8 @@ def report(
         f"{rate}, {backend}, {args.servers} hub serve, {args.ballot} ballot, "
         f"counting per {args.counting}; "
         f"{os.cpu_count()} CPUs; seeded in {seed_seconds:.1f} s",
-        f"{'round':<16}{'ok/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'CPU':>6}{'client':>7}"
+        f"{'round':<16}{'ok/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+        f"{'CPU':>6}{'ms/req':>8}{'client':>7}"
         f"{'answers':>26}  load before -> after",
     ]
     for r in (baseline, votes):
@@ -349,12 +366,12 @@ def report(
         after = " ".join(f"{x:.2f}" for x in r.load_after)
         lines.append(
             f"{r.name:<16}{r.rate:>8.0f}{r.percentile(50):>9.1f}{r.percentile(95):>9.1f}"
-            f"{r.percentile(99):>9.1f}{r.cpu:>6.2f}{r.client_cpu:>7.2f}{answers:>26}"
+            f"{r.percentile(99):>9.1f}{r.cpu:>6.2f}{r.cpu_per_request:>8.1f}{r.client_cpu:>7.2f}{answers:>26}"
             f"  {before} -> {after}"
         )
     lines.append(
-        f"load average now {load}; CPU: the servers' CPU seconds per second; "
-        "client: the clients' (this process)"
+        f"load average now {load}; CPU: the servers' CPU seconds per second, ms/req: their "
+        "CPU milliseconds per answer, client: the clients' CPU seconds per second"
     )
     if votes.statuses.get("429"):
         lines.append(f"RATE LIMITED: {votes.statuses['429']} votes refused with 429 (S6)")
@@ -384,7 +401,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--counting", choices=("member", "municipality"), default="member")
     parser.add_argument("--servers", type=int, default=1, help="hub serve processes")
     parser.add_argument("--seed", type=int, default=1, help="of the clients' choices")
-    parser.add_argument("--profile", default="", help="run the server under cProfile, stats here")
+    parser.add_argument(
+        "--profile",
+        default="",
+        help="profile the servers: x.txt or x.html (pyinstrument), x.prof (cProfile)",
+    )
     return run(parser.parse_args(argv))
 
 
