@@ -92,26 +92,33 @@ async def populate(env: Mapping[str, str], voters: int) -> Seeded:
                         "created_at": now,
                     }
                 )
-            await ctx.db.execute(insert(User), people)
+            await ctx.db.exec(insert(User).values(people))  # type: ignore[call-overload]
             rows = (await ctx.db.exec(select(User.id, User.email, User.municipality_id))).all()
             by_email = {email: (uid or 0, place) for uid, email, place in rows}
             coordinator_id = by_email[COORDINATOR][0]
             voter_ids = [by_email[f"glasac{i}@bench.test"][0] for i in range(voters)]
-            await ctx.db.execute(
-                insert(NetworkMembership),
-                [
-                    {"network_id": network.id, "user_id": u, "role": r, "created_at": now}
-                    for u, r in [(coordinator_id, "coordinator")]
-                    + [(v, "member") for v in voter_ids]
-                ],
+            members = [(coordinator_id, "coordinator")] + [(v, "member") for v in voter_ids]
+            await ctx.db.exec(  # type: ignore[call-overload]
+                insert(NetworkMembership).values(
+                    [
+                        {"network_id": network.id, "user_id": u, "role": r, "created_at": now}
+                        for u, r in members
+                    ]
+                )
             )
             tokens = [f"hub_{new_token()}" for _ in voter_ids]
-            await ctx.db.execute(
-                insert(ApiToken),
-                [
-                    {"token_hash": token_hash(t), "user_id": v, "name": "bench", "created_at": now}
-                    for t, v in zip(tokens, voter_ids, strict=True)
-                ],
+            await ctx.db.exec(  # type: ignore[call-overload]
+                insert(ApiToken).values(
+                    [
+                        {
+                            "token_hash": token_hash(t),
+                            "user_id": v,
+                            "name": "bench",
+                            "created_at": now,
+                        }
+                        for t, v in zip(tokens, voter_ids, strict=True)
+                    ]
+                )
             )
         text = ProposalText(
             title="Jedinstveni portal za e-zakazivanje u svim opštinama",

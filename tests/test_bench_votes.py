@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import itertools
 
-from bench.votes import check_tally, expected_tally, plan
+import pytest
+
+from bench.votes import check_tally, expected_tally, main, plan
 
 LAST = {1: "yes", 2: "yes", 3: "no", 4: "abstain", 5: "yes"}
 
@@ -44,3 +46,12 @@ def test_every_change_is_a_change() -> None:
         picked = [c for c, _reason in choices]
         assert len(picked) == 5
         assert all(a != b for a, b in itertools.pairwise(picked))
+
+
+def test_smoke_run_on_sqlite(capsys: pytest.CaptureFixture[str]) -> None:
+    """The whole benchmark, small: a real `hub serve`, 5 clients, 3 votes each; exact tally."""
+    status = main(["--sqlite", "--clients", "5", "--changes", "2", "--rate", "0"])
+    out = capsys.readouterr().out
+    assert "tally check: exact" in out, out
+    assert "PUT vote" in out and "GET /api/v1/me" in out
+    assert status == 0, out
