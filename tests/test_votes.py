@@ -8,7 +8,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from sqlmodel import select
+from sqlalchemy import update
+from sqlmodel import col, select
 
 from hub.actions.bodies import do_remove_network_member, do_set_network_member
 from hub.actions.context import act
@@ -16,7 +17,7 @@ from hub.actions.errors import ActionError, Conflict, Forbidden, Invalid, NotFou
 from hub.actions.vote_read import list_ballots, list_voters, read_my_ballot, read_tally
 from hub.actions.votes import close_due_votes, do_cast, do_close_vote, do_open_vote
 from hub.db import utcnow
-from hub.models import JobIntent, NetworkMembership, Proposal, VoteBallot
+from hub.models import JobIntent, Municipality, NetworkMembership, Proposal, User, VoteBallot
 from hub.models.votes import VoteElector
 from hub.runtime import Runtime
 from tests.conftest import make_user
@@ -46,6 +47,18 @@ async def electors_of(rt: Runtime, pid: int) -> set[int]:
     async with rt.sessionmaker() as db:
         rows = await db.exec(select(VoteElector.user_id).where(VoteElector.vote_id == vote.id))
         return set(rows.all())
+
+
+async def places_of(rt: Runtime, pid: int) -> dict[int, int | None]:
+    vote = await vote_row(rt, pid)
+    assert vote is not None
+    async with rt.sessionmaker() as db:
+        rows = await db.exec(
+            select(VoteElector.user_id, VoteElector.municipality_id).where(
+                VoteElector.vote_id == vote.id
+            )
+        )
+        return dict(rows.all())
 
 
 async def test_opening_freezes_the_rules_and_the_electorate(
@@ -177,11 +190,19 @@ async def test_the_electorate_stays_as_it_was_at_opening(
 ) -> None:
     pid = await open_vote(seeded, people)
     before = await electors_of(seeded, pid)
+    places_before = await places_of(seeded, pid)
     late = await make_user(seeded, "late@example.org", networks={NET: "member"})
+    async with seeded.sessionmaker() as db:  # a member moves to another local government
+        nis = (await db.exec(select(Municipality.id).where(Municipality.slug == "nis"))).one()
+        await db.exec(  # type: ignore[call-overload]
+            update(User).where(col(User.id) == people["coauthor"]).values(municipality_id=nis)
+        )
+        await db.commit()
     async with act(seeded, system=True) as ctx:
         await do_remove_network_member(ctx, NET, people["member"])
         await do_set_network_member(ctx, OTHER, people["author"], role="member")
     assert await electors_of(seeded, pid) == before
+    assert await places_of(seeded, pid) == places_before
     with pytest.raises(Forbidden) as joined_later:
         await cast(seeded, late, pid, "yes")
     assert "when the vote opened" in joined_later.value.message

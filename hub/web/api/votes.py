@@ -6,6 +6,8 @@ vote past its closing time closes it first.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -14,13 +16,16 @@ from hub.actions import vote_read, votes
 from hub.actions.errors import N_
 from hub.models.votes import REASON_MAX, BallotKind, Choice, Counting
 from hub.web.api.board_common import signed_in
+from hub.web.api.proposals import CURSOR, proposal_detail
 from hub.web.api.shapes import page, ref
 from hub.web.api.spec import Field, Param, Spec
 from hub.web.forms import action, path_id
 
 NO_PROPOSAL = N_("No such proposal.")
 TALLY = ref("Tally")
+DETAIL = ref("ProposalDetail")
 READERS_404 = "no such proposal, a draft of others, or no vote on it"
+Lister = Callable[..., Awaitable[tuple[list[dict[str, object]], int | None]]]
 
 OPEN = Spec(
     summary="Open the vote on an approved proposal (the network's coordinator)",
@@ -56,7 +61,7 @@ OPEN = Spec(
         Field("ballot", choices=tuple(BallotKind), description="default `open`"),
     ),
     responses={
-        201: ("the vote's tally (status `open`)", TALLY),
+        201: ("the proposal, status `voting`, with its `vote` (rules and tally)", DETAIL),
         403: "not the network's coordinator",
         404: "no such proposal, or a draft of others",
         409: "not approved (the message names its state)",
@@ -72,7 +77,7 @@ async def open_vote(request: Request) -> Response:
     proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
     data = await OPEN.read(request)
     async with action(request) as ctx:
-        await votes.do_open_vote(
+        access, _vote = await votes.do_open_vote(
             ctx,
             proposal_id,
             closes_at=data["closes_at"],
@@ -81,14 +86,17 @@ async def open_vote(request: Request) -> Response:
             counting=data["counting"] or Counting.MEMBER,
             ballot=data["ballot"] or BallotKind.OPEN,
         )
-        body = await vote_read.read_tally(ctx, proposal_id)
+        body = await proposal_detail(ctx, access)
     return JSONResponse(body, status_code=201)
 
 
 @Spec(
     summary="Close the vote now (the network's coordinator); the result is frozen",
     responses={
-        200: ("the final tally (status `closed`, `result` passed or failed)", TALLY),
+        200: (
+            "the proposal, status `passed` or `failed`, with its `vote` (the frozen result)",
+            DETAIL,
+        ),
         403: "not the network's coordinator",
         404: "no such proposal, or a draft of others",
         409: "no vote open on it (the message names the proposal's state)",
@@ -98,8 +106,8 @@ async def close_vote(request: Request) -> Response:
     signed_in(request)
     proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
     async with action(request) as ctx:
-        await votes.do_close_vote(ctx, proposal_id)
-        body = await vote_read.read_tally(ctx, proposal_id)
+        access, _vote = await votes.do_close_vote(ctx, proposal_id)
+        body = await proposal_detail(ctx, access)
     return JSONResponse(body)
 
 
@@ -162,13 +170,6 @@ async def tally(request: Request) -> Response:
     return JSONResponse(body)
 
 
-CURSOR = Param(
-    "cursor",
-    "int",
-    minimum=1,
-    message=N_("The page cursor is not valid."),
-    description="`next` of the previous page",
-)
 LIMIT = Param(
     "limit",
     "int",
@@ -198,28 +199,25 @@ BALLOTS = Spec(
 )
 
 
-@VOTERS
-async def voters(request: Request) -> Response:
+async def _page(request: Request, spec: Spec, lister: Lister) -> Response:
     signed_in(request)
     proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
-    query = VOTERS.params(request)
+    query = spec.params(request)
     async with action(request) as ctx:
-        items, after = await vote_read.list_voters(
+        items, after = await lister(
             ctx, proposal_id, after=query["cursor"], limit=query["limit"] or vote_read.PAGE
         )
     return JSONResponse({"items": items, "next": str(after) if after else None})
+
+
+@VOTERS
+async def voters(request: Request) -> Response:
+    return await _page(request, VOTERS, vote_read.list_voters)
 
 
 @BALLOTS
 async def ballots(request: Request) -> Response:
-    signed_in(request)
-    proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
-    query = BALLOTS.params(request)
-    async with action(request) as ctx:
-        items, after = await vote_read.list_ballots(
-            ctx, proposal_id, after=query["cursor"], limit=query["limit"] or vote_read.PAGE
-        )
-    return JSONResponse({"items": items, "next": str(after) if after else None})
+    return await _page(request, BALLOTS, vote_read.list_ballots)
 
 
 ROUTES = [
