@@ -279,10 +279,18 @@ async def do_cast(
     reason_ = check_text(reason, "reason", REASON_MAX)
     await check_vote_rate(ctx, user)
     now = utcnow()
-    # The ballot first (a row of its own, locked only against the same voter's other casts),
-    # the vote row last: every cast of this vote queues for that row's lock until its commit,
-    # so it is taken after everything that does not need it. A cast that then finds the vote
-    # closed raises, and the rollback takes its ballot back.
+    held = await ctx.db.exec(  # type: ignore[call-overload]
+        update(Vote)
+        .where(
+            col(Vote.id) == vote.id,
+            col(Vote.status) == VoteStatus.OPEN,
+            col(Vote.closes_at) > now,
+        )
+        .values(ballots_version=Vote.ballots_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if held.rowcount != 1:  # closed meanwhile, or its time came: the close decides
+        raise await _closed_conflict(ctx, proposal_id)
     proposed = excluded(ctx.db, VoteBallot)
     await upsert(
         ctx.db,
@@ -305,22 +313,9 @@ async def do_cast(
         },
     )
     ctx.audit("vote.cast", vote, proposal=proposal_id)  # never the choice (V5)
-    ballot = await my_ballot(ctx, vote, user.id or 0)
-    held = await ctx.db.exec(  # type: ignore[call-overload]
-        update(Vote)
-        .where(
-            col(Vote.id) == vote.id,
-            col(Vote.status) == VoteStatus.OPEN,
-            col(Vote.closes_at) > now,
-        )
-        .values(ballots_version=Vote.ballots_version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if held.rowcount != 1:  # closed meanwhile, or its time came: the close decides
-        raise await _closed_conflict(ctx, proposal_id)
     vote = await vote_of(ctx, proposal_id) or vote
     ctx.emit(notify_tally(access, vote, tally_public(vote, await current_count(ctx, vote), now)))
-    return ballot
+    return await my_ballot(ctx, vote, user.id or 0)
 
 
 async def my_ballot(ctx: Context, vote: Vote, user_id: int) -> VoteBallot:
