@@ -118,12 +118,14 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
 
 
 @contextmanager
-def server(args: list[str], env: dict[str, str], ready: str, log: Path) -> Iterator[None]:
+def server(
+    args: list[str], env: dict[str, str], ready: str, log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
     with log.open("wb") as out:
         process = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         wait_ready(ready, process, log)
-        yield
+        yield process
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
