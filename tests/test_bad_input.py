@@ -12,6 +12,7 @@ for any column. The /ws frames are in test_realtime_frames.py.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from hub.actions.invitations import do_invite
 from hub.actions.proposal_text import ProposalText
 from hub.actions.proposals import do_create_proposal
 from hub.actions.validate import UNSTORABLE_MESSAGE
+from hub.db import utcnow
 from hub.i18n import gettext
 from hub.runtime import Runtime
 from hub.web.routes import all_routes
@@ -99,6 +101,14 @@ QUERY_READS: dict[tuple[str, str], dict[str, tuple[list[str], int]]] = {
         "cursor": (BAD_NUMBERS, 422),
         "limit": (BAD_NUMBERS, 422),
     },
+    ("GET", "/api/v1/proposals/{proposal_id}/voters"): {
+        "cursor": (BAD_NUMBERS, 422),
+        "limit": (BAD_NUMBERS, 422),
+    },
+    ("GET", "/api/v1/proposals/{proposal_id}/votes"): {
+        "cursor": (BAD_NUMBERS, 422),
+        "limit": (BAD_NUMBERS, 422),
+    },
     # The proposals' pages: an unknown state shows them all; a bad cursor or version is 422.
     ("GET", "/networks/{slug}/proposals"): {
         "status": (["x", "%C2%B2"], 200),
@@ -166,6 +176,10 @@ FORM_FIELDS: dict[str, list[str]] = {
     "/proposals/{proposal_id}/review": ["action", "note", "into"],
     "/proposals/{proposal_id}/coauthors": ["user_id"],
     "/proposals/{proposal_id}/coauthors/accept": [],
+    # The vote section of the proposal page (hub.web.pages.vote_forms)
+    "/proposals/{proposal_id}/voting": ["closes_at", "quorum", "threshold", "counting", "ballot"],
+    "/proposals/{proposal_id}/voting/close": [],
+    "/proposals/{proposal_id}/vote": ["choice", "reason"],
 }
 MULTIPART = {"/networks/{slug}/threads/new", "/threads/{thread_id}/posts"}
 
@@ -214,6 +228,13 @@ JSON_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/proposals/{proposal_id}/review"): {"action": "reject", "note": "Ne."},
     ("POST", "/api/v1/proposals/{proposal_id}/coauthors"): {"user_id": 1},
     ("POST", "/api/v1/proposals/{proposal_id}/coauthors/accept"): {},
+    ("POST", "/api/v1/proposals/{proposal_id}/voting"): {
+        "closes_at": (utcnow() + dt.timedelta(days=1)).isoformat(),
+        "quorum": 50,
+        "threshold": 50,
+    },
+    ("POST", "/api/v1/proposals/{proposal_id}/voting/close"): {},
+    ("PUT", "/api/v1/proposals/{proposal_id}/vote"): {"choice": "yes", "reason": "Zato."},
 }
 REQUIRED_TEXT: list[tuple[str, str, str, dict[str, str]]] = [
     # (method, path template, field, the rest of a form or body that would succeed)

@@ -21,6 +21,7 @@ from hub.actions.proposal_review import do_review, do_submit, do_withdraw
 from hub.actions.proposal_text import ProposalText
 from hub.actions.proposals import access_proposal, do_create_proposal, do_edit_proposal
 from hub.actions.threads import do_create_thread
+from hub.actions.votes import do_cast, do_close_vote, do_open_vote
 from hub.models.proposals import ProposalStatus
 from hub.runtime import Runtime
 from tests.conftest import csrf_of, sign_in
@@ -34,6 +35,7 @@ from tests.proposal_helpers import (
     proposal_in,
     state_of,
 )
+from tests.vote_helpers import soon
 
 S = ProposalStatus
 FORM = {
@@ -203,6 +205,10 @@ def tries(pid: int, survivor: int, people: dict[str, int], uid: int) -> dict[str
         "request_changes": review("request_changes"),
         "reject": review("reject"),
         "merge": review("merge", into=survivor),
+        # The vote section (hub.web.pages.vote_section)
+        "open_vote": lambda ctx: do_open_vote(ctx, pid, closes_at=soon(), quorum=50, threshold=50),
+        "cast": lambda ctx: do_cast(ctx, pid, "yes"),
+        "close_vote": lambda ctx: do_close_vote(ctx, pid),
     }
 
 

@@ -52,7 +52,12 @@ def rights_in(viewer: Viewer, network: Network) -> tuple[bool, bool]:
 
 def register(runtime: Runtime) -> None:
     # Imported here: the page modules import live_since from this module.
-    from hub.web.pages.partials import post_partial, proposal_state_partial, thread_row_partial
+    from hub.web.pages.partials import (
+        post_partial,
+        proposal_state_partial,
+        thread_row_partial,
+        vote_tally_partial,
+    )
     from hub.web.pages.thread import Viewer as PageViewer
 
     async def prepare_post(event: Published) -> PostInPlace | None:
@@ -121,6 +126,15 @@ def register(runtime: Runtime) -> None:
     RENDERERS["thread.created"] = Renderer(prepare_thread, thread_variant, render_thread)
     # The state and timeline are the same for every reader of the proposal: by language only.
     RENDERERS["proposal.status"] = Renderer(prepare_proposal, thread_variant, render_proposal)
+
+    async def prepare_tally(event: Published) -> dict[str, Any]:
+        return event.data  # the tally itself: nothing to read
+
+    def render_tally(event: Published, prepared: dict[str, Any], viewer: Viewer) -> str:
+        return str(vote_tally_partial(prepared, viewer.language))
+
+    # The same tally for every reader (V5 applied by the actions): by language only.
+    RENDERERS["vote.tally"] = Renderer(prepare_tally, thread_variant, render_tally)
 
 
 async def live_since(request: Request, channel: str) -> str | None:

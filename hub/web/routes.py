@@ -8,6 +8,7 @@ from starlette.staticfiles import StaticFiles
 from hub.web import health
 from hub.web.api import board as board_api
 from hub.web.api import proposals as proposals_api
+from hub.web.api import votes as votes_api
 from hub.web.api.openapi import endpoint as openapi_endpoint
 from hub.web.api.routes import ROUTES as ACCOUNT_API_ROUTES
 from hub.web.pages import (
@@ -22,6 +23,7 @@ from hub.web.pages import (
     proposals,
     search,
     thread,
+    vote_forms,
 )
 from hub.web.templating import STATIC_DIR
 from realtime.socket import endpoint as live_endpoint
@@ -53,7 +55,7 @@ def page_routes() -> list[BaseRoute]:
     ]
 
 
-API_ROUTES = [*ACCOUNT_API_ROUTES, *board_api.ROUTES, *proposals_api.ROUTES]
+API_ROUTES = [*ACCOUNT_API_ROUTES, *board_api.ROUTES, *proposals_api.ROUTES, *votes_api.ROUTES]
 
 # The boards: the network page above is the board itself.
 BOARD_ROUTES = [
@@ -98,6 +100,9 @@ PROPOSAL_ROUTES = [
     Route("/proposals/{proposal_id}/review", proposal_moves.review, methods=["POST"]),
     Route("/proposals/{proposal_id}/coauthors", proposal_moves.invite, methods=["POST"]),
     Route("/proposals/{proposal_id}/coauthors/accept", proposal_moves.accept, methods=["POST"]),
+    Route("/proposals/{proposal_id}/voting", vote_forms.open_vote, methods=["POST"]),
+    Route("/proposals/{proposal_id}/voting/close", vote_forms.close_vote, methods=["POST"]),
+    Route("/proposals/{proposal_id}/vote", vote_forms.cast, methods=["POST"]),
 ]
 
 

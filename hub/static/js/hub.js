@@ -37,4 +37,18 @@
       event.preventDefault();
     }
   });
+
+  // A vote's time left counts down between page loads: [data-countdown="<closing ISO time>"]
+  // (the server's text stays until the first tick; a tally replaced live is picked up too).
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function tick() {
+    document.querySelectorAll("[data-countdown]").forEach(function (el) {
+      var left = Math.max(0, Math.floor((Date.parse(el.getAttribute("data-countdown")) - Date.now()) / 1000));
+      if (isNaN(left)) { return; }
+      var days = Math.floor(left / 86400);
+      var text = pad(Math.floor(left / 3600) % 24) + ":" + pad(Math.floor(left / 60) % 60) + ":" + pad(left % 60);
+      el.textContent = (days ? days + " " + (el.getAttribute("data-unit-day") || "d") + " " : "") + text;
+    });
+  }
+  if (document.querySelector("[data-countdown]")) { tick(); setInterval(tick, 1000); }
 })();

@@ -5,6 +5,10 @@
 //   data-live-posts                  where post partials are appended (thread page, newest window)
 //   data-live-threads                where new thread rows are inserted (board page)
 //   data-live-proposal-state         a proposal's state and timeline, replaced on proposal.status
+//                                    (and the view fetched again when a vote opens)
+//   data-live-vote-tally             a vote's tally and chart, replaced on vote.tally (never by an
+//                                    older one: data-version); data-live-vote-form: the vote's
+//                                    forms, removed when the tally says the vote is closed
 //   data-live-typing                 where "… is typing" is shown
 //   data-live-presence               where the list of the other readers is shown
 //   data-live-presence-label         its label, shown while the list is not empty
@@ -181,14 +185,33 @@
       case "proposal.status": {
         var state = document.querySelector("[data-live-proposal-state]");
         if (state && data.partial) state.replaceWith(fragment(data.partial));
+        // A vote just opened: the page fetches its vote section (with the reader's own form).
+        if (state && data.status === "voting" && !document.querySelector("[data-live-vote-tally]")) {
+          reloadView();
+        }
         break;
       }
+      case "vote.tally":
+        updateTally(data);
+        break;
       case "thread.updated":
       case "thread.moved":
       case "membership.changed":
       case "network.updated":
         if (frame.event !== "membership.changed" || data.user_id === me) reloadView();
         break;
+    }
+  }
+
+  function updateTally(data) {
+    var tally = document.querySelector("[data-live-vote-tally]");
+    if (!tally || !data.partial) return;
+    var shown = parseInt(tally.getAttribute("data-version") || "0", 10);
+    if (tally.getAttribute("data-status") === "closed") return; // the frozen result stays
+    if (data.status !== "closed" && data.version < shown) return; // an older tally
+    tally.replaceWith(fragment(data.partial));
+    if (data.status === "closed") {
+      document.querySelectorAll("[data-live-vote-form]").forEach(function (form) { form.remove(); });
     }
   }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from hub.actions import boards, bodies, moderation, proposal_views
+from hub.actions import boards, bodies, moderation, proposal_views, vote_waiting
 from hub.permissions import Action
 from hub.web.forms import action
 from hub.web.templating import render
@@ -23,6 +23,7 @@ async def dashboard(request: Request) -> Response:
         waiting = await moderation.waiting_flags(ctx, [n for n, _ in my_networks])
         to_review = await proposal_views.review_counts(ctx, [n for n, _ in my_networks])
         invitations = await proposal_views.invitation_count(ctx)
+        votes_waiting = await vote_waiting.votes_waiting(ctx)
     return render(
         request,
         "dashboard.html",
@@ -36,6 +37,7 @@ async def dashboard(request: Request) -> Response:
             "waiting_flags": waiting,
             "waiting_proposals": to_review,
             "my_invitations": invitations,
+            "votes_waiting": votes_waiting,
         },
     )
 

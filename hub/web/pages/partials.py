@@ -6,6 +6,9 @@ viewer the post shows no actions: those depend on who reads, and the page adds t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from markupsafe import Markup
 
 from hub.actions.posts import PostView
@@ -13,6 +16,7 @@ from hub.actions.threads import BoardRow
 from hub.models import Municipality, User
 from hub.models.proposals import Proposal, ProposalTransition
 from hub.web.pages.thread import Viewer
+from hub.web.pages.vote_chart import tally_view
 from hub.web.templating import language, render_string
 
 
@@ -46,3 +50,10 @@ def thread_row_partial(row: BoardRow, reader_language: str) -> Markup:
     """templates/board/_thread_row.html for one thread of a board."""
     with language(reader_language):
         return render_string("board/_thread_row.html", row=row)
+
+
+def vote_tally_partial(tally: Mapping[str, Any], reader_language: str) -> Markup:
+    """templates/proposals/_vote_tally.html: a vote's tally with its chart, from the tally the
+    `vote.tally` event carries (the secret-ballot rules already applied by the actions)."""
+    with language(reader_language):
+        return render_string("proposals/_vote_tally.html", view=tally_view(tally))

@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from hub.actions import proposal_coauthors, proposal_review
 from hub.actions.context import Context
+from hub.actions.errors import ActionError
 from hub.actions.proposal_states import REVIEW_MOVES
 from hub.web.forms import action, as_id, path_id, read_form, text
 from hub.web.pages.board_forms import FORM_ERRORS, form_errors
@@ -22,20 +23,30 @@ from hub.web.pages.proposals import NO_PROPOSAL, proposal_page
 Write = Callable[[Context, int], Awaitable[object]]
 
 
-async def _run(request: Request, form_name: str, done: str, write: Write) -> Response:
+async def _run(
+    request: Request,
+    form_name: str,
+    done: str,
+    write: Write,
+    fields: tuple[str, ...] = ("note", "action", "into"),
+    caught: tuple[type[ActionError], ...] = FORM_ERRORS,
+    anchor: str = "done",
+) -> Response:
+    """Run one write; refused, show the page again with the message beside the form and the
+    `fields` as typed; done, back to the page at `anchor` with `?done=`."""
     proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
     form = await read_form(request)
     try:
         async with action(request) as ctx:
             ctx.require_user()
             await write(ctx, proposal_id)
-    except FORM_ERRORS as error:
+    except caught as error:
         extra = {
             "errors": {form_name: form_errors(request, error)},
-            "values": {form_name: {k: text(form, k) for k in ("note", "action", "into")}},
+            "values": {form_name: {k: text(form, k) for k in fields}},
         }
         return await proposal_page(request, extra, error.status)
-    return RedirectResponse(f"/proposals/{proposal_id}?done={done}#done", status_code=303)
+    return RedirectResponse(f"/proposals/{proposal_id}?done={done}#{anchor}", status_code=303)
 
 
 async def submit(request: Request) -> Response:

@@ -21,6 +21,7 @@ from hub.models.proposals import ProposalRevision, ProposalStatus
 from hub.permissions import Action
 from hub.web.forms import action, path_id, query_id
 from hub.web.live import live_since
+from hub.web.pages import vote_section
 from hub.web.templating import render
 
 NO_PROPOSAL = N_("No such proposal.")
@@ -61,6 +62,7 @@ async def list_page(request: Request) -> Response:
 
 async def load_page_context(ctx: Context, access: ProposalAccess) -> dict[str, Any]:
     """What the proposal page shows beside the proposal itself."""
+    access, vote = await vote_section.load(ctx, access)  # closes a due vote first (V4)
     moves = proposal_views.viewer_moves(ctx, access)
     author_ids = {a.user_id for a, _u in access.authors}
     members = (
@@ -94,8 +96,8 @@ async def load_page_context(ctx: Context, access: ProposalAccess) -> dict[str, A
         "merged_into": merged_into,
         "merged_from": merged_from,
         "revision_count": len(await proposals.proposal_history(ctx, access.proposal.id or 0)),
-        # The voting slice sets this: proposal.html includes proposals/_vote.html when it is set.
-        "vote": None,
+        # proposal.html includes proposals/_vote.html when it is set (hub.web.pages.vote_section).
+        "vote": vote,
     }
 
 
