@@ -109,6 +109,27 @@ QUERY_READS: dict[tuple[str, str], dict[str, tuple[list[str], int]]] = {
         "cursor": (BAD_NUMBERS, 422),
         "limit": (BAD_NUMBERS, 422),
     },
+    # The proposals' pages: an unknown state shows them all; a bad cursor or version is 422.
+    ("GET", "/networks/{slug}/proposals"): {
+        "status": (["x", "%C2%B2"], 200),
+        "cursor": (BAD_NUMBERS, 422),
+    },
+    ("GET", "/networks/{slug}/review-queue"): {"cursor": (BAD_NUMBERS, 422)},
+    ("GET", "/proposals/{proposal_id}/history"): {
+        "from": (BAD_NUMBERS, 422),
+        "to": (BAD_NUMBERS, 422),
+    },
+}
+
+# The proposal form (hub/web/pages/proposal_forms.py), every field valid.
+PROPOSAL_FORM = {
+    "title": "Registar taksi",
+    "summary": "Jedan registar.",
+    "problem": "Svako vodi svoj.",
+    "solution": "Zajednički registar.",
+    "legal_act": "Zakon o finansiranju lokalne samouprave",
+    "legal_article": "",
+    "impact": "Manje posla.",
 }
 
 # The fields each page form reads ([] for forms that read none). Text that must show something
@@ -152,6 +173,13 @@ FORM_FIELDS: dict[str, list[str]] = {
     "/proposals/{proposal_id}/voting": ["closes_at", "quorum", "threshold", "counting", "ballot"],
     "/proposals/{proposal_id}/voting/close": [],
     "/proposals/{proposal_id}/vote": ["choice", "reason"],
+    "/networks/{slug}/proposals/new": [*PROPOSAL_FORM],
+    "/proposals/{proposal_id}/edit": [*PROPOSAL_FORM, "version"],
+    "/proposals/{proposal_id}/submit": [],
+    "/proposals/{proposal_id}/withdraw": ["note"],
+    "/proposals/{proposal_id}/review": ["action", "note", "into"],
+    "/proposals/{proposal_id}/coauthors": ["user_id"],
+    "/proposals/{proposal_id}/coauthors/accept": [],
 }
 MULTIPART = {"/networks/{slug}/threads/new", "/threads/{thread_id}/posts"}
 
@@ -230,6 +258,11 @@ REQUIRED_TEXT: list[tuple[str, str, str, dict[str, str]]] = [
     ("FORM", "/posts/{post_id}/edit", "body", {}),
     ("FORM", "/posts/{post_id}/flag", "reason", {}),
     ("FORM", "/posts/{post_id}/hide", "reason", {}),
+    *(
+        ("FORM", path, name, PROPOSAL_FORM)
+        for path in ("/networks/{slug}/proposals/new", "/proposals/{proposal_id}/edit")
+        for name in ("title", "summary", "problem", "solution", "legal_act", "impact")
+    ),
     ("FORM", "/profile", "name", {"language": "sr-Latn"}),
     ("FORM", "/admin/users", "name", {"email": "nova@example.org"}),
     ("FORM", "/admin/users/{user_id:id}", "name", {}),
