@@ -169,10 +169,6 @@ FORM_FIELDS: dict[str, list[str]] = {
     "/posts/{post_id}/flag": ["reason"],
     "/posts/{post_id}/hide": ["reason", "next"],
     "/posts/{post_id}/unhide": ["next"],
-    # The vote section of the proposal page (hub.web.pages.vote_forms)
-    "/proposals/{proposal_id}/voting": ["closes_at", "quorum", "threshold", "counting", "ballot"],
-    "/proposals/{proposal_id}/voting/close": [],
-    "/proposals/{proposal_id}/vote": ["choice", "reason"],
     "/networks/{slug}/proposals/new": [*PROPOSAL_FORM],
     "/proposals/{proposal_id}/edit": [*PROPOSAL_FORM, "version"],
     "/proposals/{proposal_id}/submit": [],
@@ -180,6 +176,10 @@ FORM_FIELDS: dict[str, list[str]] = {
     "/proposals/{proposal_id}/review": ["action", "note", "into"],
     "/proposals/{proposal_id}/coauthors": ["user_id"],
     "/proposals/{proposal_id}/coauthors/accept": [],
+    # The vote section of the proposal page (hub.web.pages.vote_forms)
+    "/proposals/{proposal_id}/voting": ["closes_at", "quorum", "threshold", "counting", "ballot"],
+    "/proposals/{proposal_id}/voting/close": [],
+    "/proposals/{proposal_id}/vote": ["choice", "reason"],
 }
 MULTIPART = {"/networks/{slug}/threads/new", "/threads/{thread_id}/posts"}
 
