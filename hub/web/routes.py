@@ -7,6 +7,7 @@ from starlette.staticfiles import StaticFiles
 
 from hub.web import health
 from hub.web.api import board as board_api
+from hub.web.api import initiatives as initiatives_api
 from hub.web.api import proposals as proposals_api
 from hub.web.api.openapi import endpoint as openapi_endpoint
 from hub.web.api.routes import ROUTES as ACCOUNT_API_ROUTES
@@ -40,7 +41,12 @@ def page_routes() -> list[BaseRoute]:
     ]
 
 
-API_ROUTES = [*ACCOUNT_API_ROUTES, *board_api.ROUTES, *proposals_api.ROUTES]
+API_ROUTES = [
+    *ACCOUNT_API_ROUTES,
+    *board_api.ROUTES,
+    *proposals_api.ROUTES,
+    *initiatives_api.ROUTES,
+]
 
 # The boards: the network page above is the board itself.
 BOARD_ROUTES = [
