@@ -1,5 +1,6 @@
 """The initiatives' API: who sees an initiative and its documents, who may make one or try it
-again, bad input (nothing written), 409 while compiling, the proposal's `initiative_id`, key posts."""
+again, bad input (nothing written), 409 while compiling, the proposal's `initiative_id`, and
+key posts."""
 
 from __future__ import annotations
 
