@@ -11,7 +11,7 @@ from hub.web.api import initiatives as initiatives_api
 from hub.web.api import proposals as proposals_api
 from hub.web.api.openapi import endpoint as openapi_endpoint
 from hub.web.api.routes import ROUTES as ACCOUNT_API_ROUTES
-from hub.web.pages import admin, auth, board, home, post, profile, search, thread
+from hub.web.pages import admin, auth, board, home, initiatives, post, profile, search, thread
 from hub.web.templating import STATIC_DIR
 from realtime.socket import endpoint as live_endpoint
 
@@ -33,6 +33,8 @@ def page_routes() -> list[BaseRoute]:
         Route("/networks/{slug}", board.network_board, methods=["GET"]),
         Route("/committees", home.committee_directory, methods=["GET"]),
         Route("/committees/{slug}", home.committee_page, methods=["GET"]),
+        Route("/initiatives/{initiative_id}", initiatives.initiative_page, methods=["GET"]),
+        Route("/initiatives/{initiative_id}/retry", initiatives.retry_page, methods=["POST"]),
         Route("/profile", profile.profile_page, methods=["GET"]),
         Route("/profile", profile.update_profile, methods=["POST"]),
         Route("/profile/password", profile.change_password, methods=["POST"]),

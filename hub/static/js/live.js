@@ -8,6 +8,7 @@
 //   data-live-presence               where the list of the other readers is shown
 //   data-live-presence-label         its label, shown while the list is not empty
 //   data-live-typing-channel="thread:42" on a textarea: typing in it is announced
+//   data-live-progress               a <progress> moved by initiative.progress events
 (function () {
   "use strict";
   var body = document.body;
@@ -177,6 +178,16 @@
         }
         break;
       }
+      case "initiative.progress": {
+        var bar = document.querySelector("[data-live-progress]");
+        var revision = data.revision || {};
+        if (bar && typeof revision.progress === "number") {
+          bar.value = revision.progress;
+          bar.textContent = revision.progress + " %";
+        }
+        break;
+      }
+      case "initiative.status":
       case "thread.updated":
       case "thread.moved":
       case "membership.changed":
