@@ -24,6 +24,8 @@ from hub.web.live import live_since
 from hub.web.templating import render
 
 _BODY = re.compile(r"<body>(.*)</body>", re.S)
+# The document's own landmarks would repeat the page's: inside the page they are plain boxes.
+_LANDMARKS = re.compile(r"<(/?)(?:main|header)\b")
 STATES = {
     "compiling": N_("being compiled"),
     "failed": N_("compilation failed"),
@@ -46,7 +48,8 @@ async def initiative_page(request: Request) -> Response:
             html = (await document_content(ctx, access, "html")).decode()
             found = _BODY.search(html)
             # Our own template's output (autoescaped when compiled): shown as it is.
-            document = Markup(found.group(1)) if found else None  # noqa: S704
+            inner = _LANDMARKS.sub(r"<\1div", found.group(1)) if found else None
+            document = Markup(inner) if inner else None  # noqa: S704
         manage = may_manage(ctx, access.committee, access.network_ids)
     since = await live_since(request, f"initiative:{initiative_id}")
     return render(
