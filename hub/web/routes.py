@@ -9,6 +9,7 @@ from hub.web import health
 from hub.web.api import board as board_api
 from hub.web.api import initiatives as initiatives_api
 from hub.web.api import proposals as proposals_api
+from hub.web.api import votes as votes_api
 from hub.web.api.openapi import endpoint as openapi_endpoint
 from hub.web.api.routes import ROUTES as ACCOUNT_API_ROUTES
 from hub.web.pages import admin, auth, board, home, initiatives, post, profile, search, thread
@@ -47,6 +48,7 @@ API_ROUTES = [
     *ACCOUNT_API_ROUTES,
     *board_api.ROUTES,
     *proposals_api.ROUTES,
+    *votes_api.ROUTES,
     *initiatives_api.ROUTES,
 ]
 

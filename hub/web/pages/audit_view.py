@@ -71,6 +71,9 @@ ACTIONS = {
     "initiative.retry": N_("Started a failed initiative's compilation again"),
     "post.key": N_("Marked a post as key to the discussion"),
     "post.unkey": N_("Took back a post's key mark"),
+    "vote.opened": N_("Opened a vote with its rules and electorate"),
+    "vote.cast": N_("Cast or changed a ballot"),
+    "vote.closed": N_("Closed a vote and froze its result"),
     "seed.loaded": N_("Loaded the association's data"),
     "seed.demo_loaded": N_("Loaded the demo data"),
 }
@@ -88,6 +91,7 @@ GROUPS = [
     ("attachments.", N_("Attachments")),
     ("proposal.", N_("Proposals")),
     ("initiative.", N_("Initiatives")),
+    ("vote.", N_("Votes")),
     ("seed.", N_("Loading data")),
 ]
 
@@ -100,6 +104,7 @@ OBJECT_TYPES = {
     "municipalities": N_("local government"),
     "invitations": N_("invitation"),
     "api_tokens": N_("API token"),
+    "votes": N_("vote"),
 }
 
 LABELS = {
@@ -140,6 +145,20 @@ LABELS = {
     "initiative_id": N_("Initiative"),
     "proposal_ids": N_("Proposals"),
     "revision": N_("Revision"),
+    "proposal": N_("Proposal"),
+    "closes_at": N_("Closes at"),
+    "quorum": N_("Quorum (%)"),
+    "threshold": N_("Threshold (%)"),
+    "counting": N_("Counting"),
+    "ballot": N_("Ballot"),
+    "electors": N_("Electors"),
+    "eligible": N_("Votes that count"),
+    "yes": N_("Yes"),
+    "no": N_("No"),
+    "abstain": N_("Abstain"),
+    "turnout": N_("Turnout"),
+    "result": N_("Result"),
+    "automatic": N_("Closed automatically"),
 }
 
 _WORDS = {
