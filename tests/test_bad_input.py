@@ -138,6 +138,7 @@ FORM_FIELDS: dict[str, list[str]] = {
     "/posts/{post_id}/flag": ["reason"],
     "/posts/{post_id}/hide": ["reason", "next"],
     "/posts/{post_id}/unhide": ["next"],
+    "/initiatives/{initiative_id}/retry": [],
 }
 MULTIPART = {"/networks/{slug}/threads/new", "/threads/{thread_id}/posts"}
 
@@ -186,6 +187,10 @@ JSON_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/proposals/{proposal_id}/review"): {"action": "reject", "note": "Ne."},
     ("POST", "/api/v1/proposals/{proposal_id}/coauthors"): {"user_id": 1},
     ("POST", "/api/v1/proposals/{proposal_id}/coauthors/accept"): {},
+    # No initiative exists in this world: whatever the body, nothing can be written.
+    ("POST", "/api/v1/initiatives"): {"proposal_ids": [1], "committee": COMMITTEE},
+    ("POST", "/api/v1/initiatives/{initiative_id}/retry"): {},
+    ("POST", "/api/v1/posts/{post_id}/key"): {"key": True},
 }
 REQUIRED_TEXT: list[tuple[str, str, str, dict[str, str]]] = [
     # (method, path template, field, the rest of a form or body that would succeed)
@@ -275,6 +280,7 @@ class Corpus:
             "filename",
             "user_id",
             "proposal_id",
+            "initiative_id",
         ):
             value = override.get(name, self.value_of(name, template))
             path = path.replace(f"{{{name}}}", value).replace(f"{{{name}:id}}", value)
@@ -306,6 +312,7 @@ def path_cases(corpus: Corpus) -> Iterator[Case]:
             "filename",
             "user_id",
             "proposal_id",
+            "initiative_id",
         ):
             if f"{{{name}" not in template:
                 continue
@@ -463,6 +470,7 @@ async def prepare(app: Any, runtime: Runtime, c: httpx.AsyncClient) -> Corpus:
         "token": "not-a-token",
         "kind": "thumbs_up",
         "proposal_id": str(draft.proposal.id),
+        "initiative_id": "1",  # none made: every initiative route answers 404
     }
     for (
         thread
