@@ -12,6 +12,7 @@ for any column. The /ws frames are in test_realtime_frames.py.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from hub.actions.invitations import do_invite
 from hub.actions.proposal_text import ProposalText
 from hub.actions.proposals import do_create_proposal
 from hub.actions.validate import UNSTORABLE_MESSAGE
+from hub.db import utcnow
 from hub.i18n import gettext
 from hub.runtime import Runtime
 from hub.web.routes import all_routes
@@ -96,6 +98,14 @@ QUERY_READS: dict[tuple[str, str], dict[str, tuple[list[str], int]]] = {
         "limit": (BAD_NUMBERS, 422),
     },
     ("GET", "/api/v1/networks/{slug}/review-queue"): {
+        "cursor": (BAD_NUMBERS, 422),
+        "limit": (BAD_NUMBERS, 422),
+    },
+    ("GET", "/api/v1/proposals/{proposal_id}/voters"): {
+        "cursor": (BAD_NUMBERS, 422),
+        "limit": (BAD_NUMBERS, 422),
+    },
+    ("GET", "/api/v1/proposals/{proposal_id}/votes"): {
         "cursor": (BAD_NUMBERS, 422),
         "limit": (BAD_NUMBERS, 422),
     },
@@ -187,6 +197,13 @@ JSON_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/proposals/{proposal_id}/review"): {"action": "reject", "note": "Ne."},
     ("POST", "/api/v1/proposals/{proposal_id}/coauthors"): {"user_id": 1},
     ("POST", "/api/v1/proposals/{proposal_id}/coauthors/accept"): {},
+    ("POST", "/api/v1/proposals/{proposal_id}/voting"): {
+        "closes_at": (utcnow() + dt.timedelta(days=1)).isoformat(),
+        "quorum": 50,
+        "threshold": 50,
+    },
+    ("POST", "/api/v1/proposals/{proposal_id}/voting/close"): {},
+    ("PUT", "/api/v1/proposals/{proposal_id}/vote"): {"choice": "yes", "reason": "Zato."},
     # No initiative exists in this world: whatever the body, nothing can be written.
     ("POST", "/api/v1/initiatives"): {"proposal_ids": [1], "committee": COMMITTEE},
     ("POST", "/api/v1/initiatives/{initiative_id}/retry"): {},
