@@ -26,6 +26,10 @@ EVENT_TYPES: dict[str, str] = {
     "reaction.changed": "someone added or took back a reaction to a post",
     "proposal.status": "a proposal moved to another state (submitted, approved, merged, ...)",
     "proposal.updated": "a proposal's text or authors changed: edited, co-author invited or joined",
+    "initiative.progress": "an initiative's compilation moved on (percent and step), on "
+    "`initiative:<id>`",
+    "initiative.status": "an initiative was made, delivered, failed, compiled again or "
+    "superseded, on `initiative:<id>` and its committee's channel",
     "session.revoked": "a user signed out, was deactivated, reset the password or lost an API "
     "token: the sockets those credentials opened are closed",
 }

@@ -180,6 +180,7 @@ FORM_FIELDS: dict[str, list[str]] = {
     "/proposals/{proposal_id}/voting": ["closes_at", "quorum", "threshold", "counting", "ballot"],
     "/proposals/{proposal_id}/voting/close": [],
     "/proposals/{proposal_id}/vote": ["choice", "reason"],
+    "/initiatives/{initiative_id}/retry": [],
 }
 MULTIPART = {"/networks/{slug}/threads/new", "/threads/{thread_id}/posts"}
 
@@ -235,6 +236,10 @@ JSON_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("POST", "/api/v1/proposals/{proposal_id}/voting/close"): {},
     ("PUT", "/api/v1/proposals/{proposal_id}/vote"): {"choice": "yes", "reason": "Zato."},
+    # No initiative exists in this world: whatever the body, nothing can be written.
+    ("POST", "/api/v1/initiatives"): {"proposal_ids": [1], "committee": COMMITTEE},
+    ("POST", "/api/v1/initiatives/{initiative_id}/retry"): {},
+    ("POST", "/api/v1/posts/{post_id}/key"): {"key": True},
 }
 REQUIRED_TEXT: list[tuple[str, str, str, dict[str, str]]] = [
     # (method, path template, field, the rest of a form or body that would succeed)
@@ -329,6 +334,7 @@ class Corpus:
             "filename",
             "user_id",
             "proposal_id",
+            "initiative_id",
         ):
             value = override.get(name, self.value_of(name, template))
             path = path.replace(f"{{{name}}}", value).replace(f"{{{name}:id}}", value)
@@ -360,6 +366,7 @@ def path_cases(corpus: Corpus) -> Iterator[Case]:
             "filename",
             "user_id",
             "proposal_id",
+            "initiative_id",
         ):
             if f"{{{name}" not in template:
                 continue
@@ -517,6 +524,7 @@ async def prepare(app: Any, runtime: Runtime, c: httpx.AsyncClient) -> Corpus:
         "token": "not-a-token",
         "kind": "thumbs_up",
         "proposal_id": str(draft.proposal.id),
+        "initiative_id": "1",  # none made: every initiative route answers 404
     }
     for (
         thread

@@ -266,6 +266,8 @@ async def test_every_page_is_fully_translated_in_serbian_latin(
         "thread_id": str(thread.id),
         "post_id": str(post.id),
         "proposal_id": str(proposal),
+        # None exists here: its 404 page is checked; tests/test_initiative_page.py the page.
+        "initiative_id": "1",
     }
     with missing_translations("sr-Latn") as anonymous_misses:
         for path in _ANONYMOUS:

@@ -56,7 +56,21 @@ VOTE_OPERATIONS = {
     "GET /api/v1/proposals/{proposal_id}/votes",
     "GET /api/v1/proposals/{proposal_id}/voters",
 }
-NO_2XX_REQUIRED = {"DELETE /api/v1/posts/{post_id}/reactions/{kind}", *VOTE_OPERATIONS}
+# The initiatives' operations need a passed proposal or an initiative, which the demo data has
+# none of: fuzzed for 5xx, shapes and refusals, and shown answering 2xx by
+# tests/test_initiative_api.py (test_who_sees_an_initiative_and_its_documents,
+# test_who_may_make_an_initiative, test_retry_only_a_failed_compilation).
+INITIATIVE_OPERATIONS = {
+    "POST /api/v1/initiatives",
+    "GET /api/v1/initiatives/{initiative_id}",
+    "GET /api/v1/initiatives/{initiative_id}/document.{fmt}",
+    "POST /api/v1/initiatives/{initiative_id}/retry",
+}
+NO_2XX_REQUIRED = {
+    "DELETE /api/v1/posts/{post_id}/reactions/{kind}",
+    *VOTE_OPERATIONS,
+    *INITIATIVE_OPERATIONS,
+}
 NOT_FUZZED = {
     "DELETE /api/v1/auth/token": "delete_revoke_token",
     "PATCH /api/v1/proposals/{proposal_id}": "patch_edit_proposal",

@@ -7,6 +7,7 @@ from starlette.staticfiles import StaticFiles
 
 from hub.web import health
 from hub.web.api import board as board_api
+from hub.web.api import initiatives as initiatives_api
 from hub.web.api import proposals as proposals_api
 from hub.web.api import votes as votes_api
 from hub.web.api.openapi import endpoint as openapi_endpoint
@@ -16,6 +17,7 @@ from hub.web.pages import (
     auth,
     board,
     home,
+    initiatives,
     post,
     profile,
     proposal_forms,
@@ -46,6 +48,8 @@ def page_routes() -> list[BaseRoute]:
         Route("/networks/{slug}", board.network_board, methods=["GET"]),
         Route("/committees", home.committee_directory, methods=["GET"]),
         Route("/committees/{slug}", home.committee_page, methods=["GET"]),
+        Route("/initiatives/{initiative_id}", initiatives.initiative_page, methods=["GET"]),
+        Route("/initiatives/{initiative_id}/retry", initiatives.retry_page, methods=["POST"]),
         Route("/profile", profile.profile_page, methods=["GET"]),
         Route("/profile", profile.update_profile, methods=["POST"]),
         Route("/profile/password", profile.change_password, methods=["POST"]),
@@ -55,7 +59,13 @@ def page_routes() -> list[BaseRoute]:
     ]
 
 
-API_ROUTES = [*ACCOUNT_API_ROUTES, *board_api.ROUTES, *proposals_api.ROUTES, *votes_api.ROUTES]
+API_ROUTES = [
+    *ACCOUNT_API_ROUTES,
+    *board_api.ROUTES,
+    *proposals_api.ROUTES,
+    *votes_api.ROUTES,
+    *initiatives_api.ROUTES,
+]
 
 # The boards: the network page above is the board itself.
 BOARD_ROUTES = [

@@ -13,6 +13,7 @@
 //   data-live-presence               where the list of the other readers is shown
 //   data-live-presence-label         its label, shown while the list is not empty
 //   data-live-typing-channel="thread:42" on a textarea: typing in it is announced
+//   data-live-progress               a <progress> moved by initiative.progress events
 (function () {
   "use strict";
   var body = document.body;
@@ -194,6 +195,16 @@
       case "vote.tally":
         updateTally(data);
         break;
+      case "initiative.progress": {
+        var bar = document.querySelector("[data-live-progress]");
+        var revision = data.revision || {};
+        if (bar && typeof revision.progress === "number") {
+          bar.value = revision.progress;
+          bar.textContent = revision.progress + " %";
+        }
+        break;
+      }
+      case "initiative.status":
       case "thread.updated":
       case "thread.moved":
       case "membership.changed":
