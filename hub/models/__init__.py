@@ -13,6 +13,17 @@ from hub.models.bodies import (
     Visibility,
 )
 from hub.models.engagement import REACTION_EMOJI, Flag, Mention, Reaction, ReactionKind, ThreadRead
+from hub.models.initiatives import (
+    DocumentFormat,
+    Initiative,
+    InitiativeCounter,
+    InitiativeDocument,
+    InitiativeProposal,
+    InitiativeRevision,
+    InitiativeStatus,
+    KeyPost,
+    RevisionStatus,
+)
 from hub.models.jobs import EventOutbox, JobIntent, MailMessage
 from hub.models.municipalities import Municipality, MunicipalityKind
 from hub.models.proposals import (
@@ -50,10 +61,18 @@ __all__ = [
     "CommitteeMembership",
     "CommitteeRole",
     "Counting",
+    "DocumentFormat",
     "EventOutbox",
     "Flag",
+    "Initiative",
+    "InitiativeCounter",
+    "InitiativeDocument",
+    "InitiativeProposal",
+    "InitiativeRevision",
+    "InitiativeStatus",
     "Invitation",
     "JobIntent",
+    "KeyPost",
     "MailMessage",
     "Mention",
     "Municipality",
@@ -70,6 +89,7 @@ __all__ = [
     "ProposalTransition",
     "Reaction",
     "ReactionKind",
+    "RevisionStatus",
     "SearchDocument",
     "Thread",
     "ThreadKind",
