@@ -26,6 +26,10 @@ EVENT_TYPES: dict[str, str] = {
     "reaction.changed": "someone added or took back a reaction to a post",
     "proposal.status": "a proposal moved to another state (submitted, approved, merged, ...)",
     "proposal.updated": "a proposal's text or authors changed: edited, co-author invited or joined",
+    "initiative.status": "an initiative changed state: taken up for review, adopted, returned "
+    "or rejected (with the decision)",
+    "initiative.comment": "a committee member commented on an initiative (committee channel only)",
+    "initiative.follow_up": "a follow-up was recorded on an adopted initiative",
     "session.revoked": "a user signed out, was deactivated, reset the password or lost an API "
     "token: the sockets those credentials opened are closed",
 }

@@ -51,8 +51,8 @@ async def authorize(runtime: Runtime, user_id: int | None, channel: str) -> tupl
             if kind == "proposal" and key.isdigit():
                 access = await access_proposal(ctx, int(key))
                 return _grant(ctx.principal, channel, access.network), ctx.principal
-            if kind == "committee":
-                await access_committee(ctx, key)
+            if kind == "committee":  # it carries the committee's discussion: its members only
+                await access_committee(ctx, key, Action.VIEW_COMMITTEE_INBOX)
                 return Grant(channel, None, False, False), ctx.principal
             if kind == "user" and key.isdigit():
                 if ctx.actor is None or ctx.actor.id != int(key):

@@ -6,7 +6,9 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from hub.web import health
+from hub.web.api import archive as archive_api
 from hub.web.api import board as board_api
+from hub.web.api import committee as committee_api
 from hub.web.api import proposals as proposals_api
 from hub.web.api.openapi import endpoint as openapi_endpoint
 from hub.web.api.routes import ROUTES as ACCOUNT_API_ROUTES
@@ -40,7 +42,13 @@ def page_routes() -> list[BaseRoute]:
     ]
 
 
-API_ROUTES = [*ACCOUNT_API_ROUTES, *board_api.ROUTES, *proposals_api.ROUTES]
+API_ROUTES = [
+    *ACCOUNT_API_ROUTES,
+    *board_api.ROUTES,
+    *proposals_api.ROUTES,
+    *committee_api.ROUTES,
+    *archive_api.ROUTES,
+]
 
 # The boards: the network page above is the board itself.
 BOARD_ROUTES = [
