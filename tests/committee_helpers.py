@@ -73,7 +73,9 @@ async def initiative_in(
         db.add(initiative)
         await db.flush()
         assert initiative.id is not None
-        db.add(InitiativeProposal(initiative_id=initiative.id, proposal_id=pid, live_proposal_id=pid))
+        db.add(
+            InitiativeProposal(initiative_id=initiative.id, proposal_id=pid, live_proposal_id=pid)
+        )
         revision = InitiativeRevision(initiative_id=initiative.id, revision=1, status="ready")
         db.add(revision)
         await db.flush()

@@ -41,7 +41,7 @@ class Archived:
     formats: list[str]
 
 
-async def _formats(ctx: Context, initiatives: list[Initiative]) -> dict[int, list[str]]:
+async def formats_of(ctx: Context, initiatives: list[Initiative]) -> dict[int, list[str]]:
     """The formats compiled for each initiative's current revision."""
     ids = [i.id for i in initiatives if i.id is not None]
     rows = await ctx.db.exec(
@@ -64,7 +64,7 @@ async def _formats(ctx: Context, initiatives: list[Initiative]) -> dict[int, lis
 async def _complete(ctx: Context, rows: list[tuple[Initiative, Committee]]) -> list[Archived]:
     ids = [i.id or 0 for i, _c in rows]
     steps = await follow_ups(ctx, ids)
-    formats = await _formats(ctx, [i for i, _c in rows])
+    formats = await formats_of(ctx, [i for i, _c in rows])
     return [Archived(i, c, steps[i.id or 0], formats[i.id or 0]) for i, c in rows]
 
 

@@ -15,7 +15,7 @@ from hub.actions import posts
 from hub.actions.context import act
 from hub.actions.posts import PostInPlace
 from hub.actions.threads import BoardRow
-from hub.models import Network, Thread, User
+from hub.models import InitiativeComment, Network, Thread, User
 from hub.permissions import Action, can
 from hub.runtime import Runtime
 from realtime.bus import Published
@@ -43,6 +43,7 @@ def register(runtime: Runtime) -> None:
     # Imported here: the page modules import live_since from this module.
     from hub.web.pages.partials import post_partial, thread_row_partial
     from hub.web.pages.thread import Viewer as PageViewer
+    from hub.web.templating import language, render_string
 
     async def prepare_post(event: Published) -> PostInPlace | None:
         post_id = event.data.get("id")
@@ -93,6 +94,23 @@ def register(runtime: Runtime) -> None:
     def render_thread(event: Published, prepared: BoardRow, viewer: Viewer) -> str:
         return str(thread_row_partial(prepared, viewer.language))
 
+    async def prepare_comment(event: Published) -> tuple[InitiativeComment, User | None] | None:
+        comment_id = event.data.get("id")
+        if not isinstance(comment_id, int):
+            return None
+        async with act(runtime, system=True) as ctx:
+            comment = await ctx.db.get(InitiativeComment, comment_id)
+            if comment is None:
+                return None
+            author = await ctx.db.get(User, comment.author_id) if comment.author_id else None
+        return comment, author
+
+    def render_comment(event: Published, prepared: Any, viewer: Viewer) -> str:
+        comment, author = prepared
+        with language(viewer.language):
+            return str(render_string("initiatives/_comment.html", comment=comment, author=author))
+
+    RENDERERS["initiative.comment"] = Renderer(prepare_comment, thread_variant, render_comment)
     post_renderer = Renderer(prepare_post, post_variant, render_post)
     for event_type in POST_EVENTS:
         RENDERERS[event_type] = post_renderer

@@ -12,7 +12,18 @@ from hub.web.api import committee as committee_api
 from hub.web.api import proposals as proposals_api
 from hub.web.api.openapi import endpoint as openapi_endpoint
 from hub.web.api.routes import ROUTES as ACCOUNT_API_ROUTES
-from hub.web.pages import admin, auth, board, home, post, profile, search, thread
+from hub.web.pages import (
+    admin,
+    archive,
+    auth,
+    board,
+    home,
+    initiatives,
+    post,
+    profile,
+    search,
+    thread,
+)
 from hub.web.templating import STATIC_DIR
 from realtime.socket import endpoint as live_endpoint
 
@@ -39,6 +50,7 @@ def page_routes() -> list[BaseRoute]:
         Route("/profile/password", profile.change_password, methods=["POST"]),
         *admin.ROUTES,
         *BOARD_ROUTES,
+        *COMMITTEE_ROUTES,
     ]
 
 
@@ -74,6 +86,18 @@ BOARD_ROUTES = [
     Route("/posts/{post_id}/unhide", post.unhide, methods=["POST"]),
     Route("/attachments/{attachment_id}/{filename}", thread.download, methods=["GET"]),
     Route("/search", search.search_page, methods=["GET"]),
+]
+
+
+# The committees' work on initiatives, and the public archive of adopted ones.
+COMMITTEE_ROUTES = [
+    Route("/committees/{slug}/initiatives", initiatives.inbox_page, methods=["GET"]),
+    Route("/initiatives", archive.archive_page, methods=["GET"]),
+    Route("/initiatives/{initiative_id}", initiatives.initiative_page, methods=["GET"]),
+    Route("/initiatives/{initiative_id}/comments", initiatives.comment, methods=["POST"]),
+    Route("/initiatives/{initiative_id}/review", initiatives.start_review, methods=["POST"]),
+    Route("/initiatives/{initiative_id}/decision", initiatives.decide, methods=["POST"]),
+    Route("/initiatives/{initiative_id}/updates", initiatives.follow_up, methods=["POST"]),
 ]
 
 

@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from hub.actions import boards, bodies, moderation
+from hub.actions.committee_inbox import inbox_counts
 from hub.permissions import Action
 from hub.web.forms import action
 from hub.web.templating import render
@@ -21,6 +22,7 @@ async def dashboard(request: Request) -> Response:
         all_networks = await bodies.network_directory(ctx)
         committees = await bodies.list_committees(ctx)
         waiting = await moderation.waiting_flags(ctx, [n for n, _ in my_networks])
+        inboxes = await inbox_counts(ctx, [c.id for c, _ in my_committees if c.id])
     return render(
         request,
         "dashboard.html",
@@ -32,6 +34,7 @@ async def dashboard(request: Request) -> Response:
             "committee_count": len(committees),
             "is_admin": ctx.principal.is_admin,
             "waiting_flags": waiting,
+            "inboxes": inboxes,
         },
     )
 
@@ -83,6 +86,7 @@ async def committee_page(request: Request) -> Response:
             "networks": networks,
             "my_role": ctx.principal.committees.get(committee.id or 0),
             "can_manage": ctx.may(Action.MANAGE_COMMITTEE_MEMBERS, committee),
+            "sees_inbox": ctx.may(Action.VIEW_COMMITTEE_INBOX, committee),
         },
     )
 
