@@ -48,12 +48,14 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 deps: $(VENV)/.deps-run
+	@scripts/ensure-system-packages pango
 
 $(VENV)/.deps-run: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 	@touch $@
 
 test-deps: $(VENV)/.deps-test
+	@scripts/ensure-system-packages pango
 	@scripts/ensure-system-packages chromium
 
 $(VENV)/.deps-test: pyproject.toml | $(BIN)/python

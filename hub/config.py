@@ -51,6 +51,11 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     log_format: str = "json"
     run_worker: bool = True
+    # Initiatives (docs/initiatives.md): the number's prefix, and the compile job's limits.
+    initiative_prefix: str = "SKGO"
+    compile_timeout: int = 120  # seconds a compile run may take (arq's job timeout)
+    compile_max_tries: int = 3  # failed runs before the revision is `failed`
+    reenqueue_after: int = 60  # seconds before the reconciler hands a waiting intent to arq again
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -91,6 +96,18 @@ def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | N
         allowed = ", ".join(f"{s}://" for s in schemes)
         raise ConfigError(f"{name} must start with one of {allowed}, got {raw!r}")
     return raw
+
+
+def _prefix(env: Mapping[str, str]) -> str:
+    prefix = env.get("HUB_INITIATIVE_PREFIX", "").strip() or "SKGO"
+    if not re.fullmatch(r"[A-Z0-9]{1,20}", prefix):
+        raise ConfigError("HUB_INITIATIVE_PREFIX must be 1-20 capital letters A-Z or digits")
+    return prefix
+
+
+def compile_timeout(env: Mapping[str, str] | None = None) -> int:
+    """HUB_COMPILE_TIMEOUT: read at import by the worker's settings, which arq fixes then."""
+    return _int(os.environ if env is None else env, "HUB_COMPILE_TIMEOUT", 120, minimum=2)
 
 
 def _secret_key(env: Mapping[str, str], data_dir: Path) -> str:
@@ -200,6 +217,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         upload_quota_mb=_int(env, "HUB_UPLOAD_QUOTA_MB", 60, minimum=0),
         trusted_proxies=proxies,
         log_format=log_format,
+        initiative_prefix=_prefix(env),
+        compile_timeout=compile_timeout(env),
+        compile_max_tries=_int(env, "HUB_COMPILE_MAX_TRIES", 3),
+        reenqueue_after=_int(env, "HUB_JOB_REENQUEUE_SECONDS", 60),
     )
     # Last: the only step that may write a file (a generated key), so it runs only when
     # everything else is valid.

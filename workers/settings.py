@@ -7,17 +7,30 @@ from typing import Any
 
 from arq import cron, func
 
-from hub.config import load_settings
+from hub.config import compile_timeout, load_settings
 from hub.runtime import Runtime, open_runtime
+from workers.compile import RECONCILE_EVERY, compile_initiative, reconcile_intents
 from workers.events import RELAY_EVERY, publisher, relay_events
 from workers.mail import MAX_TRIES, deliver_mail, reconcile_mail
 from workers.uploads import remove_stale_uploads
 
-FUNCTIONS = [func(deliver_mail, max_tries=MAX_TRIES, timeout=60)]  # type: ignore[arg-type]
+FUNCTIONS = [
+    func(deliver_mail, max_tries=MAX_TRIES, timeout=60),  # type: ignore[arg-type]
+    # keep_result=0: a finished compile leaves no result behind, so a retried intent can be
+    # enqueued again under the same id; its tries are counted in the database (J3), arq's
+    # limit only stops a job whose worker keeps dying.
+    func(compile_initiative, timeout=compile_timeout(), keep_result=0, max_tries=20),  # type: ignore[arg-type]
+]
 CRON_JOBS = [
     cron(reconcile_mail, second=7, run_at_startup=True, unique=True),  # type: ignore[arg-type]
     # Often: events of processes with no Redis at hand (the CLI) wait in the outbox for it.
     cron(relay_events, second=set(range(0, 60, RELAY_EVERY)), unique=True),  # type: ignore[arg-type]
+    cron(
+        reconcile_intents,
+        second=set(range(0, 60, RECONCILE_EVERY)),
+        run_at_startup=True,
+        unique=True,
+    ),  # type: ignore[arg-type]
     cron(remove_stale_uploads, minute=17, second=37, run_at_startup=True, unique=True),  # type: ignore[arg-type]
 ]
 
