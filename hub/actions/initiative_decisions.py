@@ -18,15 +18,15 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from hub.actions.committee_inbox import (
-    DECIDABLE,
-    InitiativeAccess,
-    access_initiative,
-    conflict_in_state,
-    current_status,
-)
+from hub.actions.committee_inbox import DECIDABLE, channels, current_status
 from hub.actions.context import Context
 from hub.actions.errors import N_, Invalid
+from hub.actions.initiatives import (
+    InitiativeAccess,
+    access_initiative,
+    initiative_conflict,
+    initiative_public,
+)
 from hub.actions.validate import check_choice, check_text
 from hub.db import utcnow
 from hub.events import Event
@@ -44,21 +44,6 @@ from hub.permissions import Action
 
 S = InitiativeStatus
 OUTCOME = {Decision.ADOPT: S.ADOPTED, Decision.RETURN: S.RETURNED, Decision.REJECT: S.REJECTED}
-
-
-def initiative_brief(access: InitiativeAccess) -> dict[str, Any]:
-    """What a status event carries: enough for a page to show the new state."""
-    i = access.initiative
-    return {
-        "id": i.id,
-        "number": i.number,
-        "title": i.title,
-        "status": i.status,
-        "committee": access.committee.slug,
-        "revision": i.current_revision,
-        "status_changed_at": i.status_changed_at.isoformat(),
-        "proposals": [p.id for p, _n in access.proposals],
-    }
 
 
 def decision_public(row: InitiativeDecision, actor: User | None = None) -> dict[str, Any]:
@@ -82,8 +67,9 @@ def follow_up_public(row: InitiativeFollowUp) -> dict[str, Any]:
 
 
 def notify_status(access: InitiativeAccess, extra: dict[str, Any]) -> list[Event]:
-    data = {**initiative_brief(access), **extra}
-    return [Event(channel=c, type="initiative.status", data=data) for c in access.channels()]
+    """`initiative.status`: the initiative as hub.actions.initiatives shapes it, with the step."""
+    data = {**initiative_public(access), **extra}
+    return [Event(channel=c, type="initiative.status", data=data) for c in channels(access)]
 
 
 async def _move(ctx: Context, access: InitiativeAccess, sources: tuple[str, ...], to: str) -> None:
@@ -91,7 +77,7 @@ async def _move(ctx: Context, access: InitiativeAccess, sources: tuple[str, ...]
     initiative = access.initiative
     expected = initiative.status
     if expected not in sources:
-        raise conflict_in_state(expected)
+        raise initiative_conflict(expected)
     now = utcnow()
     result = await ctx.db.exec(  # type: ignore[call-overload]
         update(Initiative)
@@ -100,7 +86,7 @@ async def _move(ctx: Context, access: InitiativeAccess, sources: tuple[str, ...]
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # someone else moved it first
-        raise conflict_in_state(await current_status(ctx, initiative.id or 0))
+        raise initiative_conflict(await current_status(ctx, initiative.id or 0))
     initiative.status, initiative.status_changed_at = to, now
 
 
@@ -121,7 +107,7 @@ async def do_start_review(ctx: Context, initiative_id: int) -> InitiativeAccess:
     ctx.require(Action.DECIDE_FOR_COMMITTEE, access.committee)
     if access.initiative.status != S.IN_REVIEW:
         if access.initiative.status != S.DELIVERED:
-            raise conflict_in_state(access.initiative.status)
+            raise initiative_conflict(access.initiative.status)
         await begin_review(ctx, access)
     return access
 
@@ -184,7 +170,7 @@ async def do_follow_up(
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise conflict_in_state(await current_status(ctx, initiative_id))
+        raise initiative_conflict(await current_status(ctx, initiative_id))
     row = InitiativeFollowUp(
         initiative_id=initiative_id,
         kind=chosen,
@@ -195,8 +181,8 @@ async def do_follow_up(
     ctx.db.add(row)
     await ctx.db.flush()
     ctx.audit("initiative.followed_up", access.initiative, kind=chosen, date=day.isoformat())
-    data = {**initiative_brief(access), "follow_up": follow_up_public(row)}
-    for channel in access.channels():
+    data = {**initiative_public(access), "follow_up": follow_up_public(row)}
+    for channel in channels(access):
         ctx.emit(Event(channel=channel, type="initiative.follow_up", data=data))
     return row
 

@@ -126,16 +126,6 @@ _FOLLOW_UP = obj(
     date={"type": "string", "format": "date"},
     created_at=TIME,
 )
-_BRIEF = {
-    "id": INT,
-    "number": STR,
-    "title": STR,
-    "status": STR,
-    "committee": STR,
-    "revision": INT,
-    "status_changed_at": TIME,
-    "proposals": {"type": "array", "items": INT},
-}
 _DECISION = obj(
     decision={"enum": ["adopt", "return", "reject"]},
     revision=INT,
@@ -160,7 +150,7 @@ _COMMITTEE_SCHEMAS: dict[str, JsonSchema] = {
     ),
     "FollowUp": _FOLLOW_UP,
     "InitiativeTimeline": obj(
-        **_BRIEF,
+        initiative={"type": "object", "description": "the initiative, as GET /initiatives/{id}"},
         decisions={"type": "array", "items": _DECISION},
         follow_ups={"type": "array", "items": _FOLLOW_UP},
     ),
