@@ -154,6 +154,20 @@ _COMMITTEE_SCHEMAS: dict[str, JsonSchema] = {
         decisions={"type": "array", "items": _DECISION},
         follow_ups={"type": "array", "items": _FOLLOW_UP},
     ),
+    "Revised": obj(proposal_id=INT, version=INT),
+    "RevisionDiff": obj(
+        **{"from": INT},
+        to=INT,
+        sections={
+            "type": "array",
+            "items": obj(
+                proposal_id=INT,
+                section=STR,
+                changed=BOOL,
+                segments={"type": "array", "items": {"type": "array", "items": STR}},
+            ),
+        },
+    ),
     "ArchivedInitiative": obj(
         id=INT,
         number=STR,

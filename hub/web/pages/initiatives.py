@@ -70,6 +70,7 @@ async def initiative_page(
             later = (await decisions.follow_ups(ctx, [initiative_id]))[initiative_id]
             discussion = await comments.list_comments(ctx, initiative_id) if ours else []
             is_chair = ctx.may(Action.DECIDE_FOR_COMMITTEE, access.committee)
+            coordinates = any(ctx.may(Action.REVIEW_PROPOSALS, n) for _p, n in access.proposals)
     except NotFound as error:
         if error.message != NO_INITIATIVE:
             raise
@@ -93,6 +94,7 @@ async def initiative_page(
             "may_decide": is_chair and status_ in inbox.DECIDABLE,
             "may_start": is_chair and status_ == InitiativeStatus.DELIVERED,
             "may_follow_up": is_chair and status_ == InitiativeStatus.ADOPTED,
+            "may_revise": coordinates and status_ == InitiativeStatus.RETURNED,
             "decision_choices": list(Decision),
             "follow_up_kinds": list(FollowUpKind),
             "done": request.query_params.get("done"),
