@@ -10,6 +10,7 @@ from hub.web.api import archive as archive_api
 from hub.web.api import board as board_api
 from hub.web.api import committee as committee_api
 from hub.web.api import initiative_return as return_api
+from hub.web.api import initiatives as initiatives_api
 from hub.web.api import proposals as proposals_api
 from hub.web.api.openapi import endpoint as openapi_endpoint
 from hub.web.api.routes import ROUTES as ACCOUNT_API_ROUTES
@@ -63,6 +64,7 @@ API_ROUTES = [
     *committee_api.ROUTES,
     *return_api.ROUTES,
     *archive_api.ROUTES,
+    *initiatives_api.ROUTES,
 ]
 
 # The boards: the network page above is the board itself.

@@ -67,6 +67,10 @@ ACTIONS = {
     "proposal.open_vote": N_("Opened the vote on a proposal"),
     "proposal.pass": N_("A proposal passed its vote"),
     "proposal.fail": N_("A proposal failed its vote"),
+    "initiative.create": N_("Made an initiative from passed proposals"),
+    "initiative.retry": N_("Started a failed initiative's compilation again"),
+    "post.key": N_("Marked a post as key to the discussion"),
+    "post.unkey": N_("Took back a post's key mark"),
     "seed.loaded": N_("Loaded the association's data"),
     "seed.demo_loaded": N_("Loaded the demo data"),
 }
@@ -83,6 +87,7 @@ GROUPS = [
     ("post.", N_("Posts")),
     ("attachments.", N_("Attachments")),
     ("proposal.", N_("Proposals")),
+    ("initiative.", N_("Initiatives")),
     ("seed.", N_("Loading data")),
 ]
 
@@ -132,6 +137,9 @@ LABELS = {
     "authors": N_("Authors"),
     "to": N_("New state"),
     "version": N_("Version"),
+    "initiative_id": N_("Initiative"),
+    "proposal_ids": N_("Proposals"),
+    "revision": N_("Revision"),
 }
 
 _WORDS = {
