@@ -10,6 +10,7 @@
 //   data-live-typing-channel="thread:42" on a textarea: typing in it is announced
 //   data-live-comments="<initiative id>"  where that initiative's comments are appended
 //   data-live-initiative="<id>"      an initiative's page: its status events reload the view
+//   data-live-progress="<id>"        a <progress> that follows that initiative's compilation
 (function () {
   "use strict";
   var body = document.body;
@@ -186,9 +187,16 @@
         }
         break;
       }
+      case "initiative.progress": {
+        var bar = document.querySelector('[data-live-progress="' + data.id + '"]');
+        if (bar && data.revision) bar.value = data.revision.progress;
+        break;
+      }
       case "initiative.status":
       case "initiative.follow_up":
-        if (document.querySelector('[data-live-initiative="' + data.id + '"]')) {
+        // Heard on the initiative's own channel (the committee's repeats it for the inbox).
+        var mine = frame.channel === "initiative:" + data.id;
+        if (mine && document.querySelector('[data-live-initiative="' + data.id + '"]')) {
           // Never at the cost of what the reader is writing: then only say that it changed.
           var writing = Array.prototype.some.call(
             document.querySelectorAll("#main textarea"),

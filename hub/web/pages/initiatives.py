@@ -65,6 +65,7 @@ async def initiative_page(
             ours = in_committee(ctx, access)
             slug = access.committee.slug
             since = await live_since(request, f"committee:{slug}") if ours else None
+            initiative_since = await live_since(request, f"initiative:{initiative_id}")
             document, formats = await _document(ctx, access)
             steps = (await decisions.decisions(ctx, [initiative_id]))[initiative_id]
             later = (await decisions.follow_ups(ctx, [initiative_id]))[initiative_id]
@@ -88,6 +89,7 @@ async def initiative_page(
             "follow_ups": later,
             "comments": discussion,
             "live_since": since,
+            "initiative_since": initiative_since,
             "is_chair": is_chair,
             "in_committee": ours,
             "may_comment": ours and status_ in inbox.DECIDABLE,
