@@ -13,13 +13,18 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from hub.actions import committee_inbox as inbox
-from hub.actions import initiative_archive as archive
 from hub.actions import initiative_comments as comments
 from hub.actions import initiative_decisions as decisions
 from hub.actions.committee_inbox import Tab, in_committee
 from hub.actions.errors import N_, NotFound, NotSignedIn
-from hub.actions.initiatives import NO_INITIATIVE, InitiativeAccess, access_initiative
-from hub.models import Decision, FollowUpKind, InitiativeStatus
+from hub.actions.initiatives import (
+    NO_INITIATIVE,
+    InitiativeAccess,
+    access_initiative,
+    document_content,
+    document_formats,
+)
+from hub.models import Decision, FollowUpKind, InitiativeStatus, RevisionStatus
 from hub.permissions import Action
 from hub.web.forms import action, path_id, read_form, text
 from hub.web.live import live_since
@@ -46,11 +51,11 @@ async def inbox_page(request: Request) -> Response:
 
 async def _document(ctx: Any, access: InitiativeAccess) -> tuple[str | None, list[str]]:
     """The document's HTML to show, and the formats there are to download."""
-    initiative = access.initiative
-    formats = (await archive.formats_of(ctx, [initiative]))[initiative.id or 0]
+    ready = access.revision is not None and access.revision.status == RevisionStatus.READY
+    formats = await document_formats(ctx, access.revision) if ready else []
     if "html" not in formats:
         return None, formats
-    return document_body(await archive.current_document(ctx, initiative, "html")), formats
+    return document_body(await document_content(ctx, access, "html")), formats
 
 
 async def initiative_page(
