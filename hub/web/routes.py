@@ -99,6 +99,7 @@ COMMITTEE_ROUTES = [
     Route("/committees/{slug}/initiatives", initiatives.inbox_page, methods=["GET"]),
     Route("/initiatives", archive.archive_page, methods=["GET"]),
     Route("/initiatives/{initiative_id}", initiatives.initiative_page, methods=["GET"]),
+    Route("/initiatives/{initiative_id}/retry", initiatives.retry_page, methods=["POST"]),
     Route("/initiatives/{initiative_id}/comments", initiatives.comment, methods=["POST"]),
     Route("/initiatives/{initiative_id}/review", initiatives.start_review, methods=["POST"]),
     Route("/initiatives/{initiative_id}/decision", initiatives.decide, methods=["POST"]),

@@ -10,7 +10,7 @@
 //   data-live-typing-channel="thread:42" on a textarea: typing in it is announced
 //   data-live-comments="<initiative id>"  where that initiative's comments are appended
 //   data-live-initiative="<id>"      an initiative's page: its status events reload the view
-//   data-live-progress="<id>"        a <progress> that follows that initiative's compilation
+//   data-live-progress               a <progress> moved by initiative.progress events
 (function () {
   "use strict";
   var body = document.body;
@@ -188,8 +188,12 @@
         break;
       }
       case "initiative.progress": {
-        var bar = document.querySelector('[data-live-progress="' + data.id + '"]');
-        if (bar && data.revision) bar.value = data.revision.progress;
+        var bar = document.querySelector("[data-live-progress]");
+        var revision = data.revision || {};
+        if (bar && typeof revision.progress === "number") {
+          bar.value = revision.progress;
+          bar.textContent = revision.progress + " %";
+        }
         break;
       }
       case "initiative.status":

@@ -17,12 +17,14 @@ from hub.actions import initiative_comments as comments
 from hub.actions import initiative_decisions as decisions
 from hub.actions.committee_inbox import Tab, in_committee
 from hub.actions.errors import N_, NotFound, NotSignedIn
+from hub.actions.initiative_requests import do_retry_initiative
 from hub.actions.initiatives import (
     NO_INITIATIVE,
     InitiativeAccess,
     access_initiative,
     document_content,
     document_formats,
+    may_manage,
 )
 from hub.models import Decision, FollowUpKind, InitiativeStatus, RevisionStatus
 from hub.permissions import Action
@@ -77,6 +79,7 @@ async def initiative_page(
             discussion = await comments.list_comments(ctx, initiative_id) if ours else []
             is_chair = ctx.may(Action.DECIDE_FOR_COMMITTEE, access.committee)
             coordinates = any(ctx.may(Action.REVIEW_PROPOSALS, n) for _p, n in access.proposals)
+            manage = may_manage(ctx, access.committee, access.network_ids)
     except NotFound as error:
         if error.message != NO_INITIATIVE:
             raise
@@ -102,6 +105,7 @@ async def initiative_page(
             "may_start": is_chair and status_ == InitiativeStatus.DELIVERED,
             "may_follow_up": is_chair and status_ == InitiativeStatus.ADOPTED,
             "may_revise": coordinates and status_ == InitiativeStatus.RETURNED,
+            "can_retry": manage and revision_failed(access),
             "decision_choices": list(Decision),
             "follow_up_kinds": list(FollowUpKind),
             "done": request.query_params.get("done"),
@@ -177,3 +181,16 @@ async def follow_up(request: Request) -> Response:
         return f"#follow-up-{made.id}"
 
     return await _form_step(request, "follow_up", ("kind", "date", "note"), step)
+
+
+def revision_failed(access: InitiativeAccess) -> bool:
+    return access.revision is not None and access.revision.status == RevisionStatus.FAILED
+
+
+async def retry_page(request: Request) -> Response:
+    """Compile a failed initiative again (the committee's chair, the coordinators)."""
+    initiative_id = path_id(request, "initiative_id", NO_INITIATIVE)
+    await read_form(request)
+    async with action(request) as ctx:
+        await do_retry_initiative(ctx, initiative_id)
+    return RedirectResponse(f"/initiatives/{initiative_id}", status_code=303)
