@@ -69,6 +69,12 @@ ACTIONS = {
     "proposal.fail": N_("A proposal failed its vote"),
     "initiative.create": N_("Made an initiative from passed proposals"),
     "initiative.retry": N_("Started a failed initiative's compilation again"),
+    "initiative.review_started": N_("Started the committee's review of an initiative"),
+    "initiative.commented": N_("Commented on an initiative"),
+    "initiative.decided": N_("Recorded the committee's decision on an initiative"),
+    "initiative.followed_up": N_("Recorded what became of an adopted initiative"),
+    "initiative.recompiled": N_("Had a returned initiative compiled again"),
+    "proposal.revised": N_("Revised a proposal of a returned initiative"),
     "post.key": N_("Marked a post as key to the discussion"),
     "post.unkey": N_("Took back a post's key mark"),
     "seed.loaded": N_("Loaded the association's data"),
@@ -100,6 +106,7 @@ OBJECT_TYPES = {
     "municipalities": N_("local government"),
     "invitations": N_("invitation"),
     "api_tokens": N_("API token"),
+    "initiatives": N_("initiative"),
 }
 
 LABELS = {
@@ -140,6 +147,12 @@ LABELS = {
     "initiative_id": N_("Initiative"),
     "proposal_ids": N_("Proposals"),
     "revision": N_("Revision"),
+    "committee": N_("Committee"),
+    "initiative": N_("Initiative"),
+    "decision": N_("Decision"),
+    "kind": N_("What happened"),
+    "date": N_("Date"),
+    "comment": N_("Comment"),
 }
 
 _WORDS = {
