@@ -12,6 +12,7 @@ for any column. The /ws frames are in test_realtime_frames.py.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from hub.actions.invitations import do_invite
 from hub.actions.proposal_text import ProposalText
 from hub.actions.proposals import do_create_proposal
 from hub.actions.validate import UNSTORABLE_MESSAGE
+from hub.db import utcnow
 from hub.i18n import gettext
 from hub.runtime import Runtime
 from hub.web.routes import all_routes
@@ -99,6 +101,14 @@ QUERY_READS: dict[tuple[str, str], dict[str, tuple[list[str], int]]] = {
         "cursor": (BAD_NUMBERS, 422),
         "limit": (BAD_NUMBERS, 422),
     },
+    ("GET", "/api/v1/proposals/{proposal_id}/voters"): {
+        "cursor": (BAD_NUMBERS, 422),
+        "limit": (BAD_NUMBERS, 422),
+    },
+    ("GET", "/api/v1/proposals/{proposal_id}/votes"): {
+        "cursor": (BAD_NUMBERS, 422),
+        "limit": (BAD_NUMBERS, 422),
+    },
 }
 
 # The fields each page form reads ([] for forms that read none). Text that must show something
@@ -144,6 +154,7 @@ FORM_FIELDS: dict[str, list[str]] = {
     "/initiatives/{initiative_id}/updates": ["kind", "date", "note"],
     "/initiatives/{initiative_id}/recompile": [],
     "/initiatives/{initiative_id}/proposals/{proposal_id}/revise": ["title", "summary", "impact"],
+    "/initiatives/{initiative_id}/retry": [],
 }
 MULTIPART = {"/networks/{slug}/threads/new", "/threads/{thread_id}/posts"}
 
@@ -204,6 +215,17 @@ JSON_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/initiatives/{initiative_id}/proposals/{proposal_id}/revise"): {
         "title": "Izmena"
     },
+    ("POST", "/api/v1/proposals/{proposal_id}/voting"): {
+        "closes_at": (utcnow() + dt.timedelta(days=1)).isoformat(),
+        "quorum": 50,
+        "threshold": 50,
+    },
+    ("POST", "/api/v1/proposals/{proposal_id}/voting/close"): {},
+    ("PUT", "/api/v1/proposals/{proposal_id}/vote"): {"choice": "yes", "reason": "Zato."},
+    # Bad bodies only: whatever the body, nothing can be written.
+    ("POST", "/api/v1/initiatives"): {"proposal_ids": [1], "committee": COMMITTEE},
+    ("POST", "/api/v1/initiatives/{initiative_id}/retry"): {},
+    ("POST", "/api/v1/posts/{post_id}/key"): {"key": True},
 }
 REQUIRED_TEXT: list[tuple[str, str, str, dict[str, str]]] = [
     # (method, path template, field, the rest of a form or body that would succeed)

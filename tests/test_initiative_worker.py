@@ -24,7 +24,7 @@ from hub.models import JobIntent, Proposal
 from hub.models.initiatives import Initiative, InitiativeDocument, InitiativeRevision
 from hub.runtime import Runtime
 from tests.initiative_helpers import passed_proposal
-from tests.live import HUB, hub_env
+from tests.live import HUB, hub_env, stop
 from tests.proposal_helpers import make_people
 from workers.compile import enqueue_waiting
 
@@ -48,13 +48,7 @@ def worker(rt: Runtime, root: Path, name: str) -> Iterator[subprocess.Popen[byte
     try:
         yield process
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop(process)
 
 
 async def until(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 90) -> None:

@@ -45,11 +45,10 @@ SEED = os.environ.get("HUB_FUZZ_SEED", "20261129")
 # proposal operations in the run, its example post is no longer reactable by the time it is
 # tried (a 409). Removing a reaction is shown answering 200 by tests/test_board_api.py and
 # tests/test_races.py.
-NO_2XX_REQUIRED = {"DELETE /api/v1/posts/{post_id}/reactions/{kind}"}
 # The committee's steps on an initiative: the demo data has no initiative, so the fuzzer meets
 # 404s only (still checked for 5xx and shapes). tests/test_committee_api.py,
 # tests/test_committee_return.py and tests/test_committee_archive.py show each answering 2xx.
-NO_2XX_REQUIRED |= {
+COMMITTEE_OPERATIONS = {
     f"{method} /api/v1{path}"
     for method, path in (
         ("GET", "/initiatives/{initiative_id}/timeline"),
@@ -64,6 +63,36 @@ NO_2XX_REQUIRED |= {
         ("GET", "/public/initiatives/{initiative_id}"),
         ("GET", "/public/initiatives/{initiative_id}/document.{fmt}"),
     )
+}
+#
+# The votes' operations need a proposal with a vote, which the demo data has none of, and an
+# elector (the fuzzer's admin is in no network): they are fuzzed for 5xx, shapes and refusals,
+# and shown answering 2xx by tests/test_vote_api.py (test_a_vote_from_opening_to_the_close,
+# test_casting_and_closing_matrix) and tests/test_proposals.py (opening by every role).
+VOTE_OPERATIONS = {
+    "POST /api/v1/proposals/{proposal_id}/voting",
+    "POST /api/v1/proposals/{proposal_id}/voting/close",
+    "PUT /api/v1/proposals/{proposal_id}/vote",
+    "GET /api/v1/proposals/{proposal_id}/vote",
+    "GET /api/v1/proposals/{proposal_id}/tally",
+    "GET /api/v1/proposals/{proposal_id}/votes",
+    "GET /api/v1/proposals/{proposal_id}/voters",
+}
+# The initiatives' operations need a passed proposal or an initiative, which the demo data has
+# none of: fuzzed for 5xx, shapes and refusals, and shown answering 2xx by
+# tests/test_initiative_api.py (test_who_sees_an_initiative_and_its_documents,
+# test_who_may_make_an_initiative, test_retry_only_a_failed_compilation).
+INITIATIVE_OPERATIONS = {
+    "POST /api/v1/initiatives",
+    "GET /api/v1/initiatives/{initiative_id}",
+    "GET /api/v1/initiatives/{initiative_id}/document.{fmt}",
+    "POST /api/v1/initiatives/{initiative_id}/retry",
+}
+NO_2XX_REQUIRED = {
+    "DELETE /api/v1/posts/{post_id}/reactions/{kind}",
+    *VOTE_OPERATIONS,
+    *INITIATIVE_OPERATIONS,
+    *COMMITTEE_OPERATIONS,
 }
 NOT_FUZZED = {
     "DELETE /api/v1/auth/token": "delete_revoke_token",

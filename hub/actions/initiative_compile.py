@@ -21,6 +21,7 @@ import asyncio
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import or_, update
 from sqlmodel import col, select
@@ -174,16 +175,19 @@ async def claim(runtime: Runtime, target: Target, token: str) -> bool:
         return bool(result.rowcount)
 
 
+def _held(target: Target, token: str) -> Any:
+    """An UPDATE of the revision that changes it only while this run holds the claim."""
+    return update(InitiativeRevision).where(
+        col(InitiativeRevision.id) == target.revision_id,
+        col(InitiativeRevision.claimed_by) == token,
+        col(InitiativeRevision.status) == RevisionStatus.COMPILING,
+    )
+
+
 async def progress(runtime: Runtime, target: Target, token: str, percent: int, step: str) -> None:
     async with act(runtime, system=True) as ctx:
         result = await ctx.db.exec(  # type: ignore[call-overload]
-            update(InitiativeRevision)
-            .where(
-                col(InitiativeRevision.id) == target.revision_id,
-                col(InitiativeRevision.claimed_by) == token,
-                col(InitiativeRevision.status) == RevisionStatus.COMPILING,
-            )
-            .values(progress=percent, step=step, heartbeat_at=utcnow())
+            _held(target, token).values(progress=percent, step=step, heartbeat_at=utcnow())
         )
         if not result.rowcount:
             raise LostClaim(step)
@@ -251,13 +255,9 @@ async def finish(runtime: Runtime, target: Target, token: str, key: str) -> bool
     async with act(runtime, system=True) as ctx:
         now = utcnow()
         result = await ctx.db.exec(  # type: ignore[call-overload]
-            update(InitiativeRevision)
-            .where(
-                col(InitiativeRevision.id) == target.revision_id,
-                col(InitiativeRevision.claimed_by) == token,
-                col(InitiativeRevision.status) == RevisionStatus.COMPILING,
+            _held(target, token).values(
+                status=RevisionStatus.READY, progress=100, step="done", finished_at=now
             )
-            .values(status=RevisionStatus.READY, progress=100, step="done", finished_at=now)
         )
         if not result.rowcount:
             return False

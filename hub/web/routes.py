@@ -12,6 +12,7 @@ from hub.web.api import committee as committee_api
 from hub.web.api import initiative_return as return_api
 from hub.web.api import initiatives as initiatives_api
 from hub.web.api import proposals as proposals_api
+from hub.web.api import votes as votes_api
 from hub.web.api.openapi import endpoint as openapi_endpoint
 from hub.web.api.routes import ROUTES as ACCOUNT_API_ROUTES
 from hub.web.pages import (
@@ -64,6 +65,7 @@ API_ROUTES = [
     *committee_api.ROUTES,
     *return_api.ROUTES,
     *archive_api.ROUTES,
+    *votes_api.ROUTES,
     *initiatives_api.ROUTES,
 ]
 

@@ -77,6 +77,9 @@ ACTIONS = {
     "proposal.revised": N_("Revised a proposal of a returned initiative"),
     "post.key": N_("Marked a post as key to the discussion"),
     "post.unkey": N_("Took back a post's key mark"),
+    "vote.opened": N_("Opened a vote with its rules and electorate"),
+    "vote.cast": N_("Cast or changed a ballot"),
+    "vote.closed": N_("Closed a vote and froze its result"),
     "seed.loaded": N_("Loaded the association's data"),
     "seed.demo_loaded": N_("Loaded the demo data"),
 }
@@ -94,6 +97,7 @@ GROUPS = [
     ("attachments.", N_("Attachments")),
     ("proposal.", N_("Proposals")),
     ("initiative.", N_("Initiatives")),
+    ("vote.", N_("Votes")),
     ("seed.", N_("Loading data")),
 ]
 
@@ -107,6 +111,7 @@ OBJECT_TYPES = {
     "invitations": N_("invitation"),
     "api_tokens": N_("API token"),
     "initiatives": N_("initiative"),
+    "votes": N_("vote"),
 }
 
 LABELS = {
@@ -153,6 +158,20 @@ LABELS = {
     "kind": N_("What happened"),
     "date": N_("Date"),
     "comment": N_("Comment"),
+    "proposal": N_("Proposal"),
+    "closes_at": N_("Closes at"),
+    "quorum": N_("Quorum (%)"),
+    "threshold": N_("Threshold (%)"),
+    "counting": N_("Counting"),
+    "ballot": N_("Ballot"),
+    "electors": N_("Electors"),
+    "eligible": N_("Votes that count"),
+    "yes": N_("Yes"),
+    "no": N_("No"),
+    "abstain": N_("Abstain"),
+    "turnout": N_("Turnout"),
+    "result": N_("Result"),
+    "automatic": N_("Closed automatically"),
 }
 
 _WORDS = {
