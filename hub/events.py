@@ -28,8 +28,11 @@ EVENT_TYPES: dict[str, str] = {
     "proposal.updated": "a proposal's text or authors changed: edited, co-author invited or joined",
     "initiative.progress": "an initiative's compilation moved on (percent and step), on "
     "`initiative:<id>`",
-    "initiative.status": "an initiative was made, delivered, failed, compiled again or "
-    "superseded, on `initiative:<id>` and its committee's channel",
+    "initiative.status": "an initiative was made, delivered, failed, compiled again, superseded, "
+    "taken up for review, adopted, returned or rejected, on `initiative:<id>` and its "
+    "committee's channel (the committee's steps also on each proposal's)",
+    "initiative.comment": "a committee member commented on an initiative (committee channel only)",
+    "initiative.follow_up": "a follow-up was recorded on an adopted initiative",
     "session.revoked": "a user signed out, was deactivated, reset the password or lost an API "
     "token: the sockets those credentials opened are closed",
 }

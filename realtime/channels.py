@@ -56,8 +56,8 @@ async def authorize(runtime: Runtime, user_id: int | None, channel: str) -> tupl
                 # Its committee's members and its proposals' networks' members (as the API).
                 await access_initiative(ctx, int(key))
                 return Grant(channel, None, False, False), ctx.principal
-            if kind == "committee":
-                await access_committee(ctx, key)
+            if kind == "committee":  # it carries the committee's discussion: its members only
+                await access_committee(ctx, key, Action.VIEW_COMMITTEE_INBOX)
                 return Grant(channel, None, False, False), ctx.principal
             if kind == "user" and key.isdigit():
                 if ctx.actor is None or ctx.actor.id != int(key):

@@ -12,6 +12,13 @@ from hub.models.bodies import (
     NetworkRole,
     Visibility,
 )
+from hub.models.committee_work import (
+    Decision,
+    FollowUpKind,
+    InitiativeComment,
+    InitiativeDecision,
+    InitiativeFollowUp,
+)
 from hub.models.engagement import REACTION_EMOJI, Flag, Mention, Reaction, ReactionKind, ThreadRead
 from hub.models.initiatives import (
     DocumentFormat,
@@ -61,12 +68,17 @@ __all__ = [
     "CommitteeMembership",
     "CommitteeRole",
     "Counting",
+    "Decision",
     "DocumentFormat",
     "EventOutbox",
     "Flag",
+    "FollowUpKind",
     "Initiative",
+    "InitiativeComment",
     "InitiativeCounter",
+    "InitiativeDecision",
     "InitiativeDocument",
+    "InitiativeFollowUp",
     "InitiativeProposal",
     "InitiativeRevision",
     "InitiativeStatus",

@@ -16,7 +16,7 @@ from hub.actions import posts, proposals
 from hub.actions.context import act
 from hub.actions.posts import PostInPlace
 from hub.actions.threads import BoardRow
-from hub.models import Network, Thread, User
+from hub.models import InitiativeComment, Network, Thread, User
 from hub.models.proposals import Proposal, ProposalTransition
 from hub.permissions import Action, can
 from hub.runtime import Runtime
@@ -59,6 +59,7 @@ def register(runtime: Runtime) -> None:
         vote_tally_partial,
     )
     from hub.web.pages.thread import Viewer as PageViewer
+    from hub.web.templating import language, render_string
 
     async def prepare_post(event: Published) -> PostInPlace | None:
         post_id = event.data.get("id")
@@ -120,6 +121,23 @@ def register(runtime: Runtime) -> None:
     def render_proposal(event: Published, prepared: ProposalState, viewer: Viewer) -> str:
         return str(proposal_state_partial(prepared.proposal, prepared.timeline, viewer.language))
 
+    async def prepare_comment(event: Published) -> tuple[InitiativeComment, User | None] | None:
+        comment_id = event.data.get("id")
+        if not isinstance(comment_id, int):
+            return None
+        async with act(runtime, system=True) as ctx:
+            comment = await ctx.db.get(InitiativeComment, comment_id)
+            if comment is None:
+                return None
+            author = await ctx.db.get(User, comment.author_id) if comment.author_id else None
+        return comment, author
+
+    def render_comment(event: Published, prepared: Any, viewer: Viewer) -> str:
+        comment, author = prepared
+        with language(viewer.language):
+            return str(render_string("initiatives/_comment.html", comment=comment, author=author))
+
+    RENDERERS["initiative.comment"] = Renderer(prepare_comment, thread_variant, render_comment)
     post_renderer = Renderer(prepare_post, post_variant, render_post)
     for event_type in POST_EVENTS:
         RENDERERS[event_type] = post_renderer

@@ -6,7 +6,10 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from hub.web import health
+from hub.web.api import archive as archive_api
 from hub.web.api import board as board_api
+from hub.web.api import committee as committee_api
+from hub.web.api import initiative_return as return_api
 from hub.web.api import initiatives as initiatives_api
 from hub.web.api import proposals as proposals_api
 from hub.web.api import votes as votes_api
@@ -14,9 +17,11 @@ from hub.web.api.openapi import endpoint as openapi_endpoint
 from hub.web.api.routes import ROUTES as ACCOUNT_API_ROUTES
 from hub.web.pages import (
     admin,
+    archive,
     auth,
     board,
     home,
+    initiative_return,
     initiatives,
     post,
     profile,
@@ -48,14 +53,13 @@ def page_routes() -> list[BaseRoute]:
         Route("/networks/{slug}", board.network_board, methods=["GET"]),
         Route("/committees", home.committee_directory, methods=["GET"]),
         Route("/committees/{slug}", home.committee_page, methods=["GET"]),
-        Route("/initiatives/{initiative_id}", initiatives.initiative_page, methods=["GET"]),
-        Route("/initiatives/{initiative_id}/retry", initiatives.retry_page, methods=["POST"]),
         Route("/profile", profile.profile_page, methods=["GET"]),
         Route("/profile", profile.update_profile, methods=["POST"]),
         Route("/profile/password", profile.change_password, methods=["POST"]),
         *admin.ROUTES,
         *BOARD_ROUTES,
         *PROPOSAL_ROUTES,
+        *COMMITTEE_ROUTES,
     ]
 
 
@@ -63,6 +67,9 @@ API_ROUTES = [
     *ACCOUNT_API_ROUTES,
     *board_api.ROUTES,
     *proposals_api.ROUTES,
+    *committee_api.ROUTES,
+    *return_api.ROUTES,
+    *archive_api.ROUTES,
     *votes_api.ROUTES,
     *initiatives_api.ROUTES,
 ]
@@ -113,6 +120,30 @@ PROPOSAL_ROUTES = [
     Route("/proposals/{proposal_id}/voting", vote_forms.open_vote, methods=["POST"]),
     Route("/proposals/{proposal_id}/voting/close", vote_forms.close_vote, methods=["POST"]),
     Route("/proposals/{proposal_id}/vote", vote_forms.cast, methods=["POST"]),
+]
+
+# The committees' work on initiatives, and the public archive of adopted ones.
+COMMITTEE_ROUTES = [
+    Route("/committees/{slug}/initiatives", initiatives.inbox_page, methods=["GET"]),
+    Route("/initiatives", archive.archive_page, methods=["GET"]),
+    Route("/initiatives/{initiative_id}", initiatives.initiative_page, methods=["GET"]),
+    Route("/initiatives/{initiative_id}/retry", initiatives.retry_page, methods=["POST"]),
+    Route("/initiatives/{initiative_id}/comments", initiatives.comment, methods=["POST"]),
+    Route("/initiatives/{initiative_id}/review", initiatives.start_review, methods=["POST"]),
+    Route("/initiatives/{initiative_id}/decision", initiatives.decide, methods=["POST"]),
+    Route("/initiatives/{initiative_id}/updates", initiatives.follow_up, methods=["POST"]),
+    Route("/initiatives/{initiative_id}/diff", initiative_return.diff_page, methods=["GET"]),
+    Route("/initiatives/{initiative_id}/recompile", initiative_return.recompile, methods=["POST"]),
+    Route(
+        "/initiatives/{initiative_id}/proposals/{proposal_id}/revise",
+        initiative_return.revise_page,
+        methods=["GET"],
+    ),
+    Route(
+        "/initiatives/{initiative_id}/proposals/{proposal_id}/revise",
+        initiative_return.revise,
+        methods=["POST"],
+    ),
 ]
 
 

@@ -13,6 +13,8 @@
 //   data-live-presence               where the list of the other readers is shown
 //   data-live-presence-label         its label, shown while the list is not empty
 //   data-live-typing-channel="thread:42" on a textarea: typing in it is announced
+//   data-live-comments="<initiative id>"  where that initiative's comments are appended
+//   data-live-initiative="<id>"      an initiative's page: its status events reload the view
 //   data-live-progress               a <progress> moved by initiative.progress events
 (function () {
   "use strict";
@@ -195,6 +197,13 @@
       case "vote.tally":
         updateTally(data);
         break;
+      case "initiative.comment": {
+        var comments = document.querySelector('[data-live-comments="' + data.initiative_id + '"]');
+        if (comments && data.partial && !document.getElementById("comment-" + data.id)) {
+          comments.appendChild(fragment(data.partial));
+        }
+        break;
+      }
       case "initiative.progress": {
         var bar = document.querySelector("[data-live-progress]");
         var revision = data.revision || {};
@@ -205,6 +214,18 @@
         break;
       }
       case "initiative.status":
+      case "initiative.follow_up":
+        // Heard on the initiative's own channel (the committee's repeats it for the inbox).
+        var mine = frame.channel === "initiative:" + data.id;
+        if (mine && document.querySelector('[data-live-initiative="' + data.id + '"]')) {
+          // Never at the cost of what the reader is writing: then only say that it changed.
+          var writing = Array.prototype.some.call(
+            document.querySelectorAll("#main textarea"),
+            function (area) { return area.value.trim() !== ""; }
+          );
+          if (writing) showNotice(); else reloadView();
+        }
+        break;
       case "thread.updated":
       case "thread.moved":
       case "membership.changed":

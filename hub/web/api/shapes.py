@@ -144,6 +144,75 @@ _TRANSITION = obj(
     at=TIME,
     actor=nullable(obj(id=INT, name=STR)),
 )
+_INBOX_ITEM = {
+    "id": INT,
+    "number": STR,
+    "title": STR,
+    "status": STR,
+    "revision": INT,
+    "created_at": TIME,
+    "status_changed_at": TIME,
+}
+_FOLLOW_UP = obj(
+    id=INT,
+    kind={"enum": ["sent", "answered", "regulation_changed", "other"]},
+    note=STR,
+    date={"type": "string", "format": "date"},
+    created_at=TIME,
+)
+_DECISION = obj(
+    decision={"enum": ["adopt", "return", "reject"]},
+    revision=INT,
+    note=STR,
+    actor=nullable(obj(id=INT, name=STR)),
+    at=TIME,
+)
+_COMMITTEE_SCHEMAS: dict[str, JsonSchema] = {
+    "InboxItem": obj(**_INBOX_ITEM),
+    "Inbox": obj(
+        items={"type": "array", "items": ref("InboxItem")},
+        next=nullable(STR),
+        counts=obj(new=INT, in_review=INT, decided=INT),
+    ),
+    "InitiativeComment": obj(
+        id=INT,
+        initiative_id=INT,
+        author=nullable(obj(id=INT, name=STR)),
+        body=STR,
+        html=STR,
+        created_at=TIME,
+    ),
+    "FollowUp": _FOLLOW_UP,
+    "InitiativeTimeline": obj(
+        initiative={"type": "object", "description": "the initiative, as GET /initiatives/{id}"},
+        decisions={"type": "array", "items": _DECISION},
+        follow_ups={"type": "array", "items": _FOLLOW_UP},
+    ),
+    "Revised": obj(proposal_id=INT, version=INT),
+    "RevisionDiff": obj(
+        **{"from": INT},
+        to=INT,
+        sections={
+            "type": "array",
+            "items": obj(
+                proposal_id=INT,
+                section=STR,
+                changed=BOOL,
+                segments={"type": "array", "items": {"type": "array", "items": STR}},
+            ),
+        },
+    ),
+    "ArchivedInitiative": obj(
+        id=INT,
+        number=STR,
+        title=STR,
+        committee=obj(slug=STR, name=STR),
+        adopted_at=TIME,
+        documents={"type": "object", "additionalProperties": STR},
+        follow_ups={"type": "array", "items": _FOLLOW_UP},
+        url=STR,
+    ),
+}
 
 _REVISION = obj(
     revision=INT,
@@ -189,6 +258,7 @@ _INITIATIVE = obj(
 SCHEMAS: dict[str, JsonSchema] = {
     "Initiative": _INITIATIVE,
     "KeyMark": obj(post_id=INT, key=BOOL, changed=BOOL),
+    **_COMMITTEE_SCHEMAS,
     "Error": obj(
         error={
             "type": "object",

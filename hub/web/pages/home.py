@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from hub.actions import boards, bodies, moderation, proposal_views, vote_waiting
+from hub.actions.committee_inbox import inbox_counts
 from hub.permissions import Action
 from hub.web.forms import action
 from hub.web.templating import render
@@ -24,6 +25,7 @@ async def dashboard(request: Request) -> Response:
         to_review = await proposal_views.review_counts(ctx, [n for n, _ in my_networks])
         invitations = await proposal_views.invitation_count(ctx)
         votes_waiting = await vote_waiting.votes_waiting(ctx)
+        inboxes = await inbox_counts(ctx, [c.id for c, _ in my_committees if c.id])
     return render(
         request,
         "dashboard.html",
@@ -38,6 +40,7 @@ async def dashboard(request: Request) -> Response:
             "waiting_proposals": to_review,
             "my_invitations": invitations,
             "votes_waiting": votes_waiting,
+            "inboxes": inboxes,
         },
     )
 
@@ -89,6 +92,7 @@ async def committee_page(request: Request) -> Response:
             "networks": networks,
             "my_role": ctx.principal.committees.get(committee.id or 0),
             "can_manage": ctx.may(Action.MANAGE_COMMITTEE_MEMBERS, committee),
+            "sees_inbox": ctx.may(Action.VIEW_COMMITTEE_INBOX, committee),
         },
     )
 

@@ -1,73 +1,194 @@
-"""The initiative's page: its status, a live progress bar while it compiles, the document once
-compiled with its downloads, and "try again" for a failed compilation (the committee's chair,
-the coordinators). Who sees it: hub.actions.initiatives.may_see (404 otherwise)."""
+"""The committee's pages: its inbox (tabs new, in review, decided, with counts) and an
+initiative's page (the document, status, decisions, follow-ups; the committee's discussion and
+the chair's forms for those who work in the committee). Forms post here and come back with
+the error beside the field and what was typed kept; without JavaScript everything works, with
+it new comments arrive live (live.js, on the committee's channel).
+"""
 
 from __future__ import annotations
 
-import re
+from typing import Any
 
-from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from hub.actions.errors import N_
+from hub.actions import committee_inbox as inbox
+from hub.actions import initiative_comments as comments
+from hub.actions import initiative_decisions as decisions
+from hub.actions.committee_inbox import Tab, in_committee
+from hub.actions.errors import N_, NotFound, NotSignedIn
 from hub.actions.initiative_requests import do_retry_initiative
 from hub.actions.initiatives import (
     NO_INITIATIVE,
+    InitiativeAccess,
     access_initiative,
     document_content,
+    document_formats,
     may_manage,
 )
-from hub.models.initiatives import RevisionStatus
-from hub.web.forms import action, path_id, read_form
+from hub.models import Decision, FollowUpKind, InitiativeStatus, RevisionStatus
+from hub.permissions import Action
+from hub.web.forms import action, path_id, read_form, text
 from hub.web.live import live_since
+from hub.web.pages.archive import public_page
+from hub.web.pages.board_forms import FORM_ERRORS, form_errors
+from hub.web.pages.document import document_body
 from hub.web.templating import render
 
-_BODY = re.compile(r"<body>(.*)</body>", re.S)
-# The document's own landmarks would repeat the page's: inside the page they are plain boxes.
-_LANDMARKS = re.compile(r"<(/?)(?:main|header)\b")
-STATES = {
-    "compiling": N_("being compiled"),
-    "failed": N_("compilation failed"),
-    "delivered": N_("delivered to the committee"),
-    "in_review": N_("in review"),
-    "adopted": N_("adopted"),
-    "returned": N_("returned"),
-    "rejected": N_("rejected by the committee"),
-    "superseded": N_("taken into a joint initiative"),
-}
 
-
-async def initiative_page(request: Request) -> Response:
-    initiative_id = path_id(request, "initiative_id", NO_INITIATIVE)
+async def inbox_page(request: Request) -> Response:
+    tab = request.query_params.get("tab") or Tab.NEW
+    if tab not in tuple(Tab):
+        tab = Tab.NEW
+    cursor = request.query_params.get("cursor") or None
     async with action(request) as ctx:
-        access = await access_initiative(ctx, initiative_id)
-        document = None
-        revision = access.revision
-        if revision is not None and revision.status == RevisionStatus.READY:
-            html = (await document_content(ctx, access, "html")).decode()
-            found = _BODY.search(html)
-            # Our own template's output (autoescaped when compiled): shown as it is.
-            inner = _LANDMARKS.sub(r"<\1div", found.group(1)) if found else None
-            document = Markup(inner) if inner else None  # noqa: S704
-        manage = may_manage(ctx, access.committee, access.network_ids)
-    since = await live_since(request, f"initiative:{initiative_id}")
+        ctx.require_user()
+        found = await inbox.inbox(ctx, request.path_params["slug"], tab=tab, cursor=cursor)
+    return render(
+        request,
+        "committees/inbox.html",
+        {"inbox": found, "tab": tab, "tabs": list(Tab), "cursor": cursor},
+    )
+
+
+async def _document(ctx: Any, access: InitiativeAccess) -> tuple[str | None, list[str]]:
+    """The document's HTML to show, and the formats there are to download."""
+    ready = access.revision is not None and access.revision.status == RevisionStatus.READY
+    formats = await document_formats(ctx, access.revision) if ready else []
+    if "html" not in formats:
+        return None, formats
+    return document_body(await document_content(ctx, access, "html")), formats
+
+
+async def initiative_page(
+    request: Request, extra: dict[str, Any] | None = None, status: int = 200
+) -> Response:
+    """Those who work in the committee, and the proposals' networks; anyone else sees an
+    adopted initiative as the public archive shows it."""
+    initiative_id = path_id(request, "initiative_id", NO_INITIATIVE)
+    try:
+        async with action(request) as ctx:
+            access = await access_initiative(ctx, initiative_id)
+            ours = in_committee(ctx, access)
+            slug = access.committee.slug
+            since = await live_since(request, f"committee:{slug}") if ours else None
+            initiative_since = await live_since(request, f"initiative:{initiative_id}")
+            document, formats = await _document(ctx, access)
+            steps = (await decisions.decisions(ctx, [initiative_id]))[initiative_id]
+            later = (await decisions.follow_ups(ctx, [initiative_id]))[initiative_id]
+            discussion = await comments.list_comments(ctx, initiative_id) if ours else []
+            is_chair = ctx.may(Action.DECIDE_FOR_COMMITTEE, access.committee)
+            coordinates = any(ctx.may(Action.REVIEW_PROPOSALS, n) for _p, n in access.proposals)
+            manage = may_manage(ctx, access.committee, access.network_ids)
+    except NotFound as error:
+        if error.message != NO_INITIATIVE:
+            raise
+        return await _public_or_sign_in(request, initiative_id, signed_in=ctx.actor is not None)
+    status_ = access.initiative.status
     return render(
         request,
         "initiatives/initiative.html",
         {
             "access": access,
             "initiative": access.initiative,
-            "state": STATES.get(access.initiative.status, access.initiative.status),
-            "revision": revision,
             "document": document,
-            "can_retry": manage and revision is not None and revision.status == "failed",
+            "formats": formats,
+            "decisions": steps,
+            "follow_ups": later,
+            "comments": discussion,
             "live_since": since,
+            "initiative_since": initiative_since,
+            "is_chair": is_chair,
+            "in_committee": ours,
+            "may_comment": ours and status_ in inbox.DECIDABLE,
+            "may_decide": is_chair and status_ in inbox.DECIDABLE,
+            "may_start": is_chair and status_ == InitiativeStatus.DELIVERED,
+            "may_follow_up": is_chair and status_ == InitiativeStatus.ADOPTED,
+            "may_revise": coordinates and status_ == InitiativeStatus.RETURNED,
+            "can_retry": manage and revision_failed(access),
+            "decision_choices": list(Decision),
+            "follow_up_kinds": list(FollowUpKind),
+            "done": request.query_params.get("done"),
+            "errors": {},
+            "values": {},
+            **(extra or {}),
         },
+        status_code=status,
     )
 
 
+async def _public_or_sign_in(request: Request, initiative_id: int, *, signed_in: bool) -> Response:
+    """Not theirs to see: an adopted initiative as the public sees it; otherwise 404, or the
+    sign-in page for a visitor who may be someone who sees it once signed in."""
+    try:
+        return await public_page(request, initiative_id)
+    except NotFound:
+        if not signed_in:
+            raise NotSignedIn(N_("Please sign in first.")) from None
+        raise
+
+
+async def _form_step(request: Request, name: str, fields: tuple[str, ...], step: Any) -> Response:
+    """Run one of the page's forms: back to the page, or the page again with the error."""
+    initiative_id = path_id(request, "initiative_id", NO_INITIATIVE)
+    form = await read_form(request)
+    values = {f: text(form, f) for f in fields}
+    try:
+        async with action(request) as ctx:
+            ctx.require_user()
+            anchor = await step(ctx, initiative_id, values)
+    except FORM_ERRORS as error:
+        extra = {"errors": {name: form_errors(request, error)}, "values": {name: values}}
+        return await initiative_page(request, extra, error.status)
+    return RedirectResponse(f"/initiatives/{initiative_id}?done={name}{anchor}", status_code=303)
+
+
+async def comment(request: Request) -> Response:
+    async def step(ctx: Any, initiative_id: int, values: dict[str, str]) -> str:
+        made = await comments.do_comment(ctx, initiative_id, body=values["body"])
+        return f"#comment-{made.id}"
+
+    return await _form_step(request, "comment", ("body",), step)
+
+
+async def start_review(request: Request) -> Response:
+    async def step(ctx: Any, initiative_id: int, values: dict[str, str]) -> str:
+        await decisions.do_start_review(ctx, initiative_id)
+        return "#status"
+
+    return await _form_step(request, "review", (), step)
+
+
+async def decide(request: Request) -> Response:
+    async def step(ctx: Any, initiative_id: int, values: dict[str, str]) -> str:
+        await decisions.do_decide(
+            ctx, initiative_id, decision=values["decision"] or None, note=values["note"]
+        )
+        return "#status"
+
+    return await _form_step(request, "decision", ("decision", "note"), step)
+
+
+async def follow_up(request: Request) -> Response:
+    async def step(ctx: Any, initiative_id: int, values: dict[str, str]) -> str:
+        made = await decisions.do_follow_up(
+            ctx,
+            initiative_id,
+            kind=values["kind"] or None,
+            note=values["note"],
+            date=values["date"],
+        )
+        return f"#follow-up-{made.id}"
+
+    return await _form_step(request, "follow_up", ("kind", "date", "note"), step)
+
+
+def revision_failed(access: InitiativeAccess) -> bool:
+    return access.revision is not None and access.revision.status == RevisionStatus.FAILED
+
+
 async def retry_page(request: Request) -> Response:
+    """Compile a failed initiative again (the committee's chair, the coordinators)."""
     initiative_id = path_id(request, "initiative_id", NO_INITIATIVE)
     await read_form(request)
     async with action(request) as ctx:

@@ -1,0 +1,79 @@
+"""The committee's discussion of an initiative: comments by those who work in the committee.
+
+A comment is Markdown rendered and sanitised like a post (hub.markdown). The first comment on
+a delivered initiative starts the committee's review (delivered -> in_review, see
+hub.actions.initiative_decisions.begin_review). Comments are told live on the committee's
+channel, which only the committee's members may subscribe to: the proposals' networks never
+see the discussion.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+
+from hub.actions.committee_inbox import DECIDABLE, require_committee
+from hub.actions.context import Context
+from hub.actions.initiative_decisions import begin_review
+from hub.actions.initiatives import InitiativeAccess, access_initiative, initiative_conflict
+from hub.actions.posts import BODY_REQUIRED
+from hub.actions.validate import check_text
+from hub.events import Event
+from hub.markdown import render
+from hub.models import InitiativeComment, User
+from hub.models.committee_work import COMMENT_MAX
+
+
+def comment_public(comment: InitiativeComment, author: User | None) -> dict[str, object]:
+    return {
+        "id": comment.id,
+        "initiative_id": comment.initiative_id,
+        "author": {"id": author.id, "name": author.name} if author else None,
+        "body": comment.body,
+        "html": comment.html,
+        "created_at": comment.created_at.isoformat(),
+    }
+
+
+def notify_comment(
+    access: InitiativeAccess, comment: InitiativeComment, author: User | None
+) -> Event:
+    return Event(
+        channel=f"committee:{access.committee.slug}",
+        type="initiative.comment",
+        data=comment_public(comment, author),
+    )
+
+
+async def do_comment(ctx: Context, initiative_id: int, *, body: str | None) -> InitiativeComment:
+    """A comment by someone who works in the committee, while the initiative awaits its
+    decision (delivered or in review; else 409 naming the state)."""
+    access = await access_initiative(ctx, initiative_id)
+    user = ctx.require_user()
+    require_committee(ctx, access)
+    text = check_text(body, "body", COMMENT_MAX, required=BODY_REQUIRED)
+    if access.initiative.status not in DECIDABLE:
+        raise initiative_conflict(access.initiative.status)
+    await begin_review(ctx, access)
+    comment = InitiativeComment(
+        initiative_id=initiative_id, author_id=user.id, body=text, html=render(text)
+    )
+    ctx.db.add(comment)
+    await ctx.db.flush()
+    ctx.audit("initiative.commented", access.initiative, comment=comment.id)
+    ctx.emit(notify_comment(access, comment, user))
+    return comment
+
+
+async def list_comments(
+    ctx: Context, initiative_id: int
+) -> list[tuple[InitiativeComment, User | None]]:
+    """The discussion, oldest first (those who work in the committee)."""
+    access = await access_initiative(ctx, initiative_id)
+    require_committee(ctx, access)
+    rows = await ctx.db.exec(
+        select(InitiativeComment, User)
+        .join(User, col(User.id) == InitiativeComment.author_id, isouter=True)
+        .where(InitiativeComment.initiative_id == initiative_id)
+        .order_by(col(InitiativeComment.id))
+    )
+    return list(rows.all())

@@ -1,0 +1,218 @@
+"""The chair's work on an initiative: starting the review, the decision, and the follow-ups
+after adoption.
+
+The committee's review starts when the chair says so ("start review") or with the first
+comment: delivered -> in_review. The decision (adopt, return with remarks, reject) is taken on
+a delivered or in-review initiative: a conditional UPDATE of its status, and a row unique per
+(initiative, revision), so two chairs deciding at once leave one decision and the other gets
+409 naming the state. Follow-ups are recorded only on adopted initiatives. Every step is
+audited and told as `initiative.status` (or `initiative.follow_up`) on the committee's channel
+and each proposal's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import col, select
+
+from hub.actions.committee_inbox import DECIDABLE, channels, current_status
+from hub.actions.context import Context
+from hub.actions.errors import N_, Invalid
+from hub.actions.initiatives import (
+    InitiativeAccess,
+    access_initiative,
+    initiative_conflict,
+    initiative_public,
+)
+from hub.actions.validate import check_choice, check_text
+from hub.db import utcnow
+from hub.events import Event
+from hub.models import (
+    Decision,
+    FollowUpKind,
+    Initiative,
+    InitiativeDecision,
+    InitiativeFollowUp,
+    InitiativeStatus,
+    User,
+)
+from hub.models.committee_work import DECISION_NOTE_MAX, UPDATE_NOTE_MAX
+from hub.permissions import Action
+
+S = InitiativeStatus
+OUTCOME = {Decision.ADOPT: S.ADOPTED, Decision.RETURN: S.RETURNED, Decision.REJECT: S.REJECTED}
+
+
+def decision_public(row: InitiativeDecision, actor: User | None = None) -> dict[str, Any]:
+    return {
+        "decision": row.decision,
+        "revision": row.revision,
+        "note": row.note,
+        "actor": {"id": actor.id, "name": actor.name} if actor else None,
+        "at": row.at.isoformat(),
+    }
+
+
+def follow_up_public(row: InitiativeFollowUp) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "note": row.note,
+        "date": row.date.isoformat(),
+        "created_at": row.created_at.isoformat(),
+    }
+
+
+def notify_status(access: InitiativeAccess, extra: dict[str, Any]) -> list[Event]:
+    """`initiative.status`: the initiative as hub.actions.initiatives shapes it, with the step."""
+    data = {**initiative_public(access), **extra}
+    return [Event(channel=c, type="initiative.status", data=data) for c in channels(access)]
+
+
+async def _move(ctx: Context, access: InitiativeAccess, sources: tuple[str, ...], to: str) -> None:
+    """Move the initiative from the state the database holds, if one of `sources` (else 409)."""
+    initiative = access.initiative
+    expected = initiative.status
+    if expected not in sources:
+        raise initiative_conflict(expected)
+    now = utcnow()
+    result = await ctx.db.exec(  # type: ignore[call-overload]
+        update(Initiative)
+        .where(col(Initiative.id) == initiative.id, col(Initiative.status) == expected)
+        .values(status=to, status_changed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # someone else moved it first
+        raise initiative_conflict(await current_status(ctx, initiative.id or 0))
+    initiative.status, initiative.status_changed_at = to, now
+
+
+async def begin_review(ctx: Context, access: InitiativeAccess) -> bool:
+    """delivered -> in_review, if it is still delivered; True if this call moved it."""
+    if access.initiative.status != S.DELIVERED:
+        return False
+    await _move(ctx, access, (S.DELIVERED,), S.IN_REVIEW)
+    ctx.audit("initiative.review_started", access.initiative, committee=access.committee.slug)
+    for event in notify_status(access, {"from": S.DELIVERED}):
+        ctx.emit(event)
+    return True
+
+
+async def do_start_review(ctx: Context, initiative_id: int) -> InitiativeAccess:
+    """The chair takes a delivered initiative up; on one already in review nothing changes."""
+    access = await access_initiative(ctx, initiative_id)
+    ctx.require(Action.DECIDE_FOR_COMMITTEE, access.committee)
+    if access.initiative.status != S.IN_REVIEW:
+        if access.initiative.status != S.DELIVERED:
+            raise initiative_conflict(access.initiative.status)
+        await begin_review(ctx, access)
+    return access
+
+
+async def do_decide(
+    ctx: Context, initiative_id: int, *, decision: str | None, note: str | None
+) -> InitiativeDecision:
+    """The chair's decision; `return` and `reject` need a note (the remarks, the reason)."""
+    access = await access_initiative(ctx, initiative_id)
+    ctx.require(Action.DECIDE_FOR_COMMITTEE, access.committee)
+    chosen = Decision(check_choice(decision, tuple(Decision), field="decision"))
+    text = check_text(note, "note", DECISION_NOTE_MAX)
+    if chosen is not Decision.ADOPT and not text:
+        raise Invalid(N_("Tell the networks why, please."), field="note")
+    initiative = access.initiative
+    previous = initiative.status
+    await _move(ctx, access, DECIDABLE, OUTCOME[chosen])
+    row = InitiativeDecision(
+        initiative_id=initiative_id,
+        revision=initiative.current_revision,
+        decision=chosen,
+        note=text,
+        actor_id=ctx.actor.id if ctx.actor else None,
+        at=initiative.status_changed_at,
+    )
+    ctx.db.add(row)
+    await ctx.db.flush()
+    ctx.audit("initiative.decided", initiative, decision=chosen, revision=row.revision, note=text)
+    extra = {"from": previous, "decision": decision_public(row, ctx.actor)}
+    for event in notify_status(access, extra):
+        ctx.emit(event)
+    return row
+
+
+def check_date(value: str | None, field: str = "date") -> dt.date:
+    """A day as YYYY-MM-DD, not after tomorrow (what is recorded has happened)."""
+    try:
+        day = dt.date.fromisoformat(value or "")
+    except ValueError:
+        raise Invalid(N_("Give the date as YYYY-MM-DD."), field=field) from None
+    if day > utcnow().date() + dt.timedelta(days=1):
+        raise Invalid(N_("The date cannot be in the future."), field=field)
+    return day
+
+
+async def do_follow_up(
+    ctx: Context, initiative_id: int, *, kind: str | None, note: str | None, date: str | None
+) -> InitiativeFollowUp:
+    """What became of an adopted initiative (the chair, admins); 409 unless adopted."""
+    access = await access_initiative(ctx, initiative_id)
+    ctx.require(Action.DECIDE_FOR_COMMITTEE, access.committee)
+    chosen = check_choice(kind, tuple(FollowUpKind), field="kind")
+    text = check_text(note, "note", UPDATE_NOTE_MAX, required=N_("Say what happened, please."))
+    day = check_date(date)
+    # Hold the row in its adopted state until commit: a follow-up never lands on another state.
+    result = await ctx.db.exec(  # type: ignore[call-overload]
+        update(Initiative)
+        .where(col(Initiative.id) == initiative_id, col(Initiative.status) == S.ADOPTED)
+        .values(status=S.ADOPTED)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise initiative_conflict(await current_status(ctx, initiative_id))
+    row = InitiativeFollowUp(
+        initiative_id=initiative_id,
+        kind=chosen,
+        note=text,
+        date=day,
+        actor_id=ctx.actor.id if ctx.actor else None,
+    )
+    ctx.db.add(row)
+    await ctx.db.flush()
+    ctx.audit("initiative.followed_up", access.initiative, kind=chosen, date=day.isoformat())
+    data = {**initiative_public(access), "follow_up": follow_up_public(row)}
+    for channel in channels(access):
+        ctx.emit(Event(channel=channel, type="initiative.follow_up", data=data))
+    return row
+
+
+async def decisions(
+    ctx: Context, initiative_ids: list[int]
+) -> dict[int, list[tuple[InitiativeDecision, User | None]]]:
+    """Each initiative's decisions, oldest first (callers have checked access)."""
+    rows = await ctx.db.exec(
+        select(InitiativeDecision, User)
+        .join(User, col(User.id) == InitiativeDecision.actor_id, isouter=True)
+        .where(col(InitiativeDecision.initiative_id).in_(initiative_ids))
+        .order_by(col(InitiativeDecision.id))
+    )
+    out: dict[int, list[tuple[InitiativeDecision, User | None]]] = {i: [] for i in initiative_ids}
+    for row, user in rows.all():
+        out[row.initiative_id].append((row, user))
+    return out
+
+
+async def follow_ups(
+    ctx: Context, initiative_ids: list[int]
+) -> dict[int, list[InitiativeFollowUp]]:
+    """Each initiative's follow-ups by date (callers have checked access)."""
+    rows = await ctx.db.exec(
+        select(InitiativeFollowUp)
+        .where(col(InitiativeFollowUp.initiative_id).in_(initiative_ids))
+        .order_by(col(InitiativeFollowUp.date), col(InitiativeFollowUp.id))
+    )
+    out: dict[int, list[InitiativeFollowUp]] = {i: [] for i in initiative_ids}
+    for row in rows.all():
+        out[row.initiative_id].append(row)
+    return out

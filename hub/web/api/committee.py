@@ -1,0 +1,233 @@
+"""The committee's JSON endpoints (ROUTES): the inbox, the discussion, starting the review, the
+chair's decision, the follow-ups after adoption, and the timeline the proposals' networks see.
+
+Each handler reads its input through its Spec, calls one action in one transaction and returns
+the shapes the actions build. An initiative the caller may not see is 404; a step its state does
+not allow is 409 naming the state.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from hub.actions import committee_inbox as inbox
+from hub.actions import initiative_comments as comments
+from hub.actions import initiative_decisions as decisions
+from hub.actions.committee_inbox import Tab
+from hub.actions.initiatives import (
+    NO_INITIATIVE,
+    InitiativeAccess,
+    access_initiative,
+    document_formats,
+    initiative_public,
+)
+from hub.models import Decision, FollowUpKind, Initiative
+from hub.models.committee_work import COMMENT_MAX, DECISION_NOTE_MAX, UPDATE_NOTE_MAX
+from hub.web.api.board_common import signed_in
+from hub.web.api.shapes import page, ref
+from hub.web.api.spec import NOT_BLANK, Field, Param, Spec
+from hub.web.forms import action, path_id
+
+NOT_SEEN = "no such initiative, or the caller may not see it"
+
+
+def inbox_item(initiative: Initiative) -> dict[str, Any]:
+    return {
+        "id": initiative.id,
+        "number": initiative.number,
+        "title": initiative.title,
+        "status": initiative.status,
+        "revision": initiative.current_revision,
+        "created_at": initiative.created_at.isoformat(),
+        "status_changed_at": initiative.status_changed_at.isoformat(),
+    }
+
+
+INBOX = Spec(
+    summary="The committee's inbox: initiatives addressed to it, newest first (its members)",
+    description="`status` chooses the tab: `new` (compiling, failed or delivered), `in_review` "
+    "or `decided` (adopted, returned, rejected); `counts` holds every tab's size.",
+    query=(
+        Param("status", choices=tuple(Tab), description="the tab (default `new`)"),
+        Param("cursor", max_length=200, description="`next` of the previous page"),
+        Param("limit", "int", minimum=1, maximum=inbox.MAX_PAGE, description="default 30"),
+    ),
+    responses={
+        200: ("a page of the tab, and the counts", ref("Inbox")),
+        403: "not a member of the committee",
+        404: "no such committee",
+    },
+)
+
+
+@INBOX
+async def committee_inbox(request: Request) -> Response:
+    signed_in(request)
+    query = INBOX.params(request)
+    async with action(request) as ctx:
+        found = await inbox.inbox(
+            ctx,
+            request.path_params["slug"],
+            tab=query["status"] or Tab.NEW,
+            cursor=query["cursor"],
+            limit=query["limit"] or inbox.PAGE,
+        )
+    items = [inbox_item(i) for i in found.items]
+    return JSONResponse({"items": items, "next": found.next, "counts": found.counts})
+
+
+async def timeline_of(ctx: Any, access: InitiativeAccess) -> dict[str, Any]:
+    """The initiative's decisions and follow-ups, as its readers see them."""
+    initiative_id = access.initiative.id or 0
+    steps = (await decisions.decisions(ctx, [initiative_id]))[initiative_id]
+    later = (await decisions.follow_ups(ctx, [initiative_id]))[initiative_id]
+    return {
+        "initiative": initiative_public(access, await document_formats(ctx, access.revision)),
+        "decisions": [decisions.decision_public(row, user) for row, user in steps],
+        "follow_ups": [decisions.follow_up_public(row) for row in later],
+    }
+
+
+@Spec(
+    summary="An initiative's status, decisions and follow-ups (its committee, the proposals' "
+    "networks)",
+    responses={200: ("the timeline", ref("InitiativeTimeline")), 404: NOT_SEEN},
+)
+async def initiative_timeline(request: Request) -> Response:
+    signed_in(request)
+    initiative_id = path_id(request, "initiative_id", NO_INITIATIVE)
+    async with action(request) as ctx:
+        body = await timeline_of(ctx, await access_initiative(ctx, initiative_id))
+    return JSONResponse(body)
+
+
+@Spec(
+    summary="The committee's discussion of an initiative, oldest first (its members)",
+    responses={
+        200: ("the comments", page(ref("InitiativeComment"))),
+        403: "a reader from the proposals' networks: the discussion is the committee's",
+        404: NOT_SEEN,
+    },
+)
+async def list_comments(request: Request) -> Response:
+    signed_in(request)
+    initiative_id = path_id(request, "initiative_id", NO_INITIATIVE)
+    async with action(request) as ctx:
+        rows = await comments.list_comments(ctx, initiative_id)
+    return JSONResponse({"items": [comments.comment_public(c, u) for c, u in rows], "next": None})
+
+
+COMMENT = Spec(
+    summary="Comment on an initiative (the committee's members); the first starts the review",
+    body=(Field("body", required=True, max_length=COMMENT_MAX, pattern=NOT_BLANK),),
+    responses={
+        201: ("the comment, with `html` (sanitised Markdown)", ref("InitiativeComment")),
+        403: "not a member of the committee",
+        404: NOT_SEEN,
+        409: "not awaiting a decision (the message names its state)",
+        422: "an empty or over-long body",
+    },
+)
+
+
+@COMMENT
+async def create_comment(request: Request) -> Response:
+    signed_in(request)
+    initiative_id = path_id(request, "initiative_id", NO_INITIATIVE)
+    data = await COMMENT.read(request)
+    async with action(request) as ctx:
+        comment = await comments.do_comment(ctx, initiative_id, body=data["body"])
+        body = comments.comment_public(comment, ctx.actor)
+    return JSONResponse(body, status_code=201)
+
+
+@Spec(
+    summary="The chair starts the committee's review: delivered -> in_review",
+    description="Already in review: nothing changes (200).",
+    responses={
+        200: ("the timeline", ref("InitiativeTimeline")),
+        403: "not the committee's chair",
+        404: NOT_SEEN,
+        409: "not delivered nor in review (the message names its state)",
+    },
+)
+async def start_review(request: Request) -> Response:
+    signed_in(request)
+    initiative_id = path_id(request, "initiative_id", NO_INITIATIVE)
+    async with action(request) as ctx:
+        body = await timeline_of(ctx, await decisions.do_start_review(ctx, initiative_id))
+    return JSONResponse(body)
+
+
+DECIDE = Spec(
+    summary="The chair's decision: adopt, return with remarks, or reject",
+    description="`return` and `reject` need a `note` (the remarks, the reason). A returned "
+    "initiative goes back to the networks' coordinators; an adopted one enters the public "
+    "archive.",
+    body=(
+        Field("decision", required=True, choices=tuple(Decision)),
+        Field("note", max_length=DECISION_NOTE_MAX, description="remarks or a reason"),
+    ),
+    responses={
+        200: ("the timeline with the decision", ref("InitiativeTimeline")),
+        403: "not the committee's chair",
+        404: NOT_SEEN,
+        409: "already decided, or not yet compiled (the message names its state)",
+        422: "an unknown decision, no note for return or reject, an over-long note",
+    },
+)
+
+
+@DECIDE
+async def decide(request: Request) -> Response:
+    signed_in(request)
+    initiative_id = path_id(request, "initiative_id", NO_INITIATIVE)
+    data = await DECIDE.read(request)
+    async with action(request) as ctx:
+        await decisions.do_decide(ctx, initiative_id, decision=data["decision"], note=data["note"])
+        body = await timeline_of(ctx, await access_initiative(ctx, initiative_id))
+    return JSONResponse(body)
+
+
+FOLLOW_UP = Spec(
+    summary="Record what became of an adopted initiative (the chair, admins)",
+    body=(
+        Field("kind", required=True, choices=tuple(FollowUpKind)),
+        Field("note", required=True, max_length=UPDATE_NOTE_MAX, pattern=NOT_BLANK),
+        Field("date", required=True, max_length=10, example="2026-12-01", description="YYYY-MM-DD"),
+    ),
+    responses={
+        201: ("the follow-up", ref("FollowUp")),
+        403: "not the committee's chair",
+        404: NOT_SEEN,
+        409: "not adopted (the message names its state)",
+        422: "an unknown kind, an empty or over-long note, a date not YYYY-MM-DD or in the future",
+    },
+)
+
+
+@FOLLOW_UP
+async def follow_up(request: Request) -> Response:
+    signed_in(request)
+    initiative_id = path_id(request, "initiative_id", NO_INITIATIVE)
+    data = await FOLLOW_UP.read(request)
+    async with action(request) as ctx:
+        row = await decisions.do_follow_up(
+            ctx, initiative_id, kind=data["kind"], note=data["note"], date=data["date"]
+        )
+    return JSONResponse(decisions.follow_up_public(row), status_code=201)
+
+
+ROUTES = [
+    Route("/committees/{slug}/initiatives", committee_inbox, methods=["GET"]),
+    Route("/initiatives/{initiative_id}/timeline", initiative_timeline, methods=["GET"]),
+    Route("/initiatives/{initiative_id}/comments", list_comments, methods=["GET"]),
+    Route("/initiatives/{initiative_id}/comments", create_comment, methods=["POST"]),
+    Route("/initiatives/{initiative_id}/review", start_review, methods=["POST"]),
+    Route("/initiatives/{initiative_id}/decision", decide, methods=["POST"]),
+    Route("/initiatives/{initiative_id}/updates", follow_up, methods=["POST"]),
+]
