@@ -162,7 +162,7 @@ def _offline(settings: Settings) -> Settings:
     The operator's tools write as the people they seed, but no posting limit applies to them
     (it is counted in Redis, which these commands do not start).
     """
-    settings = settings.with_(posts_per_minute=0)
+    settings = settings.with_(posts_per_minute=0, votes_per_minute=0)
     if settings.redis_url:
         return settings
     return settings.with_(redis_url=f"unix://{settings.data_dir / 'redis' / 'redis.sock'}")

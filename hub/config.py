@@ -44,6 +44,7 @@ class Settings:
     signin_max_failures: int = 5
     posts_per_minute: int = 30  # per person, threads and replies together; 0: no limit
     uploads_per_minute: int = 20  # files per person; 0: no limit
+    votes_per_minute: int = 30  # ballots cast or changed per person; 0: no limit
     upload_quota_files: int = 20  # files a person may have uploaded and not attached; 0: any
     upload_quota_mb: int = 60  # and their total size; 0: any
     signin_window_seconds: int = 900
@@ -213,6 +214,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_body_bytes=_int(env, "HUB_MAX_BODY_BYTES", 1_048_576, minimum=1024),
         posts_per_minute=_int(env, "HUB_POSTS_PER_MINUTE", 30, minimum=0),
         uploads_per_minute=_int(env, "HUB_UPLOADS_PER_MINUTE", 20, minimum=0),
+        votes_per_minute=_int(env, "HUB_VOTES_PER_MINUTE", 30, minimum=0),
         upload_quota_files=_int(env, "HUB_UPLOAD_QUOTA_FILES", 20, minimum=0),
         upload_quota_mb=_int(env, "HUB_UPLOAD_QUOTA_MB", 60, minimum=0),
         trusted_proxies=proxies,

@@ -34,8 +34,13 @@ class LiveServer:
 
 def hub_env(data_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    # Scenarios post faster than a person: the posting limit has tests of its own.
-    env.update(HUB_DATA_DIR=str(data_dir), HUB_LOG_FORMAT="text", HUB_POSTS_PER_MINUTE="0")
+    # Scenarios post and vote faster than a person: the limits have tests of their own.
+    env.update(
+        HUB_DATA_DIR=str(data_dir),
+        HUB_LOG_FORMAT="text",
+        HUB_POSTS_PER_MINUTE="0",
+        HUB_VOTES_PER_MINUTE="0",
+    )
     env.update(extra)
     return env
 

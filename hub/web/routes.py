@@ -10,6 +10,7 @@ from hub.web.api import archive as archive_api
 from hub.web.api import board as board_api
 from hub.web.api import committee as committee_api
 from hub.web.api import proposals as proposals_api
+from hub.web.api import votes as votes_api
 from hub.web.api.openapi import endpoint as openapi_endpoint
 from hub.web.api.routes import ROUTES as ACCOUNT_API_ROUTES
 from hub.web.pages import (
@@ -60,6 +61,7 @@ API_ROUTES = [
     *proposals_api.ROUTES,
     *committee_api.ROUTES,
     *archive_api.ROUTES,
+    *votes_api.ROUTES,
 ]
 
 # The boards: the network page above is the board itself.

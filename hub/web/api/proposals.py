@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from hub.actions import proposal_coauthors as coauthors
 from hub.actions import proposal_review as review
-from hub.actions import proposals
+from hub.actions import proposals, vote_read
 from hub.actions.errors import N_
 from hub.actions.proposal_states import REVIEW_MOVES
 from hub.actions.proposal_text import ProposalText
@@ -88,13 +88,19 @@ BY_AUTHORS = {403: "not one of its authors"}
 
 
 async def _full(ctx: Any, access: ProposalAccess) -> dict[str, Any]:
-    """The proposal with its timeline and the duplicates merged into it."""
+    """The proposal with its timeline, the duplicates merged into it and its vote (the rules
+    and the tally; null before a vote)."""
+    vote = await vote_read.vote_summary(ctx, access)
+    if vote is not None and vote["status"] == "closed" and access.proposal.status == "voting":
+        # this read closed a due vote: show the proposal as the close left it
+        access = await proposals.access_proposal(ctx, access.proposal.id or 0)
     body = proposals.proposal_public(access)
     body["timeline"] = [
         {**review.transition_public(row), "actor": {"id": u.id, "name": u.name} if u else None}
         for row, u in await proposals.timeline(ctx, access)
     ]
     body["merged_from"] = await proposals.merged_from(ctx, access)
+    body["vote"] = vote
     return body
 
 

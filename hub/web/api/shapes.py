@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from hub.models.proposals import ProposalStatus
+from hub.models.votes import BallotKind, Choice, Counting, VoteResult, VoteStatus
 
 JsonSchema = dict[str, Any]
 
@@ -101,6 +102,38 @@ _PROPOSAL = {
     "updated_at": TIME,
     "status_changed_at": TIME,
     "submitted_at": nullable(TIME),
+}
+NUMBER: JsonSchema = {"type": "number"}
+_FIGURE = nullable(INT)  # null while a secret ballot is open
+_TALLY = obj(
+    status={"enum": [s.value for s in VoteStatus]},
+    result=nullable({"enum": [r.value for r in VoteResult]}),
+    counting={"enum": [c.value for c in Counting]},
+    ballot={"enum": [b.value for b in BallotKind]},
+    quorum=INT,
+    threshold=INT,
+    opened_at=TIME,
+    closes_at=TIME,
+    closed_at=nullable(TIME),
+    seconds_left=INT,
+    electors=INT,
+    eligible=INT,
+    voted=INT,
+    uncounted=INT,
+    turnout=INT,
+    turnout_percent=NUMBER,
+    quorum_met=BOOL,
+    yes=_FIGURE,
+    no=_FIGURE,
+    abstain=_FIGURE,
+    passing=nullable(BOOL),
+    version=INT,
+)
+_BALLOT = {
+    "choice": {"enum": [c.value for c in Choice]},
+    "reason": STR,
+    "cast_at": TIME,
+    "changed_at": TIME,
 }
 _TRANSITION = obj(
     **{"from": nullable(STR)},
@@ -275,7 +308,12 @@ SCHEMAS: dict[str, JsonSchema] = {
         **_PROPOSAL,
         timeline={"type": "array", "items": _TRANSITION},
         merged_from={"type": "array", "items": INT},
+        vote=nullable(ref("Tally")),
     ),
+    "Tally": _TALLY,
+    "Ballot": obj(**_BALLOT),
+    "PublicBallot": obj(voter=obj(id=INT, name=STR), **_BALLOT),
+    "Voter": obj(id=INT, name=STR, voted_at=TIME),
     "ProposalRevision": obj(
         version=INT,
         title=STR,

@@ -36,13 +36,16 @@ class Field:
     """One property of a JSON request body."""
 
     name: str
-    kind: Literal["text", "bool", "id", "ids", "object"] = "text"
+    kind: Literal["text", "bool", "id", "ids", "int", "object"] = "text"
     required: bool = False
     max_length: int | None = None
     min_length: int | None = None
     choices: tuple[str, ...] = ()
     pattern: str | None = None  # searched, as JSON Schema does
     max_items: int | None = None
+    minimum: int = 0  # kind "int"
+    maximum: int = MAX_ID  # kind "int"
+    format: str | None = None  # kind "text": a JSON Schema format, e.g. "date-time"
     description: str = ""
     example: Any = None
     # The message for a missing or blank value: the action's own, so that "" and text of
@@ -65,6 +68,8 @@ class Field:
             out = {"type": "boolean"}
         elif self.kind == "id":
             out = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+        elif self.kind == "int":
+            out = {"type": "integer", "minimum": self.minimum, "maximum": self.maximum}
         elif self.kind == "ids":
             out = {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
             if self.max_items is not None:
@@ -77,6 +82,8 @@ class Field:
                 out["minLength"] = self.min_length
             if self.pattern:
                 out["pattern"] = self.pattern
+            if self.format:
+                out["format"] = self.format
             if self.choices:
                 out["enum"] = list(self.choices)
         if not self.required and self.kind != "bool":  # an optional field may be null
@@ -108,6 +115,20 @@ class Field:
             value = _integral(value)
             if not _is_id(value):
                 raise Invalid(N_("Not a valid id."), field=self.name)
+            return value
+        if self.kind == "int":
+            value = _integral(value)
+            if (
+                not isinstance(value, int)
+                or isinstance(value, bool)
+                or not self.minimum <= value <= self.maximum
+            ):
+                raise Invalid(
+                    N_("A whole number from %(min)d to %(max)d, please."),
+                    field=self.name,
+                    min=self.minimum,
+                    max=self.maximum,
+                )
             return value
         if self.kind == "ids":
             value = [_integral(v) for v in value] if isinstance(value, list) else value

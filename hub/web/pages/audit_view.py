@@ -67,6 +67,9 @@ ACTIONS = {
     "proposal.open_vote": N_("Opened the vote on a proposal"),
     "proposal.pass": N_("A proposal passed its vote"),
     "proposal.fail": N_("A proposal failed its vote"),
+    "vote.opened": N_("Opened a vote with its rules and electorate"),
+    "vote.cast": N_("Cast or changed a ballot"),
+    "vote.closed": N_("Closed a vote and froze its result"),
     "seed.loaded": N_("Loaded the association's data"),
     "seed.demo_loaded": N_("Loaded the demo data"),
 }
@@ -83,6 +86,7 @@ GROUPS = [
     ("post.", N_("Posts")),
     ("attachments.", N_("Attachments")),
     ("proposal.", N_("Proposals")),
+    ("vote.", N_("Votes")),
     ("seed.", N_("Loading data")),
 ]
 
@@ -95,6 +99,7 @@ OBJECT_TYPES = {
     "municipalities": N_("local government"),
     "invitations": N_("invitation"),
     "api_tokens": N_("API token"),
+    "votes": N_("vote"),
 }
 
 LABELS = {
@@ -132,6 +137,20 @@ LABELS = {
     "authors": N_("Authors"),
     "to": N_("New state"),
     "version": N_("Version"),
+    "proposal": N_("Proposal"),
+    "closes_at": N_("Closes at"),
+    "quorum": N_("Quorum (%)"),
+    "threshold": N_("Threshold (%)"),
+    "counting": N_("Counting"),
+    "ballot": N_("Ballot"),
+    "electors": N_("Electors"),
+    "eligible": N_("Votes that count"),
+    "yes": N_("Yes"),
+    "no": N_("No"),
+    "abstain": N_("Abstain"),
+    "turnout": N_("Turnout"),
+    "result": N_("Result"),
+    "automatic": N_("Closed automatically"),
 }
 
 _WORDS = {
