@@ -27,6 +27,8 @@ from hub.actions.committee_inbox import (
 )
 from hub.actions.context import Context
 from hub.actions.errors import N_, Invalid
+from hub.actions.initiative_notices import notify_networks
+from hub.actions.notifications import Kind
 from hub.actions.validate import check_choice, check_text
 from hub.db import utcnow
 from hub.events import Event
@@ -153,6 +155,7 @@ async def do_decide(
     extra = {"from": previous, "decision": decision_public(row, ctx.actor)}
     for event in notify_status(access, extra):
         ctx.emit(event)
+    await notify_networks(ctx, initiative, access.networks, Kind.INITIATIVE_DECISION, row.id or 0)
     return row
 
 
@@ -198,6 +201,8 @@ async def do_follow_up(
     data = {**initiative_brief(access), "follow_up": follow_up_public(row)}
     for channel in access.channels():
         ctx.emit(Event(channel=channel, type="initiative.follow_up", data=data))
+    kind = Kind.INITIATIVE_FOLLOW_UP
+    await notify_networks(ctx, access.initiative, access.networks, kind, row.id or 0)
     return row
 
 

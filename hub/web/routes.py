@@ -9,6 +9,7 @@ from hub.web import health
 from hub.web.api import archive as archive_api
 from hub.web.api import board as board_api
 from hub.web.api import committee as committee_api
+from hub.web.api import notifications as notifications_api
 from hub.web.api import proposals as proposals_api
 from hub.web.api import votes as votes_api
 from hub.web.api.openapi import endpoint as openapi_endpoint
@@ -62,6 +63,7 @@ API_ROUTES = [
     *committee_api.ROUTES,
     *archive_api.ROUTES,
     *votes_api.ROUTES,
+    *notifications_api.ROUTES,
 ]
 
 # The boards: the network page above is the board itself.

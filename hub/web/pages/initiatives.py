@@ -18,6 +18,7 @@ from hub.actions import initiative_comments as comments
 from hub.actions import initiative_decisions as decisions
 from hub.actions.committee_inbox import NO_INITIATIVE, Tab
 from hub.actions.errors import N_, NotFound, NotSignedIn
+from hub.actions.notifications import mark_target_read
 from hub.models import Decision, FollowUpKind, InitiativeStatus
 from hub.permissions import Action
 from hub.web.forms import action, path_id, read_form, text
@@ -70,6 +71,7 @@ async def initiative_page(
                 await comments.list_comments(ctx, initiative_id) if access.in_committee else []
             )
             is_chair = ctx.may(Action.DECIDE_FOR_COMMITTEE, access.committee)
+            await mark_target_read(ctx, f"initiative:{initiative_id}")
     except NotFound as error:
         if error.message != NO_INITIATIVE:
             raise
