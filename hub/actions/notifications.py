@@ -16,6 +16,7 @@ from hub.db import utcnow
 from hub.events import Event
 from hub.models import Network, NetworkMembership, User
 from hub.models.notifications import Notification, NotificationKind
+from hub.runtime import Runtime
 from hub.upsert import insert_ignore
 
 Kind = NotificationKind
@@ -82,6 +83,17 @@ async def unread_counts(ctx: Context, user_ids: list[int]) -> dict[int, int]:
         .group_by(col(Notification.user_id))
     )
     return {int(u): int(n) for u, n in rows.all()}
+
+
+async def unread_of(runtime: Runtime, user_id: int) -> int:
+    """The header's bell: one indexed count outside any action (read-only)."""
+    async with runtime.sessionmaker() as db:
+        found = await db.exec(
+            select(func.count()).where(
+                col(Notification.user_id) == user_id, col(Notification.read_at).is_(None)
+            )
+        )
+        return int(found.one())
 
 
 async def unread_count(ctx: Context) -> int:

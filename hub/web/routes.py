@@ -26,6 +26,7 @@ from hub.web.pages import (
     search,
     thread,
 )
+from hub.web.pages import notifications as notification_pages
 from hub.web.templating import STATIC_DIR
 from realtime.socket import endpoint as live_endpoint
 
@@ -50,6 +51,8 @@ def page_routes() -> list[BaseRoute]:
         Route("/profile", profile.profile_page, methods=["GET"]),
         Route("/profile", profile.update_profile, methods=["POST"]),
         Route("/profile/password", profile.change_password, methods=["POST"]),
+        Route("/notifications", notification_pages.notifications_page, methods=["GET"]),
+        Route("/notifications/read", notification_pages.mark_read, methods=["POST"]),
         *admin.ROUTES,
         *BOARD_ROUTES,
         *COMMITTEE_ROUTES,

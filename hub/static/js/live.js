@@ -10,6 +10,7 @@
 //   data-live-typing-channel="thread:42" on a textarea: typing in it is announced
 //   data-live-comments="<initiative id>"  where that initiative's comments are appended
 //   data-live-initiative="<id>"      an initiative's page: its status events reload the view
+//   data-bell-count                  the header's unread count, kept by `user:<id>` events
 (function () {
   "use strict";
   var body = document.body;
@@ -147,12 +148,25 @@
     old.replaceWith(fresh);
   }
 
+  // The header's bell (data-bell-count): the unread count from the user's own channel.
+  function setBell(count) {
+    var badge = document.querySelector("[data-bell-count]");
+    if (!badge || typeof count !== "number") return;
+    badge.textContent = String(count);
+    badge.hidden = count === 0;
+  }
+
   function onEvent(frame) {
     channels[frame.channel] = frame.id;
     var data = frame.data || {};
     var holder = document.querySelector('[data-live-channel="' + frame.channel + '"]');
     if (holder) holder.setAttribute("data-live-since", frame.id);
     switch (frame.event) {
+      case "notification":
+      case "notification.read": {
+        setBell(data.unread);
+        break;
+      }
       case "post.created": {
         var list = document.querySelector("[data-live-posts]");
         if (list && data.partial && !document.getElementById("post-" + data.id)) {

@@ -26,6 +26,7 @@ from hub.web.live import live_since
 from hub.web.pages.archive import public_page
 from hub.web.pages.board_forms import FORM_ERRORS, form_errors
 from hub.web.pages.document import document_body
+from hub.web.pages.notifications import recount
 from hub.web.templating import render
 
 
@@ -77,6 +78,7 @@ async def initiative_page(
             raise
         return await _public_or_sign_in(request, initiative_id, signed_in=ctx.actor is not None)
     status_ = access.initiative.status
+    await recount(request)
     return render(
         request,
         "initiatives/initiative.html",
