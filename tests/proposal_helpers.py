@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import httpx
-from sqlalchemy import func, update
-from sqlmodel import col, select
+from sqlalchemy import func
+from sqlmodel import select
 
 from hub.actions.context import Context, act
 from hub.actions.proposal_coauthors import do_accept_coauthor
 from hub.actions.proposal_review import do_review, do_submit, do_withdraw
 from hub.actions.proposal_text import ProposalText
 from hub.actions.proposals import do_create_proposal
+from hub.db import utcnow
 from hub.models import AuditEntry, Proposal, ProposalTransition
 from hub.models.proposals import ProposalStatus
 from hub.runtime import Runtime
@@ -92,15 +94,6 @@ async def new_proposal(
     return pid
 
 
-async def force_status(rt: Runtime, pid: int, status: str) -> None:
-    """Put a proposal in a state of the voting slice, which has no actions yet."""
-    async with rt.sessionmaker() as db:
-        await db.exec(  # type: ignore[call-overload]
-            update(Proposal).where(col(Proposal.id) == pid).values(status=status)
-        )
-        await db.commit()
-
-
 async def proposal_in(rt: Runtime, people: dict[str, int], status: str) -> int:
     """A proposal brought to `status` the way people would get it there."""
     pid = await new_proposal(rt, people)
@@ -126,8 +119,22 @@ async def proposal_in(rt: Runtime, people: dict[str, int], status: str) -> int:
         survivor = await proposal_in(rt, people, S.SUBMITTED)
         await as_user(rt, coordinator, lambda c: do_review(c, pid, action="merge", into=survivor))
     if status in (S.VOTING, S.PASSED, S.FAILED):
-        await force_status(rt, pid, status)
+        await _vote_on(rt, people, pid, status)
     return pid
+
+
+async def _vote_on(rt: Runtime, people: dict[str, int], pid: int, status: str) -> None:
+    """Open a real vote (quorum 0, an hour long); to pass, `member` votes yes; then close it."""
+    from hub.actions.votes import do_cast, do_close_vote, do_open_vote
+
+    rules: dict[str, Any] = {"quorum": 0, "threshold": 50, "counting": "member", "ballot": "open"}
+    closes_at = utcnow() + dt.timedelta(hours=1)
+    coordinator = people["coordinator"]
+    await as_user(rt, coordinator, lambda c: do_open_vote(c, pid, closes_at=closes_at, **rules))
+    if status == S.PASSED:
+        await as_user(rt, people["member"], lambda c: do_cast(c, pid, "yes"))
+    if status != S.VOTING:
+        await as_user(rt, coordinator, lambda c: do_close_vote(c, pid))
 
 
 async def state_of(rt: Runtime, pid: int) -> tuple[str, int, int]:

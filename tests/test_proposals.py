@@ -7,6 +7,7 @@ the allowed ones move it. From every other state the move is a 409 naming the st
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import httpx
@@ -22,6 +23,7 @@ from hub.actions.proposal_states import (
     moves_from,
 )
 from hub.actions.proposal_text import _IN_STATE
+from hub.db import utcnow
 from hub.i18n import gettext
 from hub.models.proposals import ProposalStatus
 from hub.runtime import Runtime
@@ -32,11 +34,12 @@ from tests.proposal_helpers import (
     state_of,
     tokens,
 )
+from tests.vote_helpers import RULES, cast
 
 S = ProposalStatus
 LANGUAGE = "sr-Latn"  # the users' language: the default
-# Moves made through this slice's API (opening and closing votes come with the voting slice).
-API_MOVES = [Move.SUBMIT, Move.WITHDRAW, *REVIEW_MOVES]
+# Every move is made through the API: pass and fail are the coordinator's close of a vote.
+API_MOVES = list(Move)
 FINAL = {S.REJECTED, S.MERGED, S.PASSED, S.FAILED, S.WITHDRAWN}
 
 
@@ -67,6 +70,11 @@ async def attempt(
 ) -> httpx.Response:
     if move in (Move.SUBMIT, Move.WITHDRAW):
         return await client.post(f"/api/v1/proposals/{pid}/{move}", headers=headers, json={})
+    if move is Move.OPEN_VOTE:
+        body = {"closes_at": (utcnow() + dt.timedelta(hours=1)).isoformat(), **RULES}
+        return await client.post(f"/api/v1/proposals/{pid}/voting", headers=headers, json=body)
+    if move in (Move.PASS, Move.FAIL):
+        return await client.post(f"/api/v1/proposals/{pid}/voting/close", headers=headers)
     body: dict[str, Any] = {"action": str(move), "note": "Obrazloženje."}
     if move is Move.MERGE:
         body["into"] = into
@@ -76,7 +84,7 @@ async def attempt(
 def expected_refusal(move: Move, source: str, role: str) -> int | None:
     """The status a role gets for `move` from `source`; None when it may make the move."""
     author_move = TRANSITIONS[move].by is By.AUTHOR
-    allowed = {"author", "coauthor"} if author_move else {"coordinator", "admin"}
+    allowed = {"author", "coauthor"} if author_move else {"coordinator", "admin"}  # or CLOSE
     if source == S.DRAFT and role not in ("author", "coauthor", "invitee"):
         return 404  # a draft does not exist for anyone but its authors
     return None if role in allowed else 403
@@ -94,6 +102,8 @@ async def test_every_move_by_every_role(
         allowed = [r for r in ROLES if expected_refusal(move, source, r) is None]
         for winner in allowed:  # each allowed role makes the move on a proposal of its own
             pid = await proposal_in(seeded, people, source)
+            if move is Move.PASS:  # a vote that passes when closed
+                await cast(seeded, people["member"], pid, "yes")
             for role in ROLES:
                 refusal = expected_refusal(move, source, role)
                 if refusal is None:
@@ -105,7 +115,8 @@ async def test_every_move_by_every_role(
                 elif await state_of(seeded, pid) != before:
                     wrong.append((source, role, "wrote something", before))
             response = await attempt(client, auth[winner], move, pid, survivor)
-            if response.status_code != 200 or response.json()["status"] != transition.target:
+            ok = 201 if move is Move.OPEN_VOTE else 200
+            if response.status_code != ok or response.json()["status"] != transition.target:
                 wrong.append((source, winner, 200, response.status_code, response.text))
                 continue
             timeline = response.json()["timeline"]

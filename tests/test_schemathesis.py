@@ -45,7 +45,21 @@ SEED = os.environ.get("HUB_FUZZ_SEED", "20261129")
 # proposal operations in the run, its example post is no longer reactable by the time it is
 # tried (a 409). Removing a reaction is shown answering 200 by tests/test_board_api.py and
 # tests/test_races.py.
-NO_2XX_REQUIRED = {"DELETE /api/v1/posts/{post_id}/reactions/{kind}"}
+#
+# The votes' operations need a proposal with a vote, which the demo data has none of, and an
+# elector (the fuzzer's admin is in no network): they are fuzzed for 5xx, shapes and refusals,
+# and shown answering 2xx by tests/test_vote_api.py (test_a_vote_from_opening_to_the_close,
+# test_casting_and_closing_matrix) and tests/test_proposals.py (opening by every role).
+VOTE_OPERATIONS = {
+    "POST /api/v1/proposals/{proposal_id}/voting",
+    "POST /api/v1/proposals/{proposal_id}/voting/close",
+    "PUT /api/v1/proposals/{proposal_id}/vote",
+    "GET /api/v1/proposals/{proposal_id}/vote",
+    "GET /api/v1/proposals/{proposal_id}/tally",
+    "GET /api/v1/proposals/{proposal_id}/votes",
+    "GET /api/v1/proposals/{proposal_id}/voters",
+}
+NO_2XX_REQUIRED = {"DELETE /api/v1/posts/{post_id}/reactions/{kind}", *VOTE_OPERATIONS}
 NOT_FUZZED = {
     "DELETE /api/v1/auth/token": "delete_revoke_token",
     "PATCH /api/v1/proposals/{proposal_id}": "patch_edit_proposal",

@@ -87,7 +87,7 @@ NOTE = Field("note", max_length=NOTE_MAX, description="a reason, shown in the ti
 BY_AUTHORS = {403: "not one of its authors"}
 
 
-async def _full(ctx: Any, access: ProposalAccess) -> dict[str, Any]:
+async def proposal_detail(ctx: Any, access: ProposalAccess) -> dict[str, Any]:
     """The proposal with its timeline, the duplicates merged into it and its vote (the rules
     and the tally; null before a vote)."""
     vote = await vote_read.vote_summary(ctx, access)
@@ -130,7 +130,7 @@ async def create_proposal(request: Request) -> Response:
             _text(data),
             coauthor_ids=data["coauthors"] or [],
         )
-        body = await _full(ctx, access)
+        body = await proposal_detail(ctx, access)
     return JSONResponse(body, status_code=201)
 
 
@@ -145,7 +145,7 @@ async def get_proposal(request: Request) -> Response:
     signed_in(request)
     proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
     async with action(request) as ctx:
-        body = await _full(ctx, await proposals.access_proposal(ctx, proposal_id))
+        body = await proposal_detail(ctx, await proposals.access_proposal(ctx, proposal_id))
     return JSONResponse(body)
 
 
@@ -176,7 +176,7 @@ async def edit_proposal(request: Request) -> Response:
         access = await proposals.do_edit_proposal(
             ctx, proposal_id, _text(data), version=data["version"]
         )
-        body = await _full(ctx, access)
+        body = await proposal_detail(ctx, access)
     return JSONResponse(body)
 
 
@@ -295,7 +295,7 @@ async def submit_proposal(request: Request) -> Response:
     signed_in(request)
     proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
     async with action(request) as ctx:
-        body = await _full(ctx, await review.do_submit(ctx, proposal_id))
+        body = await proposal_detail(ctx, await review.do_submit(ctx, proposal_id))
     return JSONResponse(body)
 
 
@@ -318,7 +318,9 @@ async def withdraw_proposal(request: Request) -> Response:
     proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
     data = await WITHDRAW.read(request)
     async with action(request) as ctx:
-        body = await _full(ctx, await review.do_withdraw(ctx, proposal_id, note=data["note"]))
+        body = await proposal_detail(
+            ctx, await review.do_withdraw(ctx, proposal_id, note=data["note"])
+        )
     return JSONResponse(body)
 
 
@@ -353,7 +355,7 @@ async def review_proposal(request: Request) -> Response:
         access = await review.do_review(
             ctx, proposal_id, action=data["action"], note=data["note"], into=data["into"]
         )
-        body = await _full(ctx, access)
+        body = await proposal_detail(ctx, access)
     return JSONResponse(body)
 
 
@@ -378,7 +380,7 @@ async def invite_coauthor(request: Request) -> Response:
     data = await INVITE.read(request)
     async with action(request) as ctx:
         access, created = await coauthors.do_invite_coauthor(ctx, proposal_id, data["user_id"])
-        body = await _full(ctx, access)
+        body = await proposal_detail(ctx, access)
     return JSONResponse(body, status_code=201 if created else 200)
 
 
@@ -393,7 +395,7 @@ async def accept_coauthor(request: Request) -> Response:
     signed_in(request)
     proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
     async with action(request) as ctx:
-        body = await _full(ctx, await coauthors.do_accept_coauthor(ctx, proposal_id))
+        body = await proposal_detail(ctx, await coauthors.do_accept_coauthor(ctx, proposal_id))
     return JSONResponse(body)
 
 

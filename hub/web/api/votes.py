@@ -14,12 +14,14 @@ from hub.actions import vote_read, votes
 from hub.actions.errors import N_
 from hub.models.votes import REASON_MAX, BallotKind, Choice, Counting
 from hub.web.api.board_common import signed_in
+from hub.web.api.proposals import proposal_detail
 from hub.web.api.shapes import page, ref
 from hub.web.api.spec import Field, Param, Spec
 from hub.web.forms import action, path_id
 
 NO_PROPOSAL = N_("No such proposal.")
 TALLY = ref("Tally")
+DETAIL = ref("ProposalDetail")
 READERS_404 = "no such proposal, a draft of others, or no vote on it"
 
 OPEN = Spec(
@@ -56,7 +58,7 @@ OPEN = Spec(
         Field("ballot", choices=tuple(BallotKind), description="default `open`"),
     ),
     responses={
-        201: ("the vote's tally (status `open`)", TALLY),
+        201: ("the proposal, status `voting`, with its `vote` (rules and tally)", DETAIL),
         403: "not the network's coordinator",
         404: "no such proposal, or a draft of others",
         409: "not approved (the message names its state)",
@@ -72,7 +74,7 @@ async def open_vote(request: Request) -> Response:
     proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
     data = await OPEN.read(request)
     async with action(request) as ctx:
-        await votes.do_open_vote(
+        access, _vote = await votes.do_open_vote(
             ctx,
             proposal_id,
             closes_at=data["closes_at"],
@@ -81,14 +83,17 @@ async def open_vote(request: Request) -> Response:
             counting=data["counting"] or Counting.MEMBER,
             ballot=data["ballot"] or BallotKind.OPEN,
         )
-        body = await vote_read.read_tally(ctx, proposal_id)
+        body = await proposal_detail(ctx, access)
     return JSONResponse(body, status_code=201)
 
 
 @Spec(
     summary="Close the vote now (the network's coordinator); the result is frozen",
     responses={
-        200: ("the final tally (status `closed`, `result` passed or failed)", TALLY),
+        200: (
+            "the proposal, status `passed` or `failed`, with its `vote` (the frozen result)",
+            DETAIL,
+        ),
         403: "not the network's coordinator",
         404: "no such proposal, or a draft of others",
         409: "no vote open on it (the message names the proposal's state)",
@@ -98,8 +103,8 @@ async def close_vote(request: Request) -> Response:
     signed_in(request)
     proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
     async with action(request) as ctx:
-        await votes.do_close_vote(ctx, proposal_id)
-        body = await vote_read.read_tally(ctx, proposal_id)
+        access, _vote = await votes.do_close_vote(ctx, proposal_id)
+        body = await proposal_detail(ctx, access)
     return JSONResponse(body)
 
 
