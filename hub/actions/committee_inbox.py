@@ -1,8 +1,9 @@
-"""Who may see an initiative, and the committee's inbox.
+"""The committee's inbox, and who works in an initiative's committee.
 
-Committee members (and admins) see every initiative addressed to their committee; members of
-a network one of its proposals came from see it read-only (document, status, decision,
-follow-ups; never the committee's discussion); to anyone else it does not exist (404). The
+Who sees an initiative is hub.actions.initiatives.access_initiative: committee members (and
+admins) see every initiative addressed to their committee; members of a network one of its
+proposals came from see it too, read-only here (document, status, decisions, follow-ups; never
+the committee's discussion). The
 inbox groups the committee's initiatives as new (compiling, failed or delivered: nobody has
 started on them), in review, and decided; superseded ones (taken into a joint initiative) are
 left out.
@@ -19,19 +20,12 @@ from sqlmodel import col, select
 from hub.actions import cursors
 from hub.actions.bodies import access_committee
 from hub.actions.context import Context
-from hub.actions.errors import N_, Conflict, Forbidden, NotFound
-from hub.models import (
-    Committee,
-    Initiative,
-    InitiativeProposal,
-    InitiativeStatus,
-    Network,
-    Proposal,
-)
+from hub.actions.errors import N_, Forbidden
+from hub.actions.initiatives import InitiativeAccess
+from hub.models import Committee, Initiative, InitiativeStatus
 from hub.permissions import Action
 
 S = InitiativeStatus
-NO_INITIATIVE = N_("No such initiative.")
 PAGE = 30
 MAX_PAGE = 100
 
@@ -50,85 +44,22 @@ TABS: dict[Tab, tuple[str, ...]] = {
 DECIDABLE = (S.DELIVERED, S.IN_REVIEW)
 
 
-@dataclass
-class InitiativeAccess:
-    """An initiative the actor may see, its committee and its proposals with their networks.
-
-    `in_committee`: the actor works in its committee (a member, the chair, an admin) and so
-    sees the discussion; otherwise they read it as a member of one of the proposals' networks.
-    """
-
-    initiative: Initiative
-    committee: Committee
-    proposals: list[tuple[Proposal, Network]]
-    in_committee: bool
-
-    @property
-    def networks(self) -> list[Network]:
-        return list({n.id: n for _p, n in self.proposals}.values())
-
-    def channels(self) -> list[str]:
-        """Where a change of the initiative is told: its committee and each proposal."""
-        return [f"committee:{self.committee.slug}"] + [
-            f"proposal:{p.id}" for p, _n in self.proposals
-        ]
-
-
-async def load_proposals(ctx: Context, initiative_id: int) -> list[tuple[Proposal, Network]]:
-    rows = await ctx.db.exec(
-        select(Proposal, Network)
-        .join(InitiativeProposal, col(InitiativeProposal.proposal_id) == Proposal.id)
-        .join(Network, col(Network.id) == Proposal.network_id)
-        .where(InitiativeProposal.initiative_id == initiative_id)
-        .order_by(col(InitiativeProposal.position), col(InitiativeProposal.id))
-    )
-    return [(p, n) for p, n in rows.all()]
-
-
-async def access_initiative(ctx: Context, initiative_id: int) -> InitiativeAccess:
-    """The initiative if the actor may see it; NotFound otherwise."""
-    found = (
-        await ctx.db.exec(
-            select(Initiative, Committee)
-            .join(Committee, col(Committee.id) == Initiative.committee_id)
-            .where(Initiative.id == initiative_id)
-            .execution_options(populate_existing=True)
-        )
-    ).first()
-    if found is None:
-        raise NotFound(NO_INITIATIVE)
-    initiative, committee = found
-    proposals = await load_proposals(ctx, initiative_id)
-    in_committee = ctx.may(Action.VIEW_COMMITTEE_INBOX, committee)
-    if not in_committee and not any(ctx.principal.network_role(n) for _p, n in proposals):
-        raise NotFound(NO_INITIATIVE)
-    return InitiativeAccess(initiative, committee, proposals, in_committee)
+def in_committee(ctx: Context, access: InitiativeAccess) -> bool:
+    """Does the actor work in the initiative's committee (a member, the chair, an admin)?"""
+    return ctx.may(Action.VIEW_COMMITTEE_INBOX, access.committee)
 
 
 def require_committee(ctx: Context, access: InitiativeAccess) -> None:
     """Only those who work in the committee (403 for the proposals' networks)."""
-    if not access.in_committee:
+    if not in_committee(ctx, access):
         raise Forbidden(N_("Only the committee's members may do that."))
 
 
-# One message per state, so each names the state in the reader's language.
-_IN_STATE = {
-    S.COMPILING: N_("This initiative is still being compiled: that is not possible now."),
-    S.FAILED: N_("This initiative's compilation failed: that is not possible now."),
-    S.DELIVERED: N_("This initiative has not been adopted: that is not possible now."),
-    S.IN_REVIEW: N_("This initiative is still under review: that is not possible now."),
-    S.ADOPTED: N_("This initiative was already adopted: that is not possible any more."),
-    S.RETURNED: N_("This initiative was already returned: that is not possible now."),
-    S.REJECTED: N_("This initiative was already rejected: that is not possible any more."),
-    S.SUPERSEDED: N_(
-        "This initiative was taken into a joint initiative: that is not possible any more."
-    ),
-}
-
-
-def conflict_in_state(status: str) -> Conflict:
-    """409 naming the state the initiative is in now."""
-    return Conflict(_IN_STATE[S(status)], status=status)
+def channels(access: InitiativeAccess) -> list[str]:
+    """Where a step of the committee's is told: the initiative's channel, its committee's
+    (the inbox) and each proposal's (the proposal's page shows what became of it)."""
+    own = [f"initiative:{access.initiative.id}", f"committee:{access.committee.slug}"]
+    return own + [f"proposal:{p.id}" for p, _n in access.proposals]
 
 
 async def current_status(ctx: Context, initiative_id: int) -> str:

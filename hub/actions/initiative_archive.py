@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 
 from hub.actions import cursors
-from hub.actions.committee_inbox import NO_INITIATIVE
 from hub.actions.context import Context
 from hub.actions.errors import N_, NotFound
 from hub.actions.initiative_decisions import follow_ups
+from hub.actions.initiatives import NO_INITIATIVE
 from hub.models import (
     Committee,
     DocumentFormat,

@@ -11,15 +11,10 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from hub.actions.committee_inbox import (
-    DECIDABLE,
-    InitiativeAccess,
-    access_initiative,
-    conflict_in_state,
-    require_committee,
-)
+from hub.actions.committee_inbox import DECIDABLE, require_committee
 from hub.actions.context import Context
 from hub.actions.initiative_decisions import begin_review
+from hub.actions.initiatives import InitiativeAccess, access_initiative, initiative_conflict
 from hub.actions.posts import BODY_REQUIRED
 from hub.actions.validate import check_text
 from hub.events import Event
@@ -57,7 +52,7 @@ async def do_comment(ctx: Context, initiative_id: int, *, body: str | None) -> I
     require_committee(ctx, access)
     text = check_text(body, "body", COMMENT_MAX, required=BODY_REQUIRED)
     if access.initiative.status not in DECIDABLE:
-        raise conflict_in_state(access.initiative.status)
+        raise initiative_conflict(access.initiative.status)
     await begin_review(ctx, access)
     comment = InitiativeComment(
         initiative_id=initiative_id, author_id=user.id, body=text, html=render(text)

@@ -323,7 +323,7 @@ async def failed_try(runtime: Runtime, target: Target, token: str, key: str, err
         assert access is not None
         for event in notify_status(access):
             ctx.emit(event)
-        networks = list({n.id: n for _p, n in access.proposals}.values())
+        networks = [n for _p, n in access.proposals]
         await notify_compile_failed(ctx, access.initiative, networks, target.revision_id)
         log.warning("compile %s failed for good: %s", key, error)
     return True

@@ -18,16 +18,16 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from hub.actions.committee_inbox import (
-    DECIDABLE,
-    InitiativeAccess,
-    access_initiative,
-    conflict_in_state,
-    current_status,
-)
+from hub.actions.committee_inbox import DECIDABLE, channels, current_status
 from hub.actions.context import Context
 from hub.actions.errors import N_, Invalid
 from hub.actions.initiative_notices import notify_networks
+from hub.actions.initiatives import (
+    InitiativeAccess,
+    access_initiative,
+    initiative_conflict,
+    initiative_public,
+)
 from hub.actions.notifications import Kind
 from hub.actions.validate import check_choice, check_text
 from hub.db import utcnow
@@ -46,21 +46,6 @@ from hub.permissions import Action
 
 S = InitiativeStatus
 OUTCOME = {Decision.ADOPT: S.ADOPTED, Decision.RETURN: S.RETURNED, Decision.REJECT: S.REJECTED}
-
-
-def initiative_brief(access: InitiativeAccess) -> dict[str, Any]:
-    """What a status event carries: enough for a page to show the new state."""
-    i = access.initiative
-    return {
-        "id": i.id,
-        "number": i.number,
-        "title": i.title,
-        "status": i.status,
-        "committee": access.committee.slug,
-        "revision": i.current_revision,
-        "status_changed_at": i.status_changed_at.isoformat(),
-        "proposals": [p.id for p, _n in access.proposals],
-    }
 
 
 def decision_public(row: InitiativeDecision, actor: User | None = None) -> dict[str, Any]:
@@ -84,8 +69,9 @@ def follow_up_public(row: InitiativeFollowUp) -> dict[str, Any]:
 
 
 def notify_status(access: InitiativeAccess, extra: dict[str, Any]) -> list[Event]:
-    data = {**initiative_brief(access), **extra}
-    return [Event(channel=c, type="initiative.status", data=data) for c in access.channels()]
+    """`initiative.status`: the initiative as hub.actions.initiatives shapes it, with the step."""
+    data = {**initiative_public(access), **extra}
+    return [Event(channel=c, type="initiative.status", data=data) for c in channels(access)]
 
 
 async def _move(ctx: Context, access: InitiativeAccess, sources: tuple[str, ...], to: str) -> None:
@@ -93,7 +79,7 @@ async def _move(ctx: Context, access: InitiativeAccess, sources: tuple[str, ...]
     initiative = access.initiative
     expected = initiative.status
     if expected not in sources:
-        raise conflict_in_state(expected)
+        raise initiative_conflict(expected)
     now = utcnow()
     result = await ctx.db.exec(  # type: ignore[call-overload]
         update(Initiative)
@@ -102,7 +88,7 @@ async def _move(ctx: Context, access: InitiativeAccess, sources: tuple[str, ...]
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # someone else moved it first
-        raise conflict_in_state(await current_status(ctx, initiative.id or 0))
+        raise initiative_conflict(await current_status(ctx, initiative.id or 0))
     initiative.status, initiative.status_changed_at = to, now
 
 
@@ -123,7 +109,7 @@ async def do_start_review(ctx: Context, initiative_id: int) -> InitiativeAccess:
     ctx.require(Action.DECIDE_FOR_COMMITTEE, access.committee)
     if access.initiative.status != S.IN_REVIEW:
         if access.initiative.status != S.DELIVERED:
-            raise conflict_in_state(access.initiative.status)
+            raise initiative_conflict(access.initiative.status)
         await begin_review(ctx, access)
     return access
 
@@ -155,7 +141,8 @@ async def do_decide(
     extra = {"from": previous, "decision": decision_public(row, ctx.actor)}
     for event in notify_status(access, extra):
         ctx.emit(event)
-    await notify_networks(ctx, initiative, access.networks, Kind.INITIATIVE_DECISION, row.id or 0)
+    networks = [n for _p, n in access.proposals]
+    await notify_networks(ctx, initiative, networks, Kind.INITIATIVE_DECISION, row.id or 0)
     return row
 
 
@@ -187,7 +174,7 @@ async def do_follow_up(
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise conflict_in_state(await current_status(ctx, initiative_id))
+        raise initiative_conflict(await current_status(ctx, initiative_id))
     row = InitiativeFollowUp(
         initiative_id=initiative_id,
         kind=chosen,
@@ -198,11 +185,12 @@ async def do_follow_up(
     ctx.db.add(row)
     await ctx.db.flush()
     ctx.audit("initiative.followed_up", access.initiative, kind=chosen, date=day.isoformat())
-    data = {**initiative_brief(access), "follow_up": follow_up_public(row)}
-    for channel in access.channels():
+    data = {**initiative_public(access), "follow_up": follow_up_public(row)}
+    for channel in channels(access):
         ctx.emit(Event(channel=channel, type="initiative.follow_up", data=data))
+    networks = [n for _p, n in access.proposals]
     kind = Kind.INITIATIVE_FOLLOW_UP
-    await notify_networks(ctx, access.initiative, access.networks, kind, row.id or 0)
+    await notify_networks(ctx, access.initiative, networks, kind, row.id or 0)
     return row
 
 

@@ -47,13 +47,13 @@ async def notify_networks(
     ctx: Context, initiative: Initiative, networks: Iterable[Network], kind: Kind, source: int
 ) -> None:
     """A decision (`source`: its id) or a follow-up: the networks' members hear once."""
-    for network in networks:
+    for network in {n.id: n for n in networks}.values():
         await _tell(ctx, initiative, kind, await members_of(ctx, network), source, network)
 
 
 async def notify_compile_failed(
     ctx: Context, initiative: Initiative, networks: Iterable[Network], revision_id: int
 ) -> None:
-    for network in networks:
+    for network in {n.id: n for n in networks}.values():
         coordinators = await members_of(ctx, network, NetworkRole.COORDINATOR)
         await _tell(ctx, initiative, Kind.COMPILE_FAILED, coordinators, revision_id, network)

@@ -9,6 +9,7 @@ to it: to anyone else it does not exist (404), in lists and on channels alike.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, fields
 
 from sqlalchemy import or_, update
@@ -243,41 +244,54 @@ async def do_edit_proposal(
     changes = check_text_changes(text, proposal)
     if not changes:
         return access
-    old = {f: getattr(proposal, f) for f in changes.keys() | _TEXT_FIELDS}
-    previous = (proposal.version, proposal.updated_at)
-    now = utcnow()
-    result = await ctx.db.exec(  # type: ignore[call-overload]
-        update(Proposal)
-        .where(
-            col(Proposal.id) == proposal_id,
-            col(Proposal.version) == proposal.version,
-            col(Proposal.status).in_(list(EDITABLE)),
-        )
-        .values(**changes, version=Proposal.version + 1, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    if not await write_text(ctx, proposal, changes, editor_id=user.id, statuses=EDITABLE):
         current = await access_proposal(ctx, proposal_id)
         if current.proposal.status not in EDITABLE:
             raise conflict_in_state(current.proposal.status)
         raise Conflict(N_("A co-author changed this proposal meanwhile: reload it and edit again."))
-    ctx.db.add(
-        ProposalRevision(
-            proposal_id=proposal_id,
-            version=previous[0],
-            written_at=previous[1],
-            replaced_at=now,
-            editor_id=user.id,
-            **{f: old[f] for f in _TEXT_FIELDS},
-        )
-    )
-    ctx.audit("proposal.edited", proposal, fields=sorted(changes), version=previous[0] + 1)
+    ctx.audit("proposal.edited", proposal, fields=sorted(changes), version=proposal.version + 1)
     access = await access_proposal(ctx, proposal_id)
     ctx.emit(notify_updated(access))
     return access
 
 
 _TEXT_FIELDS = {f.name for f in fields(ProposalText)}
+
+
+async def write_text(
+    ctx: Context,
+    proposal: Proposal,
+    changes: dict[str, str],
+    *,
+    editor_id: int | None,
+    statuses: Collection[str],
+) -> bool:
+    """Write checked `changes` if the proposal is still at its version and in one of `statuses`
+    (a conditional UPDATE), keeping the text it replaces as a revision; False if it was not."""
+    now = utcnow()
+    result = await ctx.db.exec(  # type: ignore[call-overload]
+        update(Proposal)
+        .where(
+            col(Proposal.id) == proposal.id,
+            col(Proposal.version) == proposal.version,
+            col(Proposal.status).in_(list(statuses)),
+        )
+        .values(**changes, version=Proposal.version + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    ctx.db.add(
+        ProposalRevision(
+            proposal_id=proposal.id or 0,
+            version=proposal.version,
+            written_at=proposal.updated_at,
+            replaced_at=now,
+            editor_id=editor_id,
+            **{f: getattr(proposal, f) for f in _TEXT_FIELDS},
+        )
+    )
+    return True
 
 
 async def proposal_history(ctx: Context, proposal_id: int) -> list[ProposalRevision]:

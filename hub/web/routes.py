@@ -9,6 +9,7 @@ from hub.web import health
 from hub.web.api import archive as archive_api
 from hub.web.api import board as board_api
 from hub.web.api import committee as committee_api
+from hub.web.api import initiative_return as return_api
 from hub.web.api import notifications as notifications_api
 from hub.web.api import proposals as proposals_api
 from hub.web.api import votes as votes_api
@@ -20,6 +21,7 @@ from hub.web.pages import (
     auth,
     board,
     home,
+    initiative_return,
     initiatives,
     post,
     profile,
@@ -64,6 +66,7 @@ API_ROUTES = [
     *board_api.ROUTES,
     *proposals_api.ROUTES,
     *committee_api.ROUTES,
+    *return_api.ROUTES,
     *archive_api.ROUTES,
     *votes_api.ROUTES,
     *notifications_api.ROUTES,
@@ -105,6 +108,18 @@ COMMITTEE_ROUTES = [
     Route("/initiatives/{initiative_id}/review", initiatives.start_review, methods=["POST"]),
     Route("/initiatives/{initiative_id}/decision", initiatives.decide, methods=["POST"]),
     Route("/initiatives/{initiative_id}/updates", initiatives.follow_up, methods=["POST"]),
+    Route("/initiatives/{initiative_id}/diff", initiative_return.diff_page, methods=["GET"]),
+    Route("/initiatives/{initiative_id}/recompile", initiative_return.recompile, methods=["POST"]),
+    Route(
+        "/initiatives/{initiative_id}/proposals/{proposal_id}/revise",
+        initiative_return.revise_page,
+        methods=["GET"],
+    ),
+    Route(
+        "/initiatives/{initiative_id}/proposals/{proposal_id}/revise",
+        initiative_return.revise,
+        methods=["POST"],
+    ),
 ]
 
 

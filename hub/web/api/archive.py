@@ -10,16 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 from feedgen.feed import FeedGenerator
+from lxml import etree
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hub import i18n
 from hub.actions import initiative_archive as archive
-from hub.actions.committee_inbox import NO_INITIATIVE
 from hub.actions.errors import N_, NotFound
 from hub.actions.initiative_archive import Archived
 from hub.actions.initiative_decisions import follow_up_public
+from hub.actions.initiatives import NO_INITIATIVE
 from hub.models import DocumentFormat
 from hub.web.api.shapes import page, ref
 from hub.web.api.spec import Param, Spec
@@ -31,6 +32,7 @@ MEDIA = {
     DocumentFormat.DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 NOT_ADOPTED = "no such initiative, or not adopted"
+_ATOM = "{http://www.w3.org/2005/Atom}"
 FEED_LANGUAGE = "sr-Latn"
 FEED_TITLE = N_("SKGO: adopted initiatives")
 FEED_SUBTITLE = N_("Initiatives adopted by the committees of the Standing Conference")
@@ -122,6 +124,15 @@ async def archived_document(request: Request) -> Response:
     )
 
 
+def _entry_links(item: Archived, base: str) -> list[dict[str, str]]:
+    page = {"href": f"{base}/initiatives/{item.initiative.id}", "rel": "alternate"}
+    documents = [
+        {"href": base + document_path(item, f), "rel": "related", "type": MEDIA[DocumentFormat(f)]}
+        for f in item.formats
+    ]
+    return [{**page, "type": "text/html"}, *documents]
+
+
 def atom(items: list[Archived], base: str) -> bytes:
     _ = i18n.translations(FEED_LANGUAGE).gettext
     feed = FeedGenerator()
@@ -134,24 +145,34 @@ def atom(items: list[Archived], base: str) -> bytes:
     updated = None
     for item in reversed(items):  # feedgen puts the last added first
         i = item.initiative
-        stamps = [i.status_changed_at] + [f.created_at for f in item.follow_ups]
-        entry_updated = max(stamps)
+        entry_updated = max([i.status_changed_at] + [f.created_at for f in item.follow_ups])
         updated = max(updated, entry_updated) if updated else entry_updated
         entry = feed.add_entry()
         entry.id(f"{base}/initiatives/{i.id}")
         entry.title(f"{i.number}: {i.title}")
-        entry.link(href=f"{base}/initiatives/{i.id}", rel="alternate", type="text/html")
-        for fmt in item.formats:
-            entry.link(
-                href=base + document_path(item, fmt), rel="related", type=MEDIA[DocumentFormat(fmt)]
-            )
+        for link in _entry_links(item, base):
+            entry.link(**link)
         entry.published(i.status_changed_at)
         entry.updated(entry_updated)
         entry.author({"name": item.committee.name})
         entry.summary(f"{item.committee.name}: {i.title}")
     if updated is not None:
         feed.updated(updated)
-    result: bytes = feed.atom_str(pretty=True)
+    return _with_link_attributes(feed.atom_str(pretty=True), items, base)
+
+
+def _with_link_attributes(xml: bytes, items: list[Archived], base: str) -> bytes:
+    """feedgen 1.0.0 writes an entry's links with their href only (its FeedEntry.atom_entry
+    reads rel and type from the element it just made): put them back, in the same order."""
+    tree = etree.fromstring(xml)
+    entries = tree.findall(f"{_ATOM}entry")
+    for element, item in zip(entries, items, strict=True):
+        for link, wanted in zip(
+            element.findall(f"{_ATOM}link"), _entry_links(item, base), strict=True
+        ):
+            for key, value in wanted.items():
+                link.set(key, value)
+    result: bytes = etree.tostring(tree, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     return result
 
 

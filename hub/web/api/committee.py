@@ -17,7 +17,14 @@ from starlette.routing import Route
 from hub.actions import committee_inbox as inbox
 from hub.actions import initiative_comments as comments
 from hub.actions import initiative_decisions as decisions
-from hub.actions.committee_inbox import NO_INITIATIVE, InitiativeAccess, Tab
+from hub.actions.committee_inbox import Tab
+from hub.actions.initiatives import (
+    NO_INITIATIVE,
+    InitiativeAccess,
+    access_initiative,
+    document_formats,
+    initiative_public,
+)
 from hub.models import Decision, FollowUpKind, Initiative
 from hub.models.committee_work import COMMENT_MAX, DECISION_NOTE_MAX, UPDATE_NOTE_MAX
 from hub.web.api.board_common import signed_in
@@ -79,7 +86,7 @@ async def timeline_of(ctx: Any, access: InitiativeAccess) -> dict[str, Any]:
     steps = (await decisions.decisions(ctx, [initiative_id]))[initiative_id]
     later = (await decisions.follow_ups(ctx, [initiative_id]))[initiative_id]
     return {
-        **decisions.initiative_brief(access),
+        "initiative": initiative_public(access, await document_formats(ctx, access.revision)),
         "decisions": [decisions.decision_public(row, user) for row, user in steps],
         "follow_ups": [decisions.follow_up_public(row) for row in later],
     }
@@ -94,7 +101,7 @@ async def initiative_timeline(request: Request) -> Response:
     signed_in(request)
     initiative_id = path_id(request, "initiative_id", NO_INITIATIVE)
     async with action(request) as ctx:
-        body = await timeline_of(ctx, await inbox.access_initiative(ctx, initiative_id))
+        body = await timeline_of(ctx, await access_initiative(ctx, initiative_id))
     return JSONResponse(body)
 
 
@@ -182,7 +189,7 @@ async def decide(request: Request) -> Response:
     data = await DECIDE.read(request)
     async with action(request) as ctx:
         await decisions.do_decide(ctx, initiative_id, decision=data["decision"], note=data["note"])
-        body = await timeline_of(ctx, await inbox.access_initiative(ctx, initiative_id))
+        body = await timeline_of(ctx, await access_initiative(ctx, initiative_id))
     return JSONResponse(body)
 
 

@@ -159,16 +159,6 @@ _FOLLOW_UP = obj(
     date={"type": "string", "format": "date"},
     created_at=TIME,
 )
-_BRIEF = {
-    "id": INT,
-    "number": STR,
-    "title": STR,
-    "status": STR,
-    "committee": STR,
-    "revision": INT,
-    "status_changed_at": TIME,
-    "proposals": {"type": "array", "items": INT},
-}
 _DECISION = obj(
     decision={"enum": ["adopt", "return", "reject"]},
     revision=INT,
@@ -193,9 +183,23 @@ _COMMITTEE_SCHEMAS: dict[str, JsonSchema] = {
     ),
     "FollowUp": _FOLLOW_UP,
     "InitiativeTimeline": obj(
-        **_BRIEF,
+        initiative={"type": "object", "description": "the initiative, as GET /initiatives/{id}"},
         decisions={"type": "array", "items": _DECISION},
         follow_ups={"type": "array", "items": _FOLLOW_UP},
+    ),
+    "Revised": obj(proposal_id=INT, version=INT),
+    "RevisionDiff": obj(
+        **{"from": INT},
+        to=INT,
+        sections={
+            "type": "array",
+            "items": obj(
+                proposal_id=INT,
+                section=STR,
+                changed=BOOL,
+                segments={"type": "array", "items": {"type": "array", "items": STR}},
+            ),
+        },
     ),
     "ArchivedInitiative": obj(
         id=INT,

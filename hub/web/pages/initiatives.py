@@ -16,8 +16,9 @@ from hub.actions import committee_inbox as inbox
 from hub.actions import initiative_archive as archive
 from hub.actions import initiative_comments as comments
 from hub.actions import initiative_decisions as decisions
-from hub.actions.committee_inbox import NO_INITIATIVE, Tab
+from hub.actions.committee_inbox import Tab, in_committee
 from hub.actions.errors import N_, NotFound, NotSignedIn
+from hub.actions.initiatives import NO_INITIATIVE, InitiativeAccess, access_initiative
 from hub.actions.notifications import mark_target_read
 from hub.models import Decision, FollowUpKind, InitiativeStatus
 from hub.permissions import Action
@@ -45,7 +46,7 @@ async def inbox_page(request: Request) -> Response:
     )
 
 
-async def _document(ctx: Any, access: inbox.InitiativeAccess) -> tuple[str | None, list[str]]:
+async def _document(ctx: Any, access: InitiativeAccess) -> tuple[str | None, list[str]]:
     """The document's HTML to show, and the formats there are to download."""
     initiative = access.initiative
     formats = (await archive.formats_of(ctx, [initiative]))[initiative.id or 0]
@@ -62,17 +63,17 @@ async def initiative_page(
     initiative_id = path_id(request, "initiative_id", NO_INITIATIVE)
     try:
         async with action(request) as ctx:
-            access = await inbox.access_initiative(ctx, initiative_id)
+            access = await access_initiative(ctx, initiative_id)
+            ours = in_committee(ctx, access)
             slug = access.committee.slug
-            since = await live_since(request, f"committee:{slug}") if access.in_committee else None
+            since = await live_since(request, f"committee:{slug}") if ours else None
             document, formats = await _document(ctx, access)
             steps = (await decisions.decisions(ctx, [initiative_id]))[initiative_id]
             later = (await decisions.follow_ups(ctx, [initiative_id]))[initiative_id]
-            discussion = (
-                await comments.list_comments(ctx, initiative_id) if access.in_committee else []
-            )
+            discussion = await comments.list_comments(ctx, initiative_id) if ours else []
             is_chair = ctx.may(Action.DECIDE_FOR_COMMITTEE, access.committee)
             await mark_target_read(ctx, f"initiative:{initiative_id}")
+            coordinates = any(ctx.may(Action.REVIEW_PROPOSALS, n) for _p, n in access.proposals)
     except NotFound as error:
         if error.message != NO_INITIATIVE:
             raise
@@ -92,10 +93,12 @@ async def initiative_page(
             "comments": discussion,
             "live_since": since,
             "is_chair": is_chair,
-            "may_comment": access.in_committee and status_ in inbox.DECIDABLE,
+            "in_committee": ours,
+            "may_comment": ours and status_ in inbox.DECIDABLE,
             "may_decide": is_chair and status_ in inbox.DECIDABLE,
             "may_start": is_chair and status_ == InitiativeStatus.DELIVERED,
             "may_follow_up": is_chair and status_ == InitiativeStatus.ADOPTED,
+            "may_revise": coordinates and status_ == InitiativeStatus.RETURNED,
             "decision_choices": list(Decision),
             "follow_up_kinds": list(FollowUpKind),
             "done": request.query_params.get("done"),
