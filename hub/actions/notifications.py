@@ -11,6 +11,7 @@ from sqlalchemy import func, update
 from sqlmodel import col, select
 
 from hub.actions.context import Context
+from hub.actions.errors import N_
 from hub.actions.mentions import may_read
 from hub.db import utcnow
 from hub.events import Event
@@ -21,6 +22,22 @@ from hub.upsert import insert_ignore
 
 Kind = NotificationKind
 PAGE = 30
+
+# What each kind says, on the notifications page and in mail.
+KIND_TEXT = {
+    "mentioned": N_("mentioned you"),
+    "reply": N_("replied to you"),
+    "proposal_submitted": N_("new proposal in your network"),
+    "proposal_reviewed": N_("your proposal was reviewed"),
+    "coauthor_invited": N_("invited you to co-author"),
+    "vote_opened": N_("a vote opened"),
+    "vote_closing": N_("a vote closes within a day and you have not voted"),
+    "vote_result": N_("a vote's result"),
+    "initiative_delivered": N_("an initiative reached your committee"),
+    "initiative_decision": N_("a decision on an initiative"),
+    "initiative_follow_up": N_("a follow-up on an initiative"),
+    "compile_failed": N_("an initiative could not be compiled"),
+}
 
 
 async def notify_people(

@@ -27,6 +27,7 @@ from hub.web.pages import (
     profile,
     search,
     thread,
+    unsubscribe,
 )
 from hub.web.pages import notifications as notification_pages
 from hub.web.templating import STATIC_DIR
@@ -41,6 +42,8 @@ def page_routes() -> list[BaseRoute]:
         Route("/signout", auth.signout, methods=["POST"]),
         Route("/language", auth.set_language, methods=["POST"]),
         Route("/invite/{token}", auth.invitation_page, methods=["GET"]),
+        Route("/unsubscribe/{token}", unsubscribe.unsubscribe_page, methods=["GET"]),
+        Route("/unsubscribe/{token}", unsubscribe.unsubscribe, methods=["POST"]),
         Route("/invite/{token}", auth.accept_invitation, methods=["POST"]),
         Route("/reset", auth.reset_request_page, methods=["GET"]),
         Route("/reset", auth.reset_request, methods=["POST"]),

@@ -10,27 +10,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from hub.actions import notifications
-from hub.actions.errors import N_
 from hub.models import Notification
 from hub.web.forms import action, as_id, query_id, read_form
 from hub.web.templating import render
 from hub.web.visitor import visitor
-
-# What each kind says in the list; the title and link name the thing.
-KIND_LABELS = {
-    "mentioned": N_("mentioned you"),
-    "reply": N_("replied to you"),
-    "proposal_submitted": N_("new proposal in your network"),
-    "proposal_reviewed": N_("your proposal was reviewed"),
-    "coauthor_invited": N_("invited you to co-author"),
-    "vote_opened": N_("a vote opened"),
-    "vote_closing": N_("a vote closes within a day and you have not voted"),
-    "vote_result": N_("a vote's result"),
-    "initiative_delivered": N_("an initiative reached your committee"),
-    "initiative_decision": N_("a decision on an initiative"),
-    "initiative_follow_up": N_("a follow-up on an initiative"),
-    "compile_failed": N_("an initiative could not be compiled"),
-}
 
 
 async def recount(request: Request) -> None:
@@ -57,7 +40,7 @@ async def notifications_page(request: Request) -> Response:
             "days": days,
             "next_id": next_id,
             "unread_only": unread_only,
-            "labels": KIND_LABELS,
+            "labels": notifications.KIND_TEXT,
             "done": request.query_params.get("done"),
         },
     )
