@@ -74,3 +74,29 @@ async def test_signed_out_goes_to_sign_in(client: httpx.AsyncClient, seeded: Run
     response = await client.get("/notifications")
     assert response.status_code == 303
     assert response.headers["location"] == "/signin?next=/notifications"
+
+
+async def test_the_settings_page_saves_without_javascript(
+    client: httpx.AsyncClient, seeded: Runtime, people: dict[str, int]
+) -> None:
+    await sign_in(client, "coordinator@example.org")
+    page = await client.get("/profile/notifications")
+    assert page.status_code == 200
+    assert 'name="email_mentioned" checked' in page.text
+    assert re.search(r'name="net_socijalna-zastita">\s*<option value="all" selected', page.text)
+    token = await csrf_of(client, "/profile/notifications")
+    form = {
+        "csrf_token": token,
+        "email_mentioned": "on",
+        "net_socijalna-zastita": "none",
+        "net_romska-pitanja": "mine",
+        "digest": "daily",
+    }
+    saved = await client.post("/profile/notifications", data=form)
+    assert saved.status_code == 303
+    got = (await client.get("/api/v1/me/preferences")).json()
+    assert got["digest"] == "daily" and got["networks"]["socijalna-zastita"] == "none"
+    assert got["email"]["mentioned"] and not got["email"]["reply"]
+    bad = await client.post("/profile/notifications", data={**form, "digest": "hourly"})
+    assert bad.status_code == 422 and 'id="f-digest-error"' in bad.text
+    assert (await client.get("/api/v1/me/preferences")).json() == got

@@ -57,6 +57,8 @@ def page_routes() -> list[BaseRoute]:
         Route("/profile", profile.update_profile, methods=["POST"]),
         Route("/profile/password", profile.change_password, methods=["POST"]),
         Route("/notifications", notification_pages.notifications_page, methods=["GET"]),
+        Route("/profile/notifications", notification_pages.settings_page, methods=["GET"]),
+        Route("/profile/notifications", notification_pages.save_settings, methods=["POST"]),
         Route("/notifications/read", notification_pages.mark_read, methods=["POST"]),
         *admin.ROUTES,
         *BOARD_ROUTES,
