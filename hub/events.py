@@ -26,8 +26,11 @@ EVENT_TYPES: dict[str, str] = {
     "reaction.changed": "someone added or took back a reaction to a post",
     "proposal.status": "a proposal moved to another state (submitted, approved, merged, ...)",
     "proposal.updated": "a proposal's text or authors changed: edited, co-author invited or joined",
-    "initiative.status": "an initiative changed state: taken up for review, adopted, returned "
-    "or rejected (with the decision)",
+    "initiative.progress": "an initiative's compilation moved on (percent and step), on "
+    "`initiative:<id>`",
+    "initiative.status": "an initiative was made, delivered, failed, compiled again, superseded, "
+    "taken up for review, adopted, returned or rejected, on `initiative:<id>` and its "
+    "committee's channel (the committee's steps also on each proposal's)",
     "initiative.comment": "a committee member commented on an initiative (committee channel only)",
     "initiative.follow_up": "a follow-up was recorded on an adopted initiative",
     "notification": "something concerns the user (on `user:<id>` only): its kind, title, link "

@@ -98,7 +98,7 @@ def _proposal_blocks(level: int, _: Callable[..., str], p: dict[str, Any]) -> li
     ]
     key = [{**q, "label": _("key post")} for q in p["digest"]["key"]]
     reacted = [
-        {**q, "label": _("%(n)d reactions", n=q["reactions"])} for q in p["digest"]["reacted"]
+        {**q, "label": _("reactions: %(n)d", n=q["reactions"])} for q in p["digest"]["reacted"]
     ]
     return [
         _block(level, _("Summary"), paragraphs=[p["summary"]]),

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from hub.actions.bodies import access_committee, access_network
 from hub.actions.context import act
 from hub.actions.errors import ActionError
+from hub.actions.initiatives import access_initiative
 from hub.actions.proposals import access_proposal
 from hub.actions.threads import access_thread
 from hub.permissions import Action, Principal
 from hub.runtime import Runtime
 
-_CHANNEL = re.compile(r"^(network|thread|proposal|committee|user):([a-z0-9-]{1,80})$")
+_CHANNEL = re.compile(r"^(network|thread|proposal|initiative|committee|user):([a-z0-9-]{1,80})$")
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,10 @@ async def authorize(runtime: Runtime, user_id: int | None, channel: str) -> tupl
             if kind == "proposal" and key.isdigit():
                 access = await access_proposal(ctx, int(key))
                 return _grant(ctx.principal, channel, access.network), ctx.principal
+            if kind == "initiative" and key.isdigit():
+                # Its committee's members and its proposals' networks' members (as the API).
+                await access_initiative(ctx, int(key))
+                return Grant(channel, None, False, False), ctx.principal
             if kind == "committee":  # it carries the committee's discussion: its members only
                 await access_committee(ctx, key, Action.VIEW_COMMITTEE_INBOX)
                 return Grant(channel, None, False, False), ctx.principal

@@ -110,3 +110,11 @@ def error_of(response: Any, status: int, field: str | None = None) -> dict[str, 
     if field is not None:
         assert body.get("field") == field, body
     return body
+
+
+def conflict_text(status: str) -> str:
+    """The 409's message for an initiative in `status`, as the API says it (Serbian Latin)."""
+    from hub.actions.initiatives import initiative_conflict
+    from hub.i18n import gettext
+
+    return gettext("sr-Latn", initiative_conflict(status).message)

@@ -138,6 +138,12 @@ FORM_FIELDS: dict[str, list[str]] = {
     "/posts/{post_id}/flag": ["reason"],
     "/posts/{post_id}/hide": ["reason", "next"],
     "/posts/{post_id}/unhide": ["next"],
+    "/initiatives/{initiative_id}/comments": ["body"],
+    "/initiatives/{initiative_id}/review": [],
+    "/initiatives/{initiative_id}/decision": ["decision", "note"],
+    "/initiatives/{initiative_id}/updates": ["kind", "date", "note"],
+    "/initiatives/{initiative_id}/recompile": [],
+    "/initiatives/{initiative_id}/proposals/{proposal_id}/revise": ["title", "summary", "impact"],
 }
 MULTIPART = {"/networks/{slug}/threads/new", "/threads/{thread_id}/posts"}
 
@@ -186,6 +192,18 @@ JSON_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/proposals/{proposal_id}/review"): {"action": "reject", "note": "Ne."},
     ("POST", "/api/v1/proposals/{proposal_id}/coauthors"): {"user_id": 1},
     ("POST", "/api/v1/proposals/{proposal_id}/coauthors/accept"): {},
+    ("POST", "/api/v1/initiatives/{initiative_id}/comments"): {"body": "Komentar"},
+    ("POST", "/api/v1/initiatives/{initiative_id}/review"): {},
+    ("POST", "/api/v1/initiatives/{initiative_id}/decision"): {"decision": "adopt", "note": "Da."},
+    ("POST", "/api/v1/initiatives/{initiative_id}/updates"): {
+        "kind": "sent",
+        "note": "Poslato.",
+        "date": "2026-11-01",
+    },
+    ("POST", "/api/v1/initiatives/{initiative_id}/recompile"): {},
+    ("POST", "/api/v1/initiatives/{initiative_id}/proposals/{proposal_id}/revise"): {
+        "title": "Izmena"
+    },
 }
 REQUIRED_TEXT: list[tuple[str, str, str, dict[str, str]]] = [
     # (method, path template, field, the rest of a form or body that would succeed)
@@ -275,6 +293,7 @@ class Corpus:
             "filename",
             "user_id",
             "proposal_id",
+            "initiative_id",
         ):
             value = override.get(name, self.value_of(name, template))
             path = path.replace(f"{{{name}}}", value).replace(f"{{{name}:id}}", value)
@@ -306,6 +325,7 @@ def path_cases(corpus: Corpus) -> Iterator[Case]:
             "filename",
             "user_id",
             "proposal_id",
+            "initiative_id",
         ):
             if f"{{{name}" not in template:
                 continue
@@ -427,6 +447,32 @@ async def row_counts(runtime: Runtime) -> dict[str, int]:
     return {t.name: int(n) for t, n in zip(tables, row, strict=True)}
 
 
+async def delivered_initiative(runtime: Runtime, proposal_id: int) -> int:
+    """An initiative in COMMITTEE's inbox (written as a compilation leaves it), of the draft."""
+    from sqlmodel import select as select_model
+
+    from hub.models import Committee, Initiative, InitiativeProposal
+
+    async with runtime.sessionmaker() as db:
+        found = await db.exec(select_model(Committee).where(Committee.slug == COMMITTEE))
+        committee = found.one()
+        initiative = Initiative(
+            number="SKGO-2026-1",
+            prefix="SKGO",
+            year=2026,
+            seq=1,
+            source_key="corpus",
+            committee_id=committee.id or 0,
+            title="Inicijativa",
+            status="delivered",
+        )
+        db.add(initiative)
+        await db.flush()
+        db.add(InitiativeProposal(initiative_id=initiative.id or 0, proposal_id=proposal_id))
+        await db.commit()
+        return initiative.id or 0
+
+
 async def prepare(app: Any, runtime: Runtime, c: httpx.AsyncClient) -> Corpus:
     world = await make_world(runtime)
     every = dict.fromkeys(NETWORKS.values(), "coordinator")
@@ -463,6 +509,7 @@ async def prepare(app: Any, runtime: Runtime, c: httpx.AsyncClient) -> Corpus:
         "token": "not-a-token",
         "kind": "thumbs_up",
         "proposal_id": str(draft.proposal.id),
+        "initiative_id": str(await delivered_initiative(runtime, draft.proposal.id or 0)),
     }
     for (
         thread

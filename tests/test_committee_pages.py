@@ -123,3 +123,23 @@ async def test_public_archive_lists_adopted_only(
     assert anonymous.status_code == 303 and "/signin" in anonymous.headers["location"]
     await sign_in(client, "outsider@example.org")
     assert (await client.get(f"/initiatives/{hidden}")).status_code == 404
+
+
+async def test_committee_pages_are_fully_translated(
+    seeded: Runtime, client: httpx.AsyncClient, people: dict[str, int]
+) -> None:
+    from tests.test_i18n import missing_translations
+
+    ids = [
+        await initiative_in(seeded, people, status)
+        for status in ("compiling", "delivered", "in_review", "adopted", "returned", "rejected")
+    ]
+    await sign_in(client, "chair@example.org")
+    pages = [
+        f"/committees/{COMMITTEE}/initiatives?tab={t}" for t in ("new", "in_review", "decided")
+    ]
+    pages += ["/", "/initiatives", *(f"/initiatives/{i}" for i in ids)]
+    with missing_translations("sr-Latn") as misses:
+        for path in pages:
+            assert (await client.get(path)).status_code == 200, path
+    assert misses == set()

@@ -106,3 +106,28 @@ async def test_revise_by_form(seeded: Runtime, client: httpx.AsyncClient, world:
     assert bad.status_code == 422 and 'aria-invalid="true"' in bad.text
     recompiled = await client.post(f"/initiatives/{iid}/recompile", data={"csrf_token": token})
     assert recompiled.status_code == 303 and await status_of(seeded, iid) == "compiling"
+
+
+async def test_the_proposal_page_partial_shows_the_remarks(
+    seeded: Runtime, client: httpx.AsyncClient, world: World
+) -> None:
+    from hub.actions.context import act
+    from hub.actions.proposal_outcome import outcome_of
+    from hub.web.templating import language, render_string
+
+    people, auth = world
+    iid = await initiative_in(seeded, people)
+    await client.post(
+        f"/api/v1/initiatives/{iid}/decision",
+        json={"decision": "return", "note": "Dopunite pravni osnov."},
+        headers=auth["chair"],
+    )
+    timeline = await client.get(f"/api/v1/initiatives/{iid}/timeline", headers=auth["member"])
+    pid = timeline.json()["initiative"]["proposals"][0]["id"]
+    async with act(seeded, actor_id=people["member"]) as ctx:
+        outcome = await outcome_of(ctx, pid)
+    with language("sr-Latn"):
+        html = str(render_string("initiatives/_for_proposal.html", outcome=outcome))
+    assert f'href="/initiatives/{iid}"' in html and "Dopunite pravni osnov." in html
+    async with act(seeded, actor_id=people["outsider"]) as ctx:
+        assert await outcome_of(ctx, pid) is None

@@ -244,6 +244,10 @@ async def test_every_page_is_fully_translated_in_serbian_latin(
         "user_id": str(admin),
         "thread_id": str(thread.id),
         "post_id": str(post.id),
+        # No such initiative here (a translated 404); tests/test_committee_pages.py checks the
+        # committee's pages with initiatives in every state.
+        "initiative_id": "1",
+        "proposal_id": "1",
     }
     with missing_translations("sr-Latn") as anonymous_misses:
         for path in _ANONYMOUS:

@@ -10,6 +10,13 @@ compile intent still pending or running whose last hand-over is older than
 `HUB_JOB_REENQUEUE_SECONDS` (or that was never handed over, like the one the passing vote's close
 writes): after a FLUSHALL the job is made again, and while it still exists arq ignores the
 duplicate (J5).
+
+A killed run's job would wait in arq's queue until its in-progress mark expires, which is the
+longest timeout of all the worker's functions plus 10 s (minutes); the reconciler does not wait
+that long: a revision claimed by a run whose heartbeat is older than the compile timeout (no
+run lasts longer: arq cancels it) gets a takeover job, id `<key>@<heartbeat>`, deterministic
+for that dead claim. The claim lets one run compile at a time, so when arq runs the old job
+later, it finds the intent done and stops (J2).
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from hub.actions import initiative_compile as steps
 from hub.actions.initiatives import COMPILE_JOB
 from hub.db import utcnow
 from hub.models import JobIntent
+from hub.models.initiatives import InitiativeRevision, RevisionStatus
 from hub.runtime import Runtime
 
 log = logging.getLogger("hub.workers.compile")
@@ -86,4 +94,25 @@ async def enqueue_waiting(runtime: Runtime) -> int:
             await db.commit()
     for key in keys:
         await runtime.jobs.enqueue_job(COMPILE_JOB, key, _job_id=key)
-    return len(keys)
+    return len(keys) + await take_over_dead_claims(runtime)
+
+
+async def take_over_dead_claims(runtime: Runtime) -> int:
+    stale = utcnow() - dt.timedelta(seconds=runtime.settings.compile_timeout + 5)
+    async with runtime.sessionmaker() as db:
+        rows = await db.exec(
+            select(JobIntent.key, InitiativeRevision.heartbeat_at)
+            .join(InitiativeRevision, col(InitiativeRevision.job_key) == JobIntent.key)
+            .where(
+                JobIntent.status == "running",
+                InitiativeRevision.status == RevisionStatus.COMPILING,
+                InitiativeRevision.claimed_by != "",
+                col(InitiativeRevision.heartbeat_at) < stale,
+            )
+        )
+        dead = list(rows.all())
+    for key, beat in dead:
+        assert beat is not None
+        job_id = f"{key}@{int(beat.timestamp())}"
+        await runtime.jobs.enqueue_job(COMPILE_JOB, key, _job_id=job_id)
+    return len(dead)

@@ -14,9 +14,9 @@ from sqlmodel import col, select
 
 from hub.actions import cursors
 from hub.actions.context import Context
-from hub.actions.errors import N_, NotFound
+from hub.actions.errors import NotFound
 from hub.actions.initiative_decisions import follow_ups
-from hub.actions.initiatives import NO_INITIATIVE
+from hub.actions.initiatives import NO_INITIATIVE, document_content, load_initiative
 from hub.models import (
     Committee,
     DocumentFormat,
@@ -30,7 +30,6 @@ from hub.models import (
 
 PAGE = 20
 MAX_PAGE = 100
-NO_DOCUMENT = N_("This document is not available.")
 
 
 @dataclass
@@ -105,20 +104,9 @@ async def archived(ctx: Context, initiative_id: int) -> Archived:
     return (await _complete(ctx, [found]))[0]
 
 
-async def current_document(ctx: Context, initiative: Initiative, fmt: str) -> bytes:
-    """The current revision's document in `fmt` (callers have checked access)."""
-    row = (
-        await ctx.db.exec(
-            select(InitiativeDocument.content)
-            .join(InitiativeRevision, col(InitiativeRevision.id) == InitiativeDocument.revision_id)
-            .where(
-                InitiativeRevision.initiative_id == initiative.id,
-                InitiativeRevision.revision == initiative.current_revision,
-                InitiativeRevision.status == RevisionStatus.READY,
-                InitiativeDocument.format == fmt,
-            )
-        )
-    ).first()
-    if row is None:
-        raise NotFound(NO_DOCUMENT)
-    return bytes(row)
+async def archived_document(ctx: Context, initiative_id: int, fmt: str) -> tuple[Archived, bytes]:
+    """An adopted initiative and its current document in `fmt`; NotFound for any other."""
+    item = await archived(ctx, initiative_id)
+    access = await load_initiative(ctx, initiative_id)
+    assert access is not None
+    return item, await document_content(ctx, access, fmt)

@@ -88,6 +88,13 @@ async def do_create_initiative(
     if committee is None or committee.id is None:
         raise NotFound(N_("No such committee."))
     accesses = [await access_proposal(ctx, pid) for pid in wanted]
+    for access in accesses:
+        if access.network.committee_id != committee.id:
+            raise Invalid(
+                N_("Every proposal must come from a network of the chosen committee."),
+                field="proposal_ids",
+            )
+
     chair = ctx.may(Action.DECIDE_FOR_COMMITTEE, committee)
     for access in accesses:
         if not chair and ctx.principal.network_role(access.network) != NetworkRole.COORDINATOR:
@@ -95,11 +102,6 @@ async def do_create_initiative(
                 N_("Only the committee's chair or the proposals' coordinators may do that.")
             )
     for access in accesses:
-        if access.network.committee_id != committee.id:
-            raise Invalid(
-                N_("Every proposal must come from a network of the chosen committee."),
-                field="proposal_ids",
-            )
         if access.proposal.status != ProposalStatus.PASSED:
             raise Conflict(
                 N_("Proposal %(id)d has not passed a vote (it is %(status)s)."),

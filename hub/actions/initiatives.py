@@ -133,6 +133,28 @@ async def document_formats(ctx: Context, revision: InitiativeRevision | None) ->
     return sorted(rows.all())
 
 
+async def document_content(ctx: Context, access: InitiativeAccess, fmt: str) -> bytes:
+    """The current revision's document in `fmt`; 409 while compiling (with the progress) or
+    after a failure, 404 for a format it does not have."""
+    revision = access.revision
+    if revision is None or revision.status != RevisionStatus.READY:
+        if revision is not None and revision.status == RevisionStatus.COMPILING:
+            raise Conflict(
+                N_("The document is still being compiled (%(progress)d %%)."),
+                progress=revision.progress,
+            )
+        raise initiative_conflict(access.initiative.status)
+    found = await ctx.db.exec(
+        select(InitiativeDocument.content).where(
+            InitiativeDocument.revision_id == revision.id, InitiativeDocument.format == fmt
+        )
+    )
+    content = found.first()
+    if content is None:
+        raise NotFound(N_("No such document."))
+    return bytes(content)
+
+
 def revision_public(revision: InitiativeRevision | None) -> dict[str, Any] | None:
     if revision is None:
         return None

@@ -29,6 +29,7 @@ from hub.actions.proposal_text import (
 from hub.db import utcnow
 from hub.events import Event
 from hub.models import Network, NetworkMembership, User
+from hub.models.initiatives import InitiativeProposal
 from hub.models.proposals import (
     AuthorRole,
     Proposal,
@@ -52,6 +53,7 @@ class ProposalAccess:
     proposal: Proposal
     network: Network
     authors: list[tuple[ProposalAuthor, User]]
+    initiative_id: int | None = None  # its live initiative, once compiled (contract.md)
 
     def author_row(self, user_id: int | None) -> ProposalAuthor | None:
         return next((a for a, _u in self.authors if a.user_id == user_id), None)
@@ -102,7 +104,18 @@ async def access_proposal(ctx: Context, proposal_id: int) -> ProposalAccess:
     authors = (await load_authors(ctx, [proposal_id]))[proposal_id]
     if not _visible(ctx, proposal, network, {a.user_id for a, _u in authors}):
         raise NotFound(NO_PROPOSAL)
-    return ProposalAccess(proposal, network, authors)
+    initiatives = await live_initiative_ids(ctx, [proposal_id])
+    return ProposalAccess(proposal, network, authors, initiatives.get(proposal_id))
+
+
+async def live_initiative_ids(ctx: Context, proposal_ids: list[int]) -> dict[int, int]:
+    """proposal id -> the id of the live initiative it is in (hub.models.initiatives)."""
+    rows = await ctx.db.exec(
+        select(InitiativeProposal.proposal_id, InitiativeProposal.initiative_id).where(
+            col(InitiativeProposal.live_proposal_id).in_(proposal_ids)
+        )
+    )
+    return dict(rows.all())
 
 
 def require_author(ctx: Context, access: ProposalAccess) -> User:
@@ -142,6 +155,7 @@ def proposal_public(access: ProposalAccess) -> dict[str, object]:
         "impact": p.impact,
         "authors": [author_public(a, u) for a, u in access.authors],
         "merged_into_id": p.merged_into_id,
+        "initiative_id": access.initiative_id,
         "created_at": p.created_at.isoformat(),
         "updated_at": p.updated_at.isoformat(),
         "status_changed_at": p.status_changed_at.isoformat(),
@@ -370,6 +384,10 @@ async def list_proposals(
         query = query.order_by(col(Proposal.id).desc())
     rows = list((await ctx.db.exec(query.limit(limit + 1))).all())
     page = rows[:limit]
-    authors = await load_authors(ctx, [p.id for p in page if p.id is not None])
-    items = [ProposalAccess(p, network, authors[p.id or 0]) for p in page]
+    ids = [p.id for p in page if p.id is not None]
+    authors = await load_authors(ctx, ids)
+    initiatives = await live_initiative_ids(ctx, ids)
+    items = [
+        ProposalAccess(p, network, authors[p.id or 0], initiatives.get(p.id or 0)) for p in page
+    ]
     return items, (page[-1].id if len(rows) > limit else None)

@@ -10,6 +10,7 @@ from hub.web.api import archive as archive_api
 from hub.web.api import board as board_api
 from hub.web.api import committee as committee_api
 from hub.web.api import initiative_return as return_api
+from hub.web.api import initiatives as initiatives_api
 from hub.web.api import notifications as notifications_api
 from hub.web.api import proposals as proposals_api
 from hub.web.api import votes as votes_api
@@ -75,6 +76,7 @@ API_ROUTES = [
     *archive_api.ROUTES,
     *votes_api.ROUTES,
     *notifications_api.ROUTES,
+    *initiatives_api.ROUTES,
 ]
 
 # The boards: the network page above is the board itself.
@@ -109,6 +111,7 @@ COMMITTEE_ROUTES = [
     Route("/committees/{slug}/initiatives", initiatives.inbox_page, methods=["GET"]),
     Route("/initiatives", archive.archive_page, methods=["GET"]),
     Route("/initiatives/{initiative_id}", initiatives.initiative_page, methods=["GET"]),
+    Route("/initiatives/{initiative_id}/retry", initiatives.retry_page, methods=["POST"]),
     Route("/initiatives/{initiative_id}/comments", initiatives.comment, methods=["POST"]),
     Route("/initiatives/{initiative_id}/review", initiatives.start_review, methods=["POST"]),
     Route("/initiatives/{initiative_id}/decision", initiatives.decide, methods=["POST"]),

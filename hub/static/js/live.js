@@ -11,6 +11,7 @@
 //   data-live-comments="<initiative id>"  where that initiative's comments are appended
 //   data-live-initiative="<id>"      an initiative's page: its status events reload the view
 //   data-bell-count                  the header's unread count, kept by `user:<id>` events
+//   data-live-progress               a <progress> moved by initiative.progress events
 (function () {
   "use strict";
   var body = document.body;
@@ -200,9 +201,20 @@
         }
         break;
       }
+      case "initiative.progress": {
+        var bar = document.querySelector("[data-live-progress]");
+        var revision = data.revision || {};
+        if (bar && typeof revision.progress === "number") {
+          bar.value = revision.progress;
+          bar.textContent = revision.progress + " %";
+        }
+        break;
+      }
       case "initiative.status":
       case "initiative.follow_up":
-        if (document.querySelector('[data-live-initiative="' + data.id + '"]')) {
+        // Heard on the initiative's own channel (the committee's repeats it for the inbox).
+        var mine = frame.channel === "initiative:" + data.id;
+        if (mine && document.querySelector('[data-live-initiative="' + data.id + '"]')) {
           // Never at the cost of what the reader is writing: then only say that it changed.
           var writing = Array.prototype.some.call(
             document.querySelectorAll("#main textarea"),

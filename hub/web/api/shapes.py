@@ -98,6 +98,7 @@ _PROPOSAL = {
         ),
     },
     "merged_into_id": nullable(INT),
+    "initiative_id": nullable(INT),
     "created_at": TIME,
     "updated_at": TIME,
     "status_changed_at": TIME,
@@ -213,7 +214,50 @@ _COMMITTEE_SCHEMAS: dict[str, JsonSchema] = {
     ),
 }
 
+_REVISION = obj(
+    revision=INT,
+    status={"enum": ["compiling", "ready", "failed"]},
+    progress=INT,
+    step=STR,
+    language=STR,
+    attempts=INT,
+    error=nullable(STR),
+    created_at=TIME,
+    finished_at=nullable(TIME),
+)
+_INITIATIVE = obj(
+    id=INT,
+    number=STR,
+    title=STR,
+    status={
+        "enum": [
+            "compiling",
+            "failed",
+            "delivered",
+            "in_review",
+            "adopted",
+            "returned",
+            "rejected",
+            "superseded",
+        ]
+    },
+    language=STR,
+    committee=obj(slug=STR, name=STR),
+    proposals={
+        "type": "array",
+        "items": obj(id=INT, title=STR, network=STR, status=STR),
+    },
+    revision=nullable(_REVISION),
+    documents=obj(html=nullable(STR), pdf=nullable(STR), docx=nullable(STR)),
+    created_at=TIME,
+    status_changed_at=TIME,
+    delivered_at=nullable(TIME),
+    superseded_by_id=nullable(INT),
+)
+
 SCHEMAS: dict[str, JsonSchema] = {
+    "Initiative": _INITIATIVE,
+    "KeyMark": obj(post_id=INT, key=BOOL, changed=BOOL),
     **_COMMITTEE_SCHEMAS,
     "Error": obj(
         error={

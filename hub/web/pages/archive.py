@@ -25,9 +25,8 @@ async def public_page(request: Request, initiative_id: int) -> Response:
     """An adopted initiative as anyone sees it: NotFound for any other."""
     async with action(request) as ctx:
         item = await archive.archived(ctx, initiative_id)
-        document = (
-            document_body(await archive.current_document(ctx, item.initiative, "html"))
-            if "html" in item.formats
-            else None
-        )
+        document = None
+        if "html" in item.formats:
+            _item, html = await archive.archived_document(ctx, initiative_id, "html")
+            document = document_body(html)
     return render(request, "initiatives/public.html", {"item": item, "document": document})

@@ -70,6 +70,10 @@ ACTIONS = {
     "vote.opened": N_("Opened a vote with its rules and electorate"),
     "vote.cast": N_("Cast or changed a ballot"),
     "vote.closed": N_("Closed a vote and froze its result"),
+    "initiative.create": N_("Made an initiative from passed proposals"),
+    "initiative.retry": N_("Started a failed initiative's compilation again"),
+    "post.key": N_("Marked a post as key to the discussion"),
+    "post.unkey": N_("Took back a post's key mark"),
     "seed.loaded": N_("Loaded the association's data"),
     "seed.demo_loaded": N_("Loaded the demo data"),
 }
@@ -87,6 +91,7 @@ GROUPS = [
     ("attachments.", N_("Attachments")),
     ("proposal.", N_("Proposals")),
     ("vote.", N_("Votes")),
+    ("initiative.", N_("Initiatives")),
     ("seed.", N_("Loading data")),
 ]
 
@@ -151,6 +156,9 @@ LABELS = {
     "turnout": N_("Turnout"),
     "result": N_("Result"),
     "automatic": N_("Closed automatically"),
+    "initiative_id": N_("Initiative"),
+    "proposal_ids": N_("Proposals"),
+    "revision": N_("Revision"),
 }
 
 _WORDS = {

@@ -5,7 +5,13 @@ from __future__ import annotations
 import nh3
 
 # The compiled document is the hub's own HTML; it is cleaned anyway before it joins a page.
-_DOC_TAGS = set(nh3.ALLOWED_TAGS) | {"section", "header", "footer", "article", "figure"}
+# Landmarks (header, footer, nav, main) would repeat the page's own: their tags are dropped,
+# their content kept.
+_DOC_TAGS = (set(nh3.ALLOWED_TAGS) | {"section", "article", "figure"}) - {
+    "header",
+    "footer",
+    "nav",
+}
 _DOC_ATTRIBUTES = {**nh3.ALLOWED_ATTRIBUTES, "*": {"class", "lang"}}
 
 

@@ -13,14 +13,21 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from hub.actions import committee_inbox as inbox
-from hub.actions import initiative_archive as archive
 from hub.actions import initiative_comments as comments
 from hub.actions import initiative_decisions as decisions
 from hub.actions.committee_inbox import Tab, in_committee
 from hub.actions.errors import N_, NotFound, NotSignedIn
-from hub.actions.initiatives import NO_INITIATIVE, InitiativeAccess, access_initiative
+from hub.actions.initiative_requests import do_retry_initiative
+from hub.actions.initiatives import (
+    NO_INITIATIVE,
+    InitiativeAccess,
+    access_initiative,
+    document_content,
+    document_formats,
+    may_manage,
+)
 from hub.actions.notifications import mark_target_read
-from hub.models import Decision, FollowUpKind, InitiativeStatus
+from hub.models import Decision, FollowUpKind, InitiativeStatus, RevisionStatus
 from hub.permissions import Action
 from hub.web.forms import action, path_id, read_form, text
 from hub.web.live import live_since
@@ -48,11 +55,11 @@ async def inbox_page(request: Request) -> Response:
 
 async def _document(ctx: Any, access: InitiativeAccess) -> tuple[str | None, list[str]]:
     """The document's HTML to show, and the formats there are to download."""
-    initiative = access.initiative
-    formats = (await archive.formats_of(ctx, [initiative]))[initiative.id or 0]
+    ready = access.revision is not None and access.revision.status == RevisionStatus.READY
+    formats = await document_formats(ctx, access.revision) if ready else []
     if "html" not in formats:
         return None, formats
-    return document_body(await archive.current_document(ctx, initiative, "html")), formats
+    return document_body(await document_content(ctx, access, "html")), formats
 
 
 async def initiative_page(
@@ -67,6 +74,7 @@ async def initiative_page(
             ours = in_committee(ctx, access)
             slug = access.committee.slug
             since = await live_since(request, f"committee:{slug}") if ours else None
+            initiative_since = await live_since(request, f"initiative:{initiative_id}")
             document, formats = await _document(ctx, access)
             steps = (await decisions.decisions(ctx, [initiative_id]))[initiative_id]
             later = (await decisions.follow_ups(ctx, [initiative_id]))[initiative_id]
@@ -74,6 +82,7 @@ async def initiative_page(
             is_chair = ctx.may(Action.DECIDE_FOR_COMMITTEE, access.committee)
             await mark_target_read(ctx, f"initiative:{initiative_id}")
             coordinates = any(ctx.may(Action.REVIEW_PROPOSALS, n) for _p, n in access.proposals)
+            manage = may_manage(ctx, access.committee, access.network_ids)
     except NotFound as error:
         if error.message != NO_INITIATIVE:
             raise
@@ -92,6 +101,7 @@ async def initiative_page(
             "follow_ups": later,
             "comments": discussion,
             "live_since": since,
+            "initiative_since": initiative_since,
             "is_chair": is_chair,
             "in_committee": ours,
             "may_comment": ours and status_ in inbox.DECIDABLE,
@@ -99,6 +109,7 @@ async def initiative_page(
             "may_start": is_chair and status_ == InitiativeStatus.DELIVERED,
             "may_follow_up": is_chair and status_ == InitiativeStatus.ADOPTED,
             "may_revise": coordinates and status_ == InitiativeStatus.RETURNED,
+            "can_retry": manage and revision_failed(access),
             "decision_choices": list(Decision),
             "follow_up_kinds": list(FollowUpKind),
             "done": request.query_params.get("done"),
@@ -174,3 +185,16 @@ async def follow_up(request: Request) -> Response:
         return f"#follow-up-{made.id}"
 
     return await _form_step(request, "follow_up", ("kind", "date", "note"), step)
+
+
+def revision_failed(access: InitiativeAccess) -> bool:
+    return access.revision is not None and access.revision.status == RevisionStatus.FAILED
+
+
+async def retry_page(request: Request) -> Response:
+    """Compile a failed initiative again (the committee's chair, the coordinators)."""
+    initiative_id = path_id(request, "initiative_id", NO_INITIATIVE)
+    await read_form(request)
+    async with action(request) as ctx:
+        await do_retry_initiative(ctx, initiative_id)
+    return RedirectResponse(f"/initiatives/{initiative_id}", status_code=303)
