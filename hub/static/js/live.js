@@ -110,6 +110,12 @@
 
   function handle(frame) {
     if (frame.type === "pong") { clearTimeout(pongDeadline); return; }
+    if (frame.type === "subscribed" && frame.channel) {
+      // Marks the channels this tab hears (tests wait on it before causing an event).
+      var heard = (body.getAttribute("data-live-subscribed") || "").split(" ").filter(Boolean);
+      if (heard.indexOf(frame.channel) < 0) heard.push(frame.channel);
+      body.setAttribute("data-live-subscribed", heard.join(" "));
+    }
     if (frame.type === "subscribed" && frame.recovered === false) { reloadView(); return; }
     if (frame.type === "event") { onEvent(frame); return; }
     if (frame.type === "typing") { onTyping(frame); return; }
