@@ -57,6 +57,7 @@ class Settings:
     compile_timeout: int = 120  # seconds a compile run may take (arq's job timeout)
     compile_max_tries: int = 3  # failed runs before the revision is `failed`
     reenqueue_after: int = 60  # seconds before the reconciler hands a waiting intent to arq again
+    notify_mail_delay: int = 600  # seconds a notification waits before it is mailed (N2)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -223,6 +224,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         compile_timeout=compile_timeout(env),
         compile_max_tries=_int(env, "HUB_COMPILE_MAX_TRIES", 3),
         reenqueue_after=_int(env, "HUB_JOB_REENQUEUE_SECONDS", 60),
+        notify_mail_delay=_int(env, "HUB_NOTIFY_MAIL_DELAY", 600, minimum=0),
     )
     # Last: the only step that may write a file (a generated key), so it runs only when
     # everything else is valid.

@@ -33,6 +33,9 @@ EVENT_TYPES: dict[str, str] = {
     "committee's channel (the committee's steps also on each proposal's)",
     "initiative.comment": "a committee member commented on an initiative (committee channel only)",
     "initiative.follow_up": "a follow-up was recorded on an adopted initiative",
+    "notification": "something concerns the user (on `user:<id>` only): its kind, title, link "
+    "and the unread count",
+    "notification.read": "the user read notifications (on `user:<id>` only): the unread count",
     "session.revoked": "a user signed out, was deactivated, reset the password or lost an API "
     "token: the sockets those credentials opened are closed",
 }

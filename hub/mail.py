@@ -16,13 +16,17 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from hub.config import Settings
 
 
-def build_message(settings: Settings, to: str, subject: str, body: str) -> EmailMessage:
+def build_message(
+    settings: Settings, to: str, subject: str, body: str, headers: dict[str, str] | None = None
+) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = settings.mail_from
     msg["To"] = to
     msg["Subject"] = subject
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain=urlsplit(settings.base_url).hostname or "localhost")
+    for name, value in (headers or {}).items():
+        msg[name] = value
     msg.set_content(body)
     return msg
 

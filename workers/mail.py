@@ -11,6 +11,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from hub import mail
+from hub.actions.notify_mail import mail_due_notifications
 from hub.db import utcnow
 from hub.models import MailMessage
 from hub.runtime import Runtime
@@ -25,7 +26,9 @@ async def deliver_mail(ctx: dict[str, Any], message_id: int) -> str:
         message = await db.get(MailMessage, message_id)
         if message is None or message.status != "pending":
             return "skipped"  # already sent by an earlier run of the same job
-        msg = mail.build_message(runtime.settings, message.to_addr, message.subject, message.body)
+        msg = mail.build_message(
+            runtime.settings, message.to_addr, message.subject, message.body, message.headers
+        )
         try:
             await mail.send(runtime.settings, msg)
         except Exception as exc:
@@ -67,3 +70,9 @@ async def reconcile_mail(ctx: dict[str, Any]) -> int:
     for message_id in ids:
         await runtime.jobs.enqueue_job("deliver_mail", message_id, _job_id=f"mail:{message_id}")
     return len(ids)
+
+
+async def mail_notifications(ctx: dict[str, Any]) -> int:
+    """Mail the notifications still unread after the delay (N2), once each."""
+    runtime: Runtime = ctx["runtime"]
+    return await mail_due_notifications(runtime)

@@ -11,9 +11,9 @@ from hub.config import compile_timeout, load_settings
 from hub.runtime import Runtime, open_runtime
 from workers.compile import RECONCILE_EVERY, compile_initiative, reconcile_intents
 from workers.events import RELAY_EVERY, publisher, relay_events
-from workers.mail import MAX_TRIES, deliver_mail, reconcile_mail
+from workers.mail import MAX_TRIES, deliver_mail, mail_notifications, reconcile_mail
 from workers.uploads import remove_stale_uploads
-from workers.votes import close_votes
+from workers.votes import close_votes, remind_votes
 
 FUNCTIONS = [
     func(deliver_mail, max_tries=MAX_TRIES, timeout=60),  # type: ignore[arg-type]
@@ -35,6 +35,9 @@ CRON_JOBS = [
     # Every ten seconds (one indexed query): a vote closes well within a minute of its time
     # even if nobody reads it.
     cron(close_votes, second=set(range(3, 60, 10)), run_at_startup=True, unique=True),  # type: ignore[arg-type]
+    # Every 20 seconds: notifications past their delay are mailed (one indexed query).
+    cron(mail_notifications, second={5, 25, 45}, unique=True),  # type: ignore[arg-type]
+    cron(remind_votes, minute=set(range(0, 60, 5)), second=23, unique=True),  # type: ignore[arg-type]
     cron(remove_stale_uploads, minute=17, second=37, run_at_startup=True, unique=True),  # type: ignore[arg-type]
 ]
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from hub.actions.vote_notices import remind_closing_votes
 from hub.actions.votes import close_due_votes
 from hub.runtime import Runtime
 
@@ -20,3 +21,9 @@ async def close_votes(ctx: dict[str, Any]) -> int:
     if closed:
         log.info("closed %d votes", closed)
     return closed
+
+
+async def remind_votes(ctx: dict[str, Any]) -> int:
+    """Remind the electors who have not voted in a vote closing within a day, once each."""
+    runtime: Runtime = ctx["runtime"]
+    return await remind_closing_votes(runtime)

@@ -29,6 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.actions.context import Context, act
 from hub.actions.initiative_document import document_data
+from hub.actions.initiative_notices import notify_compile_failed, notify_delivered
 from hub.actions.initiatives import (
     AlreadyMade,
     insert_initiative,
@@ -281,6 +282,7 @@ async def finish(runtime: Runtime, target: Target, token: str, key: str) -> bool
         ctx.emit(notify_progress(access))
         for event in notify_status(access):
             ctx.emit(event)
+        await notify_delivered(ctx, access.initiative, access.committee, target.revision_id)
     return True
 
 
@@ -321,5 +323,7 @@ async def failed_try(runtime: Runtime, target: Target, token: str, key: str, err
         assert access is not None
         for event in notify_status(access):
             ctx.emit(event)
+        networks = [n for _p, n in access.proposals]
+        await notify_compile_failed(ctx, access.initiative, networks, target.revision_id)
         log.warning("compile %s failed for good: %s", key, error)
     return True

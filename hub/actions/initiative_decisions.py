@@ -21,12 +21,14 @@ from sqlmodel import col, select
 from hub.actions.committee_inbox import DECIDABLE, channels, current_status
 from hub.actions.context import Context
 from hub.actions.errors import N_, Invalid
+from hub.actions.initiative_notices import notify_networks
 from hub.actions.initiatives import (
     InitiativeAccess,
     access_initiative,
     initiative_conflict,
     initiative_public,
 )
+from hub.actions.notifications import Kind
 from hub.actions.validate import check_choice, check_text
 from hub.db import utcnow
 from hub.events import Event
@@ -139,6 +141,8 @@ async def do_decide(
     extra = {"from": previous, "decision": decision_public(row, ctx.actor)}
     for event in notify_status(access, extra):
         ctx.emit(event)
+    networks = [n for _p, n in access.proposals]
+    await notify_networks(ctx, initiative, networks, Kind.INITIATIVE_DECISION, row.id or 0)
     return row
 
 
@@ -184,6 +188,9 @@ async def do_follow_up(
     data = {**initiative_public(access), "follow_up": follow_up_public(row)}
     for channel in channels(access):
         ctx.emit(Event(channel=channel, type="initiative.follow_up", data=data))
+    networks = [n for _p, n in access.proposals]
+    kind = Kind.INITIATIVE_FOLLOW_UP
+    await notify_networks(ctx, access.initiative, networks, kind, row.id or 0)
     return row
 
 

@@ -24,7 +24,7 @@ def handles_in(source: str) -> set[str]:
     return {m.group(1).lower() for m in _MENTION.finditer(_FENCED.sub(" ", source))}
 
 
-def _may_read(network: Network) -> Any:
+def may_read(network: Network) -> Any:
     """A SQL condition on User: may this user read `network`'s threads (hub.permissions rules)?
 
     Kept equal to can(..., Action.VIEW_NETWORK, network) for signed-in users; the permission
@@ -44,7 +44,7 @@ async def readers_among(ctx: Context, network: Network, handles: set[str]) -> di
         return {}
     rows = await ctx.db.exec(
         select(User).where(
-            col(User.handle).in_(handles), col(User.is_active).is_(True), _may_read(network)
+            col(User.handle).in_(handles), col(User.is_active).is_(True), may_read(network)
         )
     )
     return {user.handle: user for user in rows.all() if user.handle}
@@ -73,7 +73,7 @@ def link_mentions(rendered: str, users: dict[str, User]) -> str:
 async def mentionable(ctx: Context, network: Network, prefix: str, limit: int = 10) -> list[User]:
     """People who may read the network, for @-completion: by handle or name prefix."""
     prefix = prefix.strip().lower().lstrip("@")[:60]
-    query = select(User).where(col(User.is_active).is_(True), _may_read(network))
+    query = select(User).where(col(User.is_active).is_(True), may_read(network))
     if prefix:
         like = f"{prefix}%"
         query = query.where(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import case, delete, func, literal, update
@@ -14,6 +15,7 @@ from hub.actions.attachments import attachments_of, claim_uploads
 from hub.actions.context import Context
 from hub.actions.errors import N_, Conflict, Forbidden, Invalid, NotFound, RateLimited
 from hub.actions.mentions import handles_in, link_mentions, readers_among
+from hub.actions.notifications import Kind, notify_people
 from hub.actions.validate import check_text
 from hub.db import UTCDateTime, utcnow
 from hub.events import Event
@@ -229,10 +231,12 @@ async def do_write_post(
     its readers see it, without loading it again (it has no reactions yet)."""
     user = ctx.require_user()
     await check_posting_rate(ctx, user)
+    parent_author: int | None = None
     if reply_to is not None:
         parent = await ctx.db.get(Post, reply_to)
         if parent is None or parent.thread_id != thread.id:
             raise Invalid(N_("You can only reply to a post of this thread."), field="reply_to")
+        parent_author = parent.author_id
     html, mentioned = await render_body(ctx, network, body)
     assert thread.id is not None and network.id is not None
     post = Post(
@@ -254,7 +258,36 @@ async def do_write_post(
     await search.index_post(ctx, post, network.id, new=True)
     view = PostView(post=post, author=user, attachments=files)
     ctx.emit(Event(channel=f"thread:{thread.id}", type="post.created", data=post_public(view)))
+    await notify_post(ctx, post, thread, network, mentioned, {parent_author, thread.author_id})
     return view
+
+
+async def notify_post(
+    ctx: Context,
+    post: Post,
+    thread: Thread,
+    network: Network,
+    mentioned: dict[str, User],
+    replied_to: Iterable[int | None] = (),
+) -> None:
+    """`mentioned` people are told so; the authors of the replied-to post and of the thread
+    hear of a reply unless mentioned in it (one notice per post and person)."""
+
+    async def tell(kind: Kind, users: Iterable[int | None]) -> None:
+        await notify_people(
+            ctx,
+            kind,
+            users,
+            source_id=post.id or 0,
+            target=f"thread:{thread.id}",
+            url=f"/threads/{thread.id}#post-{post.id}",
+            title=thread.title,
+            network=network,
+        )
+
+    named = {u.id for u in mentioned.values()}
+    await tell(Kind.MENTIONED, named)
+    await tell(Kind.REPLY, {u for u in replied_to if u not in named})
 
 
 async def _bump_thread(ctx: Context, thread: Thread, post: Post) -> None:
@@ -366,6 +399,7 @@ async def do_edit_post(ctx: Context, post_id: int, *, body: str | None) -> Post:
     await _keep_revision(ctx, post)
     post.html, mentioned = await render_body(ctx, network, body)
     await _record_new_mentions(ctx, post, mentioned)
+    await notify_post(ctx, post, thread, network, mentioned)
     post.body = body
     post.edited_at = utcnow()
     post.edit_count += 1

@@ -11,6 +11,7 @@ from sqlmodel import col
 
 from hub.actions.context import Context
 from hub.actions.errors import N_, NotFound
+from hub.actions.proposal_notices import notify_invited
 from hub.actions.proposal_states import TRANSITIONS, Move
 from hub.actions.proposal_text import conflict_in_state
 from hub.actions.proposals import (
@@ -50,6 +51,7 @@ async def do_invite_coauthor(
     ctx.audit("proposal.coauthor_invited", access.proposal, user_id=user_id)
     access = await access_proposal(ctx, proposal_id)
     ctx.emit(notify_updated(access))
+    await notify_invited(ctx, access, [user_id])
     return access, True
 
 

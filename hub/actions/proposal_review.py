@@ -17,6 +17,7 @@ from hub.actions import search, threads
 from hub.actions.context import Context
 from hub.actions.errors import N_, Invalid, NotFound
 from hub.actions.proposal_coauthors import AUTHOR_KEY
+from hub.actions.proposal_notices import notify_reviewed, notify_submitted
 from hub.actions.proposal_states import (
     MERGE_TARGETS,
     REVIEW_MOVES,
@@ -145,9 +146,11 @@ async def do_submit(ctx: Context, proposal_id: int) -> ProposalAccess:
     if proposal.submitted_at is None:
         values["submitted_at"] = utcnow()
     row = await _move(ctx, access, Move.SUBMIT, **values)
-    submitted = await _after(ctx, proposal_id, row)
-    await search.index_proposal(ctx, submitted.proposal)
-    return submitted
+    access = await _after(ctx, proposal_id, row)
+    await search.index_proposal(ctx, access.proposal)
+    if "submitted_at" in values:
+        await notify_submitted(ctx, access)
+    return access
 
 
 async def do_withdraw(ctx: Context, proposal_id: int, *, note: str | None = None) -> ProposalAccess:
@@ -179,7 +182,9 @@ async def do_review(
     checked = _check_note(note, transition.note_required)
     if move is not Move.MERGE:
         row = await _move(ctx, access, move, note=checked)
-        return await _after(ctx, proposal_id, row)
+        reviewed = await _after(ctx, proposal_id, row)
+        await notify_reviewed(ctx, reviewed, row)
+        return reviewed
     survivor = await _merge_target(ctx, access, into)
     # Lock the two rows in id order, so two opposite merges at once cannot deadlock.
     if (survivor.proposal.id or 0) < proposal_id:
@@ -190,6 +195,7 @@ async def do_review(
         await _hold_survivor(ctx, survivor)
     await _take_authors(ctx, access, survivor)
     merged = await _after(ctx, proposal_id, row)
+    await notify_reviewed(ctx, merged, row)
     ctx.emit(notify_updated(await access_proposal(ctx, survivor.proposal.id or 0)))
     return merged
 

@@ -19,6 +19,7 @@ from hub.actions import search
 from hub.actions.bodies import access_network
 from hub.actions.context import Context
 from hub.actions.errors import N_, Conflict, Forbidden, Invalid, NotFound
+from hub.actions.proposal_notices import notify_invited
 from hub.actions.proposal_states import EDITABLE
 from hub.actions.proposal_text import (
     ProposalText,
@@ -235,7 +236,9 @@ async def do_create_proposal(
     )
     await ctx.db.flush()
     ctx.audit("proposal.created", proposal, network=network.slug, coauthors=invitees)
-    return await access_proposal(ctx, proposal.id)
+    access = await access_proposal(ctx, proposal.id)
+    await notify_invited(ctx, access, invitees)
+    return access
 
 
 async def do_edit_proposal(

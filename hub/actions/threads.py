@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from hub.actions import cursors, search
 from hub.actions.context import Context
 from hub.actions.errors import N_, Invalid, NotFound
+from hub.actions.notifications import mark_target_read
 from hub.actions.posts import PostView, check_body, do_write_post, load_post_views
 from hub.actions.validate import MAX_ID, check_line
 from hub.db import utcnow
@@ -297,6 +298,7 @@ async def thread_window(
     first_unread = next((p.post.id for p in posts if (p.post.id or 0) > last_read), None)
     if me is not None and posts:
         await _mark_read(ctx, thread, me, read, max(p.post.id or 0 for p in posts))
+        await mark_target_read(ctx, f"thread:{thread.id}")
     return ThreadWindow(thread, network, posts, has_before, has_after, first_unread if me else None)
 
 

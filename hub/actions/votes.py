@@ -36,6 +36,7 @@ from hub.actions.proposal_text import conflict_in_state
 from hub.actions.proposals import ProposalAccess, access_proposal
 from hub.actions.validate import check_choice, check_text
 from hub.actions.vote_count import CHOICES
+from hub.actions.vote_notices import notify_vote_opened, notify_vote_result
 from hub.actions.vote_tally import current_count, tally_public
 from hub.db import utcnow
 from hub.events import Event
@@ -223,6 +224,7 @@ async def do_open_vote(
     )
     access = await _after(ctx, proposal_id, row)
     ctx.emit(notify_tally(access, vote, tally_public(vote, found)))
+    await notify_vote_opened(ctx, access, vote)
     return access, vote
 
 
@@ -381,6 +383,7 @@ async def _close(ctx: Context, proposal_id: int, *, closed_by: int | None) -> Vo
     )
     access = await _after(ctx, proposal_id, row)
     ctx.emit(notify_tally(access, vote, tally_public(vote, found, now)))
+    await notify_vote_result(ctx, access, vote)
     return vote
 
 

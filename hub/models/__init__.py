@@ -33,6 +33,7 @@ from hub.models.initiatives import (
 )
 from hub.models.jobs import EventOutbox, JobIntent, MailMessage
 from hub.models.municipalities import Municipality, MunicipalityKind
+from hub.models.notifications import Notification, NotificationKind, NotificationPrefs
 from hub.models.proposals import (
     AuthorRole,
     Proposal,
@@ -92,6 +93,9 @@ __all__ = [
     "Network",
     "NetworkMembership",
     "NetworkRole",
+    "Notification",
+    "NotificationKind",
+    "NotificationPrefs",
     "Post",
     "PostRevision",
     "Proposal",

@@ -24,6 +24,10 @@ class MailMessage(SQLModel, table=True):
     status: str = Field(default="pending", max_length=10, index=True)
     attempts: int = Field(default=0)
     last_error: str = Field(default="", max_length=500)
+    # Extra headers (List-Unsubscribe, List-Unsubscribe-Post for notifications: RFC 8058).
+    headers: dict[str, str] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
     created_at: dt.datetime = created_at_field()
     sent_at: dt.datetime | None = time_field()
 

@@ -17,6 +17,7 @@ from starlette.requests import Request
 
 from hub.actions.accounts import Identity, resolve_api_token, resolve_session
 from hub.actions.errors import N_
+from hub.actions.notifications import unread_of
 from hub.actions.validate import UNSTORABLE
 from hub.auth import csrf_valid
 from hub.i18n import gettext, normalize_language
@@ -58,6 +59,16 @@ def _cookies(headers: Headers) -> dict[str, str]:
     return {key: morsel.value for key, morsel in jar.items()}
 
 
+def _is_page(scope: Scope) -> bool:
+    """A page a browser GETs (its header shows the bell), not the API, files or a socket."""
+    path: str = scope.get("path", "")
+    return (
+        scope["type"] == "http"
+        and scope.get("method") == "GET"
+        and not path.startswith(("/api/", "/static/", "/health", "/ws"))
+    )
+
+
 class VisitorMiddleware:
     """Resolves the session cookie or bearer token into scope["state"]["visitor"]."""
 
@@ -87,6 +98,8 @@ class VisitorMiddleware:
         if identity is not None:
             found.user_id, found.name = identity.user_id, identity.name
             found.is_admin, found.language = identity.is_admin, identity.language
+            if found.via == "session" and _is_page(scope):
+                found.unread = await unread_of(runtime, identity.user_id)
         else:
             found.language = normalize_language(
                 cookies.get(LANG_COOKIE), runtime.settings.default_language
@@ -234,6 +247,8 @@ def _csrf_exempt(scope: Scope, headers: Headers, found: Visitor) -> bool:
     if headers.get("authorization", "").lower().startswith("bearer "):
         return True
     path = str(scope["path"])
+    if path.startswith("/unsubscribe/"):  # RFC 8058: the signed token is the authority
+        return True
     return path in CSRF_EXEMPT_PATHS or (path.startswith("/api/") and not found.signed_in)
 
 

@@ -11,6 +11,7 @@ from hub.web.api import board as board_api
 from hub.web.api import committee as committee_api
 from hub.web.api import initiative_return as return_api
 from hub.web.api import initiatives as initiatives_api
+from hub.web.api import notifications as notifications_api
 from hub.web.api import proposals as proposals_api
 from hub.web.api import votes as votes_api
 from hub.web.api.openapi import endpoint as openapi_endpoint
@@ -30,8 +31,10 @@ from hub.web.pages import (
     proposals,
     search,
     thread,
+    unsubscribe,
     vote_forms,
 )
+from hub.web.pages import notifications as notification_pages
 from hub.web.templating import STATIC_DIR
 from realtime.socket import endpoint as live_endpoint
 
@@ -44,6 +47,8 @@ def page_routes() -> list[BaseRoute]:
         Route("/signout", auth.signout, methods=["POST"]),
         Route("/language", auth.set_language, methods=["POST"]),
         Route("/invite/{token}", auth.invitation_page, methods=["GET"]),
+        Route("/unsubscribe/{token}", unsubscribe.unsubscribe_page, methods=["GET"]),
+        Route("/unsubscribe/{token}", unsubscribe.unsubscribe, methods=["POST"]),
         Route("/invite/{token}", auth.accept_invitation, methods=["POST"]),
         Route("/reset", auth.reset_request_page, methods=["GET"]),
         Route("/reset", auth.reset_request, methods=["POST"]),
@@ -56,6 +61,10 @@ def page_routes() -> list[BaseRoute]:
         Route("/profile", profile.profile_page, methods=["GET"]),
         Route("/profile", profile.update_profile, methods=["POST"]),
         Route("/profile/password", profile.change_password, methods=["POST"]),
+        Route("/notifications", notification_pages.notifications_page, methods=["GET"]),
+        Route("/profile/notifications", notification_pages.settings_page, methods=["GET"]),
+        Route("/profile/notifications", notification_pages.save_settings, methods=["POST"]),
+        Route("/notifications/read", notification_pages.mark_read, methods=["POST"]),
         *admin.ROUTES,
         *BOARD_ROUTES,
         *PROPOSAL_ROUTES,
@@ -71,6 +80,7 @@ API_ROUTES = [
     *return_api.ROUTES,
     *archive_api.ROUTES,
     *votes_api.ROUTES,
+    *notifications_api.ROUTES,
     *initiatives_api.ROUTES,
 ]
 

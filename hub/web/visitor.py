@@ -25,6 +25,7 @@ class Visitor:
     session_token: str | None = None
     anon_id: str | None = None
     set_anon_cookie: bool = False
+    unread: int = 0  # the bell: unread notifications (pages of signed-in browsers only)
 
     @property
     def signed_in(self) -> bool:

@@ -15,6 +15,7 @@
 //   data-live-typing-channel="thread:42" on a textarea: typing in it is announced
 //   data-live-comments="<initiative id>"  where that initiative's comments are appended
 //   data-live-initiative="<id>"      an initiative's page: its status events reload the view
+//   data-bell-count                  the header's unread count, kept by `user:<id>` events
 //   data-live-progress               a <progress> moved by initiative.progress events
 (function () {
   "use strict";
@@ -114,6 +115,12 @@
 
   function handle(frame) {
     if (frame.type === "pong") { clearTimeout(pongDeadline); return; }
+    if (frame.type === "subscribed" && frame.channel) {
+      // Marks the channels this tab hears (tests wait on it before causing an event).
+      var heard = (body.getAttribute("data-live-subscribed") || "").split(" ").filter(Boolean);
+      if (heard.indexOf(frame.channel) < 0) heard.push(frame.channel);
+      body.setAttribute("data-live-subscribed", heard.join(" "));
+    }
     if (frame.type === "subscribed" && frame.recovered === false) { reloadView(); return; }
     if (frame.type === "event") { onEvent(frame); return; }
     if (frame.type === "typing") { onTyping(frame); return; }
@@ -153,12 +160,25 @@
     old.replaceWith(fresh);
   }
 
+  // The header's bell (data-bell-count): the unread count from the user's own channel.
+  function setBell(count) {
+    var badge = document.querySelector("[data-bell-count]");
+    if (!badge || typeof count !== "number") return;
+    badge.textContent = String(count);
+    badge.hidden = count === 0;
+  }
+
   function onEvent(frame) {
     channels[frame.channel] = frame.id;
     var data = frame.data || {};
     var holder = document.querySelector('[data-live-channel="' + frame.channel + '"]');
     if (holder) holder.setAttribute("data-live-since", frame.id);
     switch (frame.event) {
+      case "notification":
+      case "notification.read": {
+        setBell(data.unread);
+        break;
+      }
       case "post.created": {
         var list = document.querySelector("[data-live-posts]");
         if (list && data.partial && !document.getElementById("post-" + data.id)) {

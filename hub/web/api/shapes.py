@@ -352,6 +352,17 @@ SCHEMAS: dict[str, JsonSchema] = {
         snippet=STR,
     ),
     "Proposal": obj(**_PROPOSAL),
+    "Notification": obj(
+        id=INT,
+        kind=STR,
+        title=STR,
+        url=STR,
+        target=STR,
+        actor_id=nullable(INT),
+        created_at=TIME,
+        read=BOOL,
+        read_at=nullable(TIME),
+    ),
     "ProposalDetail": obj(
         **_PROPOSAL,
         timeline={"type": "array", "items": _TRANSITION},

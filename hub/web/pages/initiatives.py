@@ -26,6 +26,7 @@ from hub.actions.initiatives import (
     document_formats,
     may_manage,
 )
+from hub.actions.notifications import mark_target_read
 from hub.models import Decision, FollowUpKind, InitiativeStatus, RevisionStatus
 from hub.permissions import Action
 from hub.web.forms import action, path_id, read_form, text
@@ -33,6 +34,7 @@ from hub.web.live import live_since
 from hub.web.pages.archive import public_page
 from hub.web.pages.board_forms import FORM_ERRORS, form_errors
 from hub.web.pages.document import document_body
+from hub.web.pages.notifications import recount
 from hub.web.templating import render
 
 
@@ -78,6 +80,7 @@ async def initiative_page(
             later = (await decisions.follow_ups(ctx, [initiative_id]))[initiative_id]
             discussion = await comments.list_comments(ctx, initiative_id) if ours else []
             is_chair = ctx.may(Action.DECIDE_FOR_COMMITTEE, access.committee)
+            await mark_target_read(ctx, f"initiative:{initiative_id}")
             coordinates = any(ctx.may(Action.REVIEW_PROPOSALS, n) for _p, n in access.proposals)
             manage = may_manage(ctx, access.committee, access.network_ids)
     except NotFound as error:
@@ -85,6 +88,7 @@ async def initiative_page(
             raise
         return await _public_or_sign_in(request, initiative_id, signed_in=ctx.actor is not None)
     status_ = access.initiative.status
+    await recount(request)
     return render(
         request,
         "initiatives/initiative.html",

@@ -24,6 +24,7 @@ from hub.web.forms import (
 )
 from hub.web.live import live_since
 from hub.web.pages.board_forms import FORM_ERRORS, form_errors, ids, store_uploads
+from hub.web.pages.notifications import recount
 from hub.web.templating import render
 
 NO_THREAD = N_("No such thread.")
@@ -120,6 +121,7 @@ async def thread_page(
     done = request.query_params.get("done")
     shown_ids = {v.post.id for v in window.posts}
     done_post = around if done in POST_DONE and around in shown_ids else None
+    await recount(request)
     return render(
         request,
         "board/thread.html",

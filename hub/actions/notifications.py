@@ -1,0 +1,184 @@
+"""Notifications: written by the `notify_*` of the action that causes them, in its transaction
+(N1), only for people who may read the thing now; told live on each person's `user:<id>`
+channel; listed and marked read by their person only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlmodel import col, select
+
+from hub.actions.context import Context
+from hub.actions.errors import N_
+from hub.actions.mentions import may_read
+from hub.db import utcnow
+from hub.events import Event
+from hub.models import Network, NetworkMembership, User
+from hub.models.notifications import Notification, NotificationKind
+from hub.runtime import Runtime
+from hub.upsert import insert_ignore
+
+Kind = NotificationKind
+PAGE = 30
+
+# What each kind says, on the notifications page and in mail.
+KIND_TEXT = {
+    "mentioned": N_("mentioned you"),
+    "reply": N_("replied to you"),
+    "proposal_submitted": N_("new proposal in your network"),
+    "proposal_reviewed": N_("your proposal was reviewed"),
+    "coauthor_invited": N_("invited you to co-author"),
+    "vote_opened": N_("a vote opened"),
+    "vote_closing": N_("a vote closes within a day and you have not voted"),
+    "vote_result": N_("a vote's result"),
+    "initiative_delivered": N_("an initiative reached your committee"),
+    "initiative_decision": N_("a decision on an initiative"),
+    "initiative_follow_up": N_("a follow-up on an initiative"),
+    "compile_failed": N_("an initiative could not be compiled"),
+}
+
+
+async def notify_people(
+    ctx: Context,
+    kind: Kind,
+    user_ids: Iterable[int | None],
+    *,
+    source_id: int,
+    target: str,
+    url: str,
+    title: str,
+    network: Network | None = None,
+) -> list[int]:
+    """Notify `user_ids` (never the actor, only active people who may read `network` now) once
+    per (person, kind, source); the people newly notified."""
+    actor_id = ctx.actor.id if ctx.actor else None
+    wanted = {u for u in user_ids if u is not None and u != actor_id}
+    if not wanted:
+        return []
+    query = select(User.id).where(col(User.id).in_(wanted), col(User.is_active).is_(True))
+    if network is not None:
+        query = query.where(may_read(network))
+    readers = sorted(int(u) for u in (await ctx.db.exec(query)).all() if u is not None)
+    made: list[int] = []
+    for user_id in readers:
+        values: dict[str, Any] = {
+            "user_id": user_id,
+            "kind": str(kind),
+            "source_id": source_id,
+            "target": target,
+            "url": url,
+            "title": title[:300],
+            "actor_id": actor_id,
+            "network_id": network.id if network else None,
+            "created_at": utcnow(),
+        }
+        if await insert_ignore(ctx.db, Notification, values, ["user_id", "kind", "source_id"]):
+            made.append(user_id)
+    counts = await unread_counts(ctx, made)
+    for user_id in made:
+        data = {"kind": str(kind), "title": title, "url": url, "unread": counts.get(user_id, 0)}
+        ctx.emit(Event(f"user:{user_id}", "notification", data, audience=(user_id,)))
+    return made
+
+
+async def members_of(ctx: Context, network: Network, role: str | None = None) -> list[int]:
+    """The network's members (of `role` only, if given)."""
+    query = select(NetworkMembership.user_id).where(NetworkMembership.network_id == network.id)
+    if role is not None:
+        query = query.where(NetworkMembership.role == role)
+    return [int(u) for u in (await ctx.db.exec(query)).all()]
+
+
+async def unread_counts(ctx: Context, user_ids: list[int]) -> dict[int, int]:
+    if not user_ids:
+        return {}
+    rows = await ctx.db.exec(
+        select(Notification.user_id, func.count())
+        .where(col(Notification.user_id).in_(user_ids), col(Notification.read_at).is_(None))
+        .group_by(col(Notification.user_id))
+    )
+    return {int(u): int(n) for u, n in rows.all()}
+
+
+async def unread_of(runtime: Runtime, user_id: int) -> int:
+    """The header's bell: one indexed count outside any action (read-only)."""
+    async with runtime.sessionmaker() as db:
+        found = await db.exec(
+            select(func.count()).where(
+                col(Notification.user_id) == user_id, col(Notification.read_at).is_(None)
+            )
+        )
+        return int(found.one())
+
+
+async def unread_count(ctx: Context) -> int:
+    if ctx.actor is None or ctx.actor.id is None:
+        return 0
+    return (await unread_counts(ctx, [ctx.actor.id])).get(ctx.actor.id, 0)
+
+
+def notification_public(row: Notification) -> dict[str, object]:
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "title": row.title,
+        "url": row.url,
+        "target": row.target,
+        "actor_id": row.actor_id,
+        "created_at": row.created_at.isoformat(),
+        "read": row.read_at is not None,
+        "read_at": row.read_at.isoformat() if row.read_at else None,
+    }
+
+
+async def list_notifications(
+    ctx: Context, *, unread: bool = False, before: int | None = None, limit: int = PAGE
+) -> tuple[list[Notification], int | None]:
+    """The actor's notifications, newest first: a page, and the id to page on from (or None)."""
+    user = ctx.require_user()
+    query = select(Notification).where(Notification.user_id == user.id)
+    if unread:
+        query = query.where(col(Notification.read_at).is_(None))
+    if before:
+        query = query.where(col(Notification.id) < before)
+    found = await ctx.db.exec(query.order_by(col(Notification.id).desc()).limit(limit + 1))
+    rows = list(found.all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1].id if more and rows else None)
+
+
+async def _mark(ctx: Context, *conditions: Any) -> int:
+    user = ctx.require_user()
+    result = await ctx.db.exec(  # type: ignore[call-overload]
+        update(Notification)
+        .where(
+            col(Notification.user_id) == user.id, col(Notification.read_at).is_(None), *conditions
+        )
+        .values(read_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    count = int(result.rowcount or 0)
+    if count:
+        unread = await unread_count(ctx)
+        ctx.emit(Event(f"user:{user.id}", "notification.read", {"unread": unread}))
+    return count
+
+
+async def do_mark_read(ctx: Context, *, ids: list[int] | None = None, every: bool = False) -> int:
+    """Mark the actor's own notifications read: `ids` (others' ids change nothing) or all."""
+    if every:
+        return await _mark(ctx)
+    if not ids:
+        return 0
+    return await _mark(ctx, col(Notification.id).in_(ids))
+
+
+async def mark_target_read(ctx: Context, target: str) -> int:
+    """The actor read `target` (a thread, a proposal, an initiative): its notifications are read.
+    Nothing for anonymous readers."""
+    if ctx.actor is None:
+        return 0
+    return await _mark(ctx, col(Notification.target) == target)

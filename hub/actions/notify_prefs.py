@@ -1,0 +1,122 @@
+"""Notification settings: e-mail per kind on or off, a level per network (all / mine / none),
+and the digest (daily / weekly / off). No row means the defaults, which depend on the role:
+a coordinator hears of everything in the networks they coordinate, a member of what is theirs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import col, select
+
+from hub.actions.context import Context
+from hub.actions.errors import N_, Invalid
+from hub.db import utcnow
+from hub.models import Network, NetworkMembership, NetworkRole
+from hub.models.notifications import NotificationKind, NotificationPrefs
+from hub.upsert import excluded, upsert
+
+K = NotificationKind
+LEVELS = ("all", "mine", "none")
+DIGESTS = ("daily", "weekly", "off")
+# "mine": what concerns the person themselves, whatever the network's traffic.
+MINE = frozenset({K.MENTIONED, K.REPLY, K.PROPOSAL_REVIEWED, K.COAUTHOR_INVITED, K.VOTE_CLOSING})
+
+
+@dataclass
+class Prefs:
+    email: dict[str, bool]
+    networks: dict[str, str]  # slug -> level, for every network the person belongs to
+    digest: str
+
+    def public(self) -> dict[str, Any]:
+        return {"email": self.email, "networks": self.networks, "digest": self.digest}
+
+    def mails(self, kind: str, network_slug: str | None) -> bool:
+        """Whether a notification of `kind` (from `network_slug`, if any) is e-mailed."""
+        if not self.email.get(kind, False):
+            return False
+        if network_slug is None:
+            return True
+        level = self.networks.get(network_slug, "mine")
+        return level == "all" or (level == "mine" and kind in MINE)
+
+
+async def _memberships(ctx: Context, user_id: int) -> dict[str, str]:
+    rows = await ctx.db.exec(
+        select(Network.slug, NetworkMembership.role)
+        .join(NetworkMembership, col(NetworkMembership.network_id) == Network.id)
+        .where(NetworkMembership.user_id == user_id)
+        .order_by(col(Network.slug))
+    )
+    return {slug: role for slug, role in rows.all()}
+
+
+async def prefs_of(ctx: Context, user_id: int) -> Prefs:
+    """The person's settings: the saved ones over the defaults for their roles."""
+    roles = await _memberships(ctx, user_id)
+    email = {str(k): True for k in K}
+    networks = {s: "all" if r == NetworkRole.COORDINATOR else "mine" for s, r in roles.items()}
+    digest = "weekly"
+    row = (
+        await ctx.db.exec(select(NotificationPrefs).where(NotificationPrefs.user_id == user_id))
+    ).first()
+    if row is not None:
+        email.update({k: bool(v) for k, v in row.email.items() if k in email})
+        networks.update({s: v for s, v in row.networks.items() if s in networks})
+        digest = row.digest
+    return Prefs(email, networks, digest)
+
+
+def _check(data: dict[str, Any], prefs: Prefs) -> Prefs:
+    """The settings after `data`, or Invalid naming the first unknown kind, network or level."""
+    email = data.get("email", {})
+    networks = data.get("networks", {})
+    if not isinstance(email, dict):
+        raise Invalid(N_("Give e-mail settings as {kind: true or false}."), field="email")
+    if not isinstance(networks, dict):
+        raise Invalid(N_("Give network levels as {network: level}."), field="networks")
+    for kind, on in email.items():
+        if kind not in prefs.email or not isinstance(on, bool):
+            raise Invalid(N_("Unknown kind or not true/false: %(kind)s"), field="email", kind=kind)
+    for slug, level in networks.items():
+        if slug not in prefs.networks or level not in LEVELS:
+            raise Invalid(
+                N_("Not one of your networks, or a level other than all, mine, none: %(slug)s"),
+                field="networks",
+                slug=slug,
+            )
+    digest = data.get("digest", prefs.digest)
+    if digest not in DIGESTS:
+        raise Invalid(N_("Choose daily, weekly or off."), field="digest")
+    return Prefs({**prefs.email, **email}, {**prefs.networks, **networks}, digest)
+
+
+async def do_set_prefs(ctx: Context, data: dict[str, Any]) -> Prefs:
+    """Change the actor's settings (only what `data` names); nothing written on bad input."""
+    user = ctx.require_user()
+    assert user.id is not None
+    prefs = _check(data, await prefs_of(ctx, user.id))
+    await _save(ctx, user.id, prefs)
+    ctx.audit("notifications.preferences", user)
+    return prefs
+
+
+async def _save(ctx: Context, user_id: int, prefs: Prefs) -> None:
+    values = {
+        "user_id": user_id,
+        "email": prefs.email,
+        "networks": prefs.networks,
+        "digest": prefs.digest,
+        "updated_at": utcnow(),
+    }
+    new = excluded(ctx.db, NotificationPrefs)
+    changed = {c: getattr(new, c) for c in ("email", "networks", "digest", "updated_at")}
+    await upsert(ctx.db, NotificationPrefs, values, ["user_id"], changed)
+
+
+async def unsubscribe_all(ctx: Context, user_id: int) -> None:
+    """The mail's one-click unsubscribe: no notification mail and no digest from now on."""
+    prefs = await prefs_of(ctx, user_id)
+    off = Prefs({k: False for k in prefs.email}, prefs.networks, "off")
+    await _save(ctx, user_id, off)

@@ -1,0 +1,167 @@
+"""The caller's notifications (JSON): list them, mark them read. Another person's ids change
+nothing and are not told apart from ids that do not exist (`marked` counts what changed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from hub.actions import notifications, notify_prefs
+from hub.actions.errors import N_, Invalid
+from hub.models.notifications import NotificationKind
+from hub.web.api.board_common import signed_in
+from hub.web.api.shapes import BOOL, INT, STR, JsonSchema, nullable, obj, ref
+from hub.web.api.spec import Field, Param, Spec
+from hub.web.forms import action
+
+MAX_IDS = 100
+
+LIST = Spec(
+    summary="The caller's notifications, newest first",
+    query=(
+        Param("unread", choices=("", "true", "false"), description="`true`: unread ones only"),
+        Param(
+            "cursor",
+            "int",
+            minimum=1,
+            message=N_("The page cursor is not valid."),
+            description="`next` of the previous page",
+        ),
+    ),
+    responses={
+        200: (
+            "a page of notifications, the next page's cursor and the unread count",
+            obj(
+                items={"type": "array", "items": ref("Notification")},
+                next=nullable(STR),
+                unread=INT,
+            ),
+        ),
+        422: "an unknown `unread` value or a cursor that is not valid",
+    },
+)
+
+
+@LIST
+async def list_notifications(request: Request) -> Response:
+    signed_in(request)
+    query = LIST.params(request)
+    async with action(request) as ctx:
+        rows, next_id = await notifications.list_notifications(
+            ctx, unread=query.get("unread") == "true", before=query["cursor"]
+        )
+        unread = await notifications.unread_count(ctx)
+    items = [notifications.notification_public(r) for r in rows]
+    return JSONResponse(
+        {"items": items, "next": str(next_id) if next_id else None, "unread": unread}
+    )
+
+
+READ = Spec(
+    summary="Mark the caller's notifications read: `ids`, or `all: true`",
+    body=(
+        Field("ids", "ids", max_items=MAX_IDS, description="the caller's notifications"),
+        Field("all", "bool", description="`true`: every notification of the caller"),
+    ),
+    responses={
+        200: (
+            "how many were newly marked (ids of others and unknown ids change nothing)",
+            obj(marked=INT, unread=INT),
+        ),
+        422: "neither `ids` nor `all: true`, or more than 100 ids",
+    },
+)
+
+
+@READ
+async def mark_read(request: Request) -> Response:
+    signed_in(request)
+    data = await READ.read(request)
+    if not data.get("all") and not data.get("ids"):
+        raise Invalid(N_("Give the ids to mark read, or all: true."), field="ids")
+    async with action(request) as ctx:
+        marked = await notifications.do_mark_read(
+            ctx, ids=data.get("ids") or [], every=bool(data.get("all"))
+        )
+        unread = await notifications.unread_count(ctx)
+    return JSONResponse({"marked": marked, "unread": unread})
+
+
+ROUTES = [
+    Route("/notifications", list_notifications, methods=["GET"]),
+    Route("/notifications/read", mark_read, methods=["POST"]),
+]
+
+
+class _PrefsSpec(Spec):
+    """The settings' body: maps keyed by kinds and by the caller's networks, checked by the
+    action (hub.actions.notify_prefs) so that nothing is written unless all of it is valid."""
+
+    def body_schema(self) -> JsonSchema:
+        return {
+            "type": "object",
+            "properties": {
+                "email": {
+                    "type": "object",
+                    "propertyNames": {"enum": [str(k) for k in NotificationKind]},
+                    "additionalProperties": BOOL,
+                },
+                "networks": {
+                    "type": "object",
+                    "additionalProperties": {"enum": list(notify_prefs.LEVELS)},
+                },
+                "digest": {"enum": list(notify_prefs.DIGESTS)},
+            },
+            "additionalProperties": False,
+        }
+
+    def read_body(self, data: dict[str, Any]) -> dict[str, Any]:
+        for key in data:
+            if key not in ("email", "networks", "digest"):
+                raise Invalid(N_("This field is not known."), field=key)
+        return data
+
+
+_PREFS = obj(
+    email={"type": "object", "additionalProperties": BOOL},
+    networks={"type": "object", "additionalProperties": STR},
+    digest=STR,
+)
+
+
+@Spec(summary="The caller's notification settings", responses={200: ("the settings", _PREFS)})
+async def get_preferences(request: Request) -> Response:
+    signed_in(request)
+    async with action(request) as ctx:
+        user = ctx.require_user()
+        prefs = await notify_prefs.prefs_of(ctx, user.id or 0)
+    return JSONResponse(prefs.public())
+
+
+PUT_PREFS = _PrefsSpec(
+    summary="Change the caller's notification settings (only what the body names)",
+    body=(),
+    responses={
+        200: ("the settings now", _PREFS),
+        422: "an unknown kind, a network not the caller's, a level or digest not allowed: "
+        "nothing changed",
+    },
+)
+
+
+@PUT_PREFS
+async def put_preferences(request: Request) -> Response:
+    signed_in(request)
+    data = await PUT_PREFS.read(request)
+    async with action(request) as ctx:
+        prefs = await notify_prefs.do_set_prefs(ctx, data)
+    return JSONResponse(prefs.public())
+
+
+ROUTES += [
+    Route("/me/preferences", get_preferences, methods=["GET"]),
+    Route("/me/preferences", put_preferences, methods=["PUT"]),
+]
