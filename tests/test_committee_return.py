@@ -131,3 +131,8 @@ async def test_the_proposal_page_partial_shows_the_remarks(
     assert f'href="/initiatives/{iid}"' in html and "Dopunite pravni osnov." in html
     async with act(seeded, actor_id=people["outsider"]) as ctx:
         assert await outcome_of(ctx, pid) is None
+    # ... and the proposal page itself carries it
+    await sign_in(client, "member@example.org")
+    page = await client.get(f"/proposals/{pid}")
+    assert page.status_code == 200
+    assert f'href="/initiatives/{iid}"' in page.text and "Dopunite pravni osnov." in page.text

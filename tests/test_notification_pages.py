@@ -100,3 +100,18 @@ async def test_the_settings_page_saves_without_javascript(
     bad = await client.post("/profile/notifications", data={**form, "digest": "hourly"})
     assert bad.status_code == 422 and 'id="f-digest-error"' in bad.text
     assert (await client.get("/api/v1/me/preferences")).json() == got
+
+
+async def test_reading_a_proposal_marks_its_notices_read(
+    client: httpx.AsyncClient, seeded: Runtime, people: dict[str, int]
+) -> None:
+    from tests.proposal_helpers import proposal_in
+
+    pid = await proposal_in(seeded, people, "submitted")  # the coordinator is told of it
+    await sign_in(client, "coordinator@example.org")
+    before = await bell(client)
+    assert before >= 1
+    page = await client.get("/notifications")
+    assert f'href="/proposals/{pid}"' in page.text
+    assert await bell(client, f"/proposals/{pid}") == before - 1
+    assert await bell(client) == before - 1

@@ -16,12 +16,15 @@ from starlette.responses import Response
 from hub.actions import bodies, proposal_views, proposals
 from hub.actions.context import Context
 from hub.actions.errors import N_
+from hub.actions.notifications import mark_target_read
+from hub.actions.proposal_outcome import outcome_of
 from hub.actions.proposals import ProposalAccess
 from hub.models.proposals import ProposalRevision, ProposalStatus
 from hub.permissions import Action
 from hub.web.forms import action, path_id, query_id
 from hub.web.live import live_since
 from hub.web.pages import vote_section
+from hub.web.pages.notifications import recount
 from hub.web.templating import render
 
 NO_PROPOSAL = N_("No such proposal.")
@@ -87,6 +90,7 @@ async def load_page_context(ctx: Context, access: ProposalAccess) -> dict[str, A
         "proposal": access.proposal,
         "network": access.network,
         "timeline": await proposals.timeline(ctx, access),
+        "outcome": await outcome_of(ctx, access.proposal.id or 0),
         "moves": moves,
         "viewer_is_author": access.author_row(ctx.actor.id if ctx.actor else None) is not None,
         "members": members,
@@ -113,6 +117,8 @@ async def proposal_page(
     async with action(request) as ctx:
         access = await proposals.access_proposal(ctx, proposal_id)
         context = await load_page_context(ctx, access)
+        await mark_target_read(ctx, f"proposal:{proposal_id}")
+    await recount(request)
     context |= {
         "live_since": since,
         "done": request.query_params.get("done", ""),
