@@ -1,6 +1,7 @@
 """From the vote to the initiative, with a real `hub worker`: a proposal's vote passes (the
 votes' own actions), its close writes the compile intent, the worker's reconciler hands it to
-the queue and the worker compiles it once, with the vote's frozen result in the document."""
+the queue and the worker compiles it once, with the vote's frozen result in the document; then
+it is in the committee's inbox, the chair adopts it, and the public archive and feed list it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import datetime as dt
 import io
 from pathlib import Path
 
+import httpx
 from pypdf import PdfReader
 from sqlmodel import col, select
 
@@ -16,13 +18,16 @@ from hub.db import utcnow
 from hub.models import JobIntent
 from hub.models.initiatives import Initiative, InitiativeDocument, InitiativeRevision
 from hub.runtime import Runtime
-from tests.proposal_helpers import S, as_user, make_people, proposal_in
+from tests.committee_helpers import COMMITTEE, committee_people
+from tests.proposal_helpers import S, as_user, proposal_in, tokens
 from tests.test_initiative_worker import ONCE, _delivered, _state, until, worker
 
 
-async def test_a_passed_vote_becomes_a_compiled_initiative(seeded: Runtime, tmp_path: Path) -> None:
+async def test_a_passed_vote_becomes_a_compiled_adopted_public_initiative(
+    seeded: Runtime, tmp_path: Path, client: httpx.AsyncClient
+) -> None:
     rt = seeded
-    people = await make_people(rt)
+    people = await committee_people(rt)
     pid = await proposal_in(rt, people, S.APPROVED)
     rules = {"quorum": 0, "threshold": 50, "counting": "member", "ballot": "open"}
     closes_at = utcnow() + dt.timedelta(hours=1)
@@ -53,3 +58,22 @@ async def test_a_passed_vote_becomes_a_compiled_initiative(seeded: Runtime, tmp_
         " ".join(p.extract_text() for p in PdfReader(io.BytesIO(docs["pdf"])).pages).split()
     )
     assert initiative.number in text
+
+    # The committee's inbox has it; the chair adopts it; the archive and its feed list it.
+    auth = await tokens(client, {r: people[r] for r in ("chair", "outsider")})
+    public = await client.get("/api/v1/public/initiatives")
+    assert initiative.number not in public.text  # not adopted yet
+    inbox = await client.get(f"/api/v1/committees/{COMMITTEE}/initiatives", headers=auth["chair"])
+    assert inbox.status_code == 200
+    assert [i["id"] for i in inbox.json()["items"]] == [initiative.id]
+    adopted = await client.post(
+        f"/api/v1/initiatives/{initiative.id}/decision",
+        json={"decision": "adopt", "note": ""},
+        headers=auth["chair"],
+    )
+    assert adopted.status_code == 200, adopted.text
+    public = await client.get("/api/v1/public/initiatives")
+    assert [i["number"] for i in public.json()["items"]] == [initiative.number]
+    feed = await client.get("/api/v1/public/initiatives.atom")
+    assert feed.status_code == 200 and initiative.number in feed.text
+    assert "Nema novca" not in feed.text  # nothing beyond the document's own summary
