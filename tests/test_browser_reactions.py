@@ -148,7 +148,7 @@ async def test_reaction_toggles_whichever_arrives_first(server: LiveServer) -> N
             # The page has applied the released event (live.js records its id), which changes
             # nothing: the answer had already shown what the event says.
             await page.wait_for_function(
-                "id => document.querySelector('[data-live-channel]')"
+                "id => document.querySelector('[data-live-channel^=\"thread:\"]')"
                 ".getAttribute('data-live-since') === id",
                 arg=last_id,
             )

@@ -120,3 +120,4 @@ async def unsubscribe_all(ctx: Context, user_id: int) -> None:
     prefs = await prefs_of(ctx, user_id)
     off = Prefs({k: False for k in prefs.email}, prefs.networks, "off")
     await _save(ctx, user_id, off)
+    ctx.audit("notifications.unsubscribed", None, user_id=user_id)

@@ -80,6 +80,8 @@ ACTIONS = {
     "vote.opened": N_("Opened a vote with its rules and electorate"),
     "vote.cast": N_("Cast or changed a ballot"),
     "vote.closed": N_("Closed a vote and froze its result"),
+    "notifications.preferences": N_("Changed their notification settings"),
+    "notifications.unsubscribed": N_("Unsubscribed from all notification mail by its link"),
     "seed.loaded": N_("Loaded the association's data"),
     "seed.demo_loaded": N_("Loaded the demo data"),
 }
@@ -98,6 +100,7 @@ GROUPS = [
     ("proposal.", N_("Proposals")),
     ("initiative.", N_("Initiatives")),
     ("vote.", N_("Votes")),
+    ("notifications.", N_("Notifications")),
     ("seed.", N_("Loading data")),
 ]
 

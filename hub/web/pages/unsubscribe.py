@@ -33,5 +33,4 @@ async def unsubscribe(request: Request) -> Response:
     user_id = _person(request)
     async with act(request.app.state.runtime, system=True) as ctx:
         await unsubscribe_all(ctx, user_id)
-        ctx.audit("notifications.unsubscribed", None, user_id=user_id)
     return render(request, "unsubscribe.html", {"done": True})
