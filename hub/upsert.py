@@ -50,6 +50,26 @@ async def insert_ignore(
     return None if row is None else int(row[0])
 
 
+async def insert_ignore_many(
+    db: AsyncSession,
+    model: type[SQLModel],
+    rows: Sequence[Mapping[str, Any]],
+    conflict: Sequence[str],
+    returning: str,
+) -> list[Any]:
+    """`insert_ignore` for many rows in one statement; `returning` of the rows it made (those
+    already there, or that came first in a race, are left out)."""
+    if not rows:
+        return []
+    statement: Insert = (
+        insert_for(db, model)
+        .values([row_values(model, values) for values in rows])
+        .on_conflict_do_nothing(index_elements=list(conflict))
+        .returning(getattr(model, returning))
+    )
+    return [row[0] for row in (await db.exec(statement)).all()]  # type: ignore[call-overload]
+
+
 async def upsert(
     db: AsyncSession,
     model: type[SQLModel],

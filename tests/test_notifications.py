@@ -176,3 +176,31 @@ async def test_an_inactive_or_removed_reader_gets_nothing(seeded: Runtime) -> No
         await db.commit()
     pid = await proposal_in(seeded, p, "submitted")
     assert pid and await who(seeded, K.PROPOSAL_SUBMITTED) == {p["invitee"], p["coordinator"]}
+
+
+async def test_one_notice_per_person_and_cause_however_often_it_is_told(seeded: Runtime) -> None:
+    from hub.actions.bodies import access_network
+    from hub.actions.notifications import notify_people
+
+    people = await make_people(seeded)
+    readers = [people["member"], people["coordinator"], people["outsider"]]
+
+    async def tell() -> list[int]:
+        async with act(seeded, actor_id=people["author"]) as ctx:
+            network = await access_network(ctx, CLOSED)  # members only: not the outsider
+            return await notify_people(
+                ctx,
+                K.MENTIONED,
+                [*readers, people["author"]],
+                source_id=4242,
+                target="thread:1",
+                url="/threads/1",
+                title="Tema",
+                network=network,
+            )
+
+    assert await tell() == sorted([people["member"], people["coordinator"]])
+    assert await tell() == []  # already told: nothing new, nothing doubled
+    async with seeded.sessionmaker() as db:
+        rows = (await db.exec(select(Notification).where(Notification.source_id == 4242))).all()
+    assert sorted(r.user_id for r in rows) == sorted([people["member"], people["coordinator"]])

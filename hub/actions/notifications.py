@@ -18,7 +18,7 @@ from hub.events import Event
 from hub.models import Network, NetworkMembership, User
 from hub.models.notifications import Notification, NotificationKind
 from hub.runtime import Runtime
-from hub.upsert import insert_ignore
+from hub.upsert import insert_ignore_many
 
 Kind = NotificationKind
 PAGE = 30
@@ -61,21 +61,21 @@ async def notify_people(
     if network is not None:
         query = query.where(may_read(network))
     readers = sorted(int(u) for u in (await ctx.db.exec(query)).all() if u is not None)
-    made: list[int] = []
-    for user_id in readers:
-        values: dict[str, Any] = {
-            "user_id": user_id,
-            "kind": str(kind),
-            "source_id": source_id,
-            "target": target,
-            "url": url,
-            "title": title[:300],
-            "actor_id": actor_id,
-            "network_id": network.id if network else None,
-            "created_at": utcnow(),
-        }
-        if await insert_ignore(ctx.db, Notification, values, ["user_id", "kind", "source_id"]):
-            made.append(user_id)
+    common: dict[str, Any] = {
+        "kind": str(kind),
+        "source_id": source_id,
+        "target": target,
+        "url": url,
+        "title": title[:300],
+        "actor_id": actor_id,
+        "network_id": network.id if network else None,
+        "created_at": utcnow(),
+    }
+    rows = [{"user_id": user_id, **common} for user_id in readers]
+    key = ["user_id", "kind", "source_id"]
+    made = sorted(
+        int(u) for u in await insert_ignore_many(ctx.db, Notification, rows, key, "user_id")
+    )
     counts = await unread_counts(ctx, made)
     for user_id in made:
         data = {"kind": str(kind), "title": title, "url": url, "unread": counts.get(user_id, 0)}
