@@ -15,7 +15,7 @@ import pytest
 
 from hub.cli import build_parser
 from hub.events import EVENT_TYPES
-from hub.web.api.routes import ROUTES
+from hub.web.routes import API_ROUTES as ROUTES
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"

@@ -194,11 +194,15 @@ async def test_query_syntax_is_taken_as_words(
 ) -> None:
     thread, _first = await new_thread(seeded, people["ana"], OPEN, "Tema", "Uvod")
     await post_in(seeded, people["ana"], thread, "Tekst bez tih reči")
-    if not terms(query):
+    words = terms(query)
+    if not words:
         with pytest.raises(Invalid):
             await find(seeded, people["reader"], query)
-    else:
-        assert isinstance(await find(seeded, people["reader"], query), list)
+        return
+    assert await find(seeded, people["reader"], query) == []  # no post has these words
+    # The operators were read as the words they contain: a post with those words is found.
+    having = await post_in(seeded, people["ana"], thread, "Reči: " + " ".join(words))
+    assert post_ids(await find(seeded, people["reader"], query)) == [having]
 
 
 def test_stems_join_the_endings_of_a_word_in_both_scripts() -> None:
