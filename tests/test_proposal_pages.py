@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlmodel import select
 
 from hub.actions.context import Context, act
 from hub.actions.errors import ActionError
@@ -22,6 +23,7 @@ from hub.actions.proposal_text import ProposalText
 from hub.actions.proposals import access_proposal, do_create_proposal, do_edit_proposal
 from hub.actions.threads import do_create_thread
 from hub.actions.votes import do_cast, do_close_vote, do_open_vote
+from hub.models import Proposal
 from hub.models.proposals import ProposalStatus
 from hub.runtime import Runtime
 from tests.conftest import csrf_of, sign_in
@@ -35,6 +37,7 @@ from tests.proposal_helpers import (
     proposal_in,
     state_of,
 )
+from tests.test_board_pages import counting
 from tests.vote_helpers import soon
 
 S = ProposalStatus
@@ -305,6 +308,33 @@ async def test_timeline_merge_links_thread_and_history(
         assert f'href="/proposals/{merged}"' in other.text
         thread = re.search(r'href="/threads/(\d+)">Discussion', other.text)
         assert thread and (await c.get(f"/threads/{thread.group(1)}")).status_code == 200
+
+
+async def test_merged_duplicates_cost_the_same_queries_however_many(
+    app: Any, seeded: Runtime, people: dict[str, int]
+) -> None:
+    survivor = await proposal_in(seeded, people, S.SUBMITTED)
+    counts = []
+    async with browser_as(app, "coordinator") as c:
+        await c.get(f"/proposals/{survivor}")  # warm up: connections, caches
+        for duplicates in (1, 3):
+            while len(await merged_into(seeded, survivor)) < duplicates:
+                pid = await proposal_in(seeded, people, S.SUBMITTED)
+                async with act(seeded, actor_id=people["coordinator"]) as ctx:
+                    await do_review(ctx, pid, action="merge", into=survivor, note="Isti.")
+            with counting(seeded) as statements:
+                page = await c.get(f"/proposals/{survivor}")
+            assert page.status_code == 200
+            for pid in await merged_into(seeded, survivor):
+                assert f'href="/proposals/{pid}"' in page.text
+            counts.append(len(statements))
+    assert counts[0] == counts[1], counts
+
+
+async def merged_into(rt: Runtime, survivor: int) -> list[int]:
+    async with rt.sessionmaker() as db:
+        rows = await db.exec(select(Proposal.id).where(Proposal.merged_into_id == survivor))
+        return [int(i) for i in rows.all() if i is not None]
 
 
 async def test_review_queue_oldest_first_and_counted_on_the_dashboard(

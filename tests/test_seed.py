@@ -10,7 +10,19 @@ from sqlmodel import SQLModel, select
 from hub.actions.bodies import do_update_network
 from hub.actions.context import act
 from hub.actions.seed import DEMO_ADMIN, SeedReport, do_seed, do_seed_demo
-from hub.models import Committee, Municipality, Network, Post, SearchDocument, Thread, User
+from hub.models import (
+    Committee,
+    JobIntent,
+    Municipality,
+    Network,
+    Post,
+    Proposal,
+    SearchDocument,
+    Thread,
+    User,
+    Vote,
+    VoteBallot,
+)
 from hub.runtime import Runtime
 
 # Networks whose name or existence skgo.md marks as a guess, for an admin to confirm: the six
@@ -140,8 +152,9 @@ async def test_demo_seed_creates_its_people_once(runtime: Runtime) -> None:
 
 async def test_demo_threads_are_written_like_any_other(runtime: Runtime) -> None:
     await seed(runtime, demo=True)
-    threads = await all_of(runtime, Thread)
-    posts = await all_of(runtime, Post)
+    threads = [t for t in await all_of(runtime, Thread) if t.kind == "discussion"]
+    ids = {t.id for t in threads}
+    posts = [p for p in await all_of(runtime, Post) if p.thread_id in ids]
     assert len(threads) == 3 and len(posts) == 6
     for thread in threads:
         mine = sorted((p for p in posts if p.thread_id == thread.id), key=lambda p: p.id)
@@ -150,7 +163,34 @@ async def test_demo_threads_are_written_like_any_other(runtime: Runtime) -> None
         assert thread.last_post_id == mine[-1].id
         assert all(p.html for p in mine)
     # Searchable: one index entry per thread title and per post.
-    documents = await all_of(runtime, SearchDocument)
+    documents = [d for d in await all_of(runtime, SearchDocument) if d.thread_id in ids]
     assert sorted((d.kind, d.object_id) for d in documents) == sorted(
         [("thread", t.id) for t in threads] + [("post", p.id) for p in posts]
     )
+
+
+async def test_demo_proposals_show_every_stage_of_the_flow(runtime: Runtime) -> None:
+    first = await seed(runtime, demo=True)
+    assert first.created["proposals"] == 4
+    proposals = sorted(await all_of(runtime, Proposal), key=lambda p: p.id or 0)
+    assert [p.status for p in proposals] == ["draft", "submitted", "voting", "passed"]
+    votes = {v.proposal_id: v for v in await all_of(runtime, Vote)}
+    assert set(votes) == {proposals[2].id, proposals[3].id}
+    ballots = await all_of(runtime, VoteBallot)
+    by_vote = {
+        vid: sum(1 for b in ballots if b.vote_id == vid) for vid in (v.id for v in votes.values())
+    }
+    assert by_vote == {votes[proposals[2].id].id: 2, votes[proposals[3].id].id: 4}
+    passed = votes[proposals[3].id]
+    assert (passed.status, passed.result, passed.yes, passed.abstain) == ("closed", "passed", 3, 1)
+    # The passed one waits for the worker of `hub serve` to compile it (J5).
+    [intent] = await all_of(runtime, JobIntent)
+    assert intent.key == f"compile:proposal:{proposals[3].id}" and intent.status == "pending"
+    # Submitted ones have their discussion thread; a draft has none yet.
+    proposal_threads = [t for t in await all_of(runtime, Thread) if t.kind == "proposal"]
+    assert len(proposal_threads) == 3
+
+    second = await seed(runtime, demo=True)
+    assert "proposals" not in second.created
+    assert len(await all_of(runtime, Proposal)) == 4
+    assert len(await all_of(runtime, VoteBallot)) == len(ballots)

@@ -16,6 +16,7 @@ from sqlmodel import col, select
 
 from hub.actions.context import Context
 from hub.actions.posts import do_create_post
+from hub.actions.seed_decisions import seed_decisions
 from hub.actions.threads import do_create_thread
 from hub.auth import hash_password
 from hub.models import (
@@ -264,6 +265,8 @@ async def do_seed_demo(ctx: Context, report: SeedReport | None = None) -> SeedRe
                 have_c.add(key)
                 report.count("memberships")
     await _seed_threads(ctx, users, report)
+    if added := await seed_decisions(ctx, users):
+        report.count("proposals", added)
     if report.changed:
         ctx.audit("seed.demo_loaded", **report.created)
     return report

@@ -82,9 +82,7 @@ async def load_page_context(ctx: Context, access: ProposalAccess) -> dict[str, A
         if access.proposal.merged_into_id
         else None
     )
-    merged_from = [
-        await proposals.access_proposal(ctx, i) for i in await proposals.merged_from(ctx, access)
-    ]
+    merged_from = await proposals.access_proposals(ctx, await proposals.merged_from(ctx, access))
     return {
         "access": access,
         "proposal": access.proposal,
