@@ -44,8 +44,8 @@ CRON_JOBS = [
     # Every 20 seconds: notifications past their delay are mailed (one indexed query).
     cron(mail_notifications, second={5, 25, 45}, unique=True),  # type: ignore[arg-type]
     # Twice an hour: the digests whose period began (HUB_DIGEST_HOUR) go out, once per person
-    # and period; a worker that was down catches up on its first run.
-    cron(mail_digests, minute={1, 31}, second=41, run_at_startup=True, unique=True),  # type: ignore[arg-type]
+    # and period; a worker that was down catches up within half an hour.
+    cron(mail_digests, minute={1, 31}, second=41, unique=True),  # type: ignore[arg-type]
     cron(remind_votes, minute=set(range(0, 60, 5)), second=23, unique=True),  # type: ignore[arg-type]
     cron(remove_stale_uploads, minute=17, second=37, run_at_startup=True, unique=True),  # type: ignore[arg-type]
 ]

@@ -108,9 +108,7 @@ def _line(lang: str, item: Item) -> str:
         when = format_datetime_in_text(item.when, lang)
         return gettext(lang, "%(title)s (closes %(when)s)", title=title, when=when)
     if item.count:
-        posts = ngettext(
-            lang, "%(num)s new post", "%(num)s new posts", item.count
-        )
+        posts = ngettext(lang, "%(num)s new post", "%(num)s new posts", item.count)
         return f"{title} ({posts})"
     if item.note:
         return f"{title} ({gettext(lang, item.note)})"
