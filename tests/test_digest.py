@@ -15,7 +15,7 @@ from arq.worker import Worker
 from sqlmodel import col, select
 
 from hub.actions.context import act
-from hub.actions.digest import period_start, send_digests
+from hub.actions.digest import due_digests, period_start, send_digests
 from hub.actions.initiative_decisions import do_decide
 from hub.actions.notify_mail import unsubscribe_user
 from hub.actions.notify_prefs import do_set_prefs
@@ -177,7 +177,8 @@ async def test_groups_order_and_only_what_the_reader_may_read(
     assert "outsider@example.org" not in mails
     assert (await _claims(rt))[people["outsider"]] == [0]
 
-    # a second run in the same period sends nothing
+    # a second run in the same period sends nothing, and does not even look again
+    assert await due_digests(rt, now + dt.timedelta(hours=5)) == []
     assert await send_digests(rt, now + dt.timedelta(hours=5)) == 0
     assert await _mails(rt) == mails
 

@@ -40,7 +40,7 @@ def period_start(period: str, now: dt.datetime, hour: int) -> dt.datetime:
     return start
 
 
-async def _due(runtime: Runtime, now: dt.datetime) -> list[tuple[int, str, dt.datetime]]:
+async def due_digests(runtime: Runtime, now: dt.datetime) -> list[tuple[int, str, dt.datetime]]:
     """(person, period, its start) for every active person with a digest not yet claimed."""
     hour = runtime.settings.digest_hour
     starts = {p: period_start(p, now, hour) for p in LENGTH}
@@ -66,7 +66,7 @@ async def send_digests(runtime: Runtime, now: dt.datetime | None = None) -> int:
     queued (a period with nothing to tell is claimed without a mail)."""
     now = now or utcnow()
     queued = 0
-    for user_id, period, start in await _due(runtime, now):
+    for user_id, period, start in await due_digests(runtime, now):
         async with act(runtime, actor_id=user_id) as ctx:
             queued += await _digest_of(ctx, period, start, now)
     return queued
