@@ -58,6 +58,7 @@ class Settings:
     compile_max_tries: int = 3  # failed runs before the revision is `failed`
     reenqueue_after: int = 60  # seconds before the reconciler hands a waiting intent to arq again
     notify_mail_delay: int = 600  # seconds a notification waits before it is mailed (N2)
+    digest_hour: int = 7  # UTC hour the digests go out (daily; weekly on Mondays)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -86,6 +87,13 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> i
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _hour(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default, minimum=0)
+    if value > 23:
+        raise ConfigError(f"{name} must be an hour from 0 to 23, got {value}")
     return value
 
 
@@ -225,6 +233,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         compile_max_tries=_int(env, "HUB_COMPILE_MAX_TRIES", 3),
         reenqueue_after=_int(env, "HUB_JOB_REENQUEUE_SECONDS", 60),
         notify_mail_delay=_int(env, "HUB_NOTIFY_MAIL_DELAY", 600, minimum=0),
+        digest_hour=_hour(env, "HUB_DIGEST_HOUR", 7),
     )
     # Last: the only step that may write a file (a generated key), so it runs only when
     # everything else is valid.

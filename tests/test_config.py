@@ -128,6 +128,9 @@ INVALID = [
     ("HUB_MAIL_FROM", "hub"),
     ("HUB_MAIL_FROM", "SKGO <>"),
     ("HUB_MAIL_FROM", "hub@example.org\nBcc: someone@example.org"),
+    ("HUB_DIGEST_HOUR", "24"),
+    ("HUB_DIGEST_HOUR", "-1"),
+    ("HUB_DIGEST_HOUR", "seven"),
 ]
 
 
@@ -139,6 +142,12 @@ async def test_an_invalid_variable_is_named_and_nothing_is_written(
     with pytest.raises(ConfigError, match=variable):
         load_settings(env_in(data, **{variable: value}))
     assert not data.exists()  # not even the generated secret key
+
+
+async def test_the_digest_hour(tmp_path: Path) -> None:
+    assert load_settings(env_in(tmp_path / "a")).digest_hour == 7
+    assert load_settings(env_in(tmp_path / "b", HUB_DIGEST_HOUR="0")).digest_hour == 0
+    assert load_settings(env_in(tmp_path / "c", HUB_DIGEST_HOUR="23")).digest_hour == 23
 
 
 async def test_a_data_dir_that_is_a_file_is_named(tmp_path: Path) -> None:

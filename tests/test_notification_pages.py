@@ -115,3 +115,41 @@ async def test_reading_a_proposal_marks_its_notices_read(
     assert f'href="/proposals/{pid}"' in page.text
     assert await bell(client, f"/proposals/{pid}") == before - 1
     assert await bell(client) == before - 1
+
+
+async def test_after_a_422_the_form_keeps_what_was_typed(
+    client: httpx.AsyncClient, seeded: Runtime, people: dict[str, int]
+) -> None:
+    await sign_in(client, "coordinator@example.org")
+    saved = (await client.get("/api/v1/me/preferences")).json()
+    token = await csrf_of(client, "/profile/notifications")
+    typed = {  # every box unticked but one, the levels changed, and a digest that is no choice
+        "csrf_token": token,
+        "email_vote_result": "on",
+        "net_socijalna-zastita": "none",
+        "net_romska-pitanja": "all",
+        "digest": "hourly",
+    }
+    bad = await client.post("/profile/notifications", data=typed)
+    assert bad.status_code == 422
+    assert 'id="f-digest-error"' in bad.text and 'aria-invalid="true"' in bad.text
+    assert 'name="email_vote_result" checked' in bad.text
+    assert 'name="email_mentioned" checked' not in bad.text  # saved as ticked, typed unticked
+    assert selected(bad.text, "net_socijalna-zastita") == ["none"]
+    assert selected(bad.text, "net_romska-pitanja") == ["all"]
+    assert selected(bad.text, "digest") == []  # "hourly" is no choice: none is selected
+    assert (await client.get("/api/v1/me/preferences")).json() == saved  # nothing changed
+    # a bad level for a network: the error beside the networks, the typed digest kept
+    bad = await client.post(
+        "/profile/notifications", data={**typed, "digest": "daily", "net_romska-pitanja": "x"}
+    )
+    assert bad.status_code == 422 and 'class="field has-error"' in bad.text
+    assert selected(bad.text, "digest") == ["daily"]
+    assert (await client.get("/api/v1/me/preferences")).json() == saved
+
+
+def selected(page: str, name: str) -> list[str]:
+    """The selected options of the <select name=`name`> in `page`."""
+    found = re.search(rf'<select[^>]*name="{re.escape(name)}"[^>]*>(.*?)</select>', page, re.S)
+    assert found, f"no select {name}"
+    return re.findall(r'value="([^"]*)" selected', found.group(1))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import signal
 from typing import Any
 
 from arq import Retry
@@ -11,6 +13,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from hub import mail
+from hub.actions.digest import send_digests
 from hub.actions.notify_mail import mail_due_notifications
 from hub.db import utcnow
 from hub.models import MailMessage
@@ -72,7 +75,21 @@ async def reconcile_mail(ctx: dict[str, Any]) -> int:
     return len(ids)
 
 
+def _killed_after_claim() -> None:
+    """Test-only (tests/test_notification_kill.py): with HUB_TEST_KILL_AFTER_CLAIM=1 the worker
+    dies by a real SIGKILL once a notification's claim and queued mail are committed, before the
+    mail is sent. Read only when set; nothing else changes."""
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
 async def mail_notifications(ctx: dict[str, Any]) -> int:
     """Mail the notifications still unread after the delay (N2), once each."""
     runtime: Runtime = ctx["runtime"]
-    return await mail_due_notifications(runtime)
+    kill = _killed_after_claim if os.environ.get("HUB_TEST_KILL_AFTER_CLAIM") == "1" else None
+    return await mail_due_notifications(runtime, after_claim=kill)
+
+
+async def mail_digests(ctx: dict[str, Any]) -> int:
+    """Queue the daily and weekly digests whose period has begun, once per person and period."""
+    runtime: Runtime = ctx["runtime"]
+    return await send_digests(runtime)

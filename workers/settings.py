@@ -11,7 +11,13 @@ from hub.config import compile_timeout, load_settings
 from hub.runtime import Runtime, open_runtime
 from workers.compile import RECONCILE_EVERY, compile_initiative, reconcile_intents
 from workers.events import RELAY_EVERY, publisher, relay_events
-from workers.mail import MAX_TRIES, deliver_mail, mail_notifications, reconcile_mail
+from workers.mail import (
+    MAX_TRIES,
+    deliver_mail,
+    mail_digests,
+    mail_notifications,
+    reconcile_mail,
+)
 from workers.uploads import remove_stale_uploads
 from workers.votes import close_votes, remind_votes
 
@@ -37,6 +43,9 @@ CRON_JOBS = [
     cron(close_votes, second=set(range(3, 60, 10)), run_at_startup=True, unique=True),  # type: ignore[arg-type]
     # Every 20 seconds: notifications past their delay are mailed (one indexed query).
     cron(mail_notifications, second={5, 25, 45}, unique=True),  # type: ignore[arg-type]
+    # Twice an hour: the digests whose period began (HUB_DIGEST_HOUR) go out, once per person
+    # and period; a worker that was down catches up within half an hour.
+    cron(mail_digests, minute={1, 31}, second=41, unique=True),  # type: ignore[arg-type]
     cron(remind_votes, minute=set(range(0, 60, 5)), second=23, unique=True),  # type: ignore[arg-type]
     cron(remove_stale_uploads, minute=17, second=37, run_at_startup=True, unique=True),  # type: ignore[arg-type]
 ]

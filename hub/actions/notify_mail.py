@@ -7,6 +7,7 @@ mail outbox. Notices of one person about one thing (a burst in a thread) share o
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from itertools import groupby
 
 from sqlalchemy import update
@@ -89,9 +90,15 @@ async def _claim(ctx: Context, ids: list[int], now: dt.datetime) -> bool:
     return int(result.rowcount or 0) == len(ids)
 
 
-async def mail_due_notifications(runtime: Runtime, now: dt.datetime | None = None) -> int:
+async def mail_due_notifications(
+    runtime: Runtime,
+    now: dt.datetime | None = None,
+    after_claim: Callable[[], None] | None = None,
+) -> int:
     """One sweep (the cron): every person's unread notices older than the delay, one mail per
-    person and thing, each in its own transaction; how many mails were queued."""
+    person and thing, each in its own transaction; how many mails were queued. `after_claim`
+    runs after each claim and its queued mail committed, before anything is sent (the worker's
+    test-only kill point, workers/mail.py)."""
     now = now or utcnow()
     cutoff = now - dt.timedelta(seconds=runtime.settings.notify_mail_delay)
     async with act(runtime, system=True) as ctx:
@@ -106,6 +113,8 @@ async def mail_due_notifications(runtime: Runtime, now: dt.datetime | None = Non
                 queued += await _queue(ctx, runtime.settings, user_id, notices)
         except _Taken:
             continue
+        if after_claim is not None:
+            after_claim()
     return queued
 
 

@@ -33,7 +33,12 @@ from hub.models.initiatives import (
 )
 from hub.models.jobs import EventOutbox, JobIntent, MailMessage
 from hub.models.municipalities import Municipality, MunicipalityKind
-from hub.models.notifications import Notification, NotificationKind, NotificationPrefs
+from hub.models.notifications import (
+    DigestSent,
+    Notification,
+    NotificationKind,
+    NotificationPrefs,
+)
 from hub.models.proposals import (
     AuthorRole,
     Proposal,
@@ -70,6 +75,7 @@ __all__ = [
     "CommitteeRole",
     "Counting",
     "Decision",
+    "DigestSent",
     "DocumentFormat",
     "EventOutbox",
     "Flag",

@@ -67,3 +67,22 @@ class NotificationPrefs(SQLModel, table=True):
     networks: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     digest: str = Field(default="weekly", max_length=10)
     updated_at: dt.datetime = created_at_field()
+
+
+class DigestSent(SQLModel, table=True):
+    """One row per person and digest period, claimed (inserted) in the transaction that queues
+    the digest's mail: the unique key makes it at most once, whichever worker runs it. A period
+    with nothing to tell is claimed too (`items` 0, no mail), so it is looked at once."""
+
+    __tablename__ = "digests_sent"
+    __table_args__ = (
+        UniqueConstraint("user_id", "period_start", name="uq_digest_period"),
+        CheckConstraint(check_in("period", ("daily", "weekly")), name="ck_digest_period"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE")
+    period: str = Field(max_length=10)
+    period_start: dt.datetime = time_field(nullable=False)
+    sent_at: dt.datetime = time_field(nullable=False)
+    items: int = 0

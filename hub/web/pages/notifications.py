@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from itertools import groupby
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -57,10 +58,21 @@ async def mark_read(request: Request) -> Response:
     return RedirectResponse("/notifications?done=read", status_code=303)
 
 
-async def _settings(request: Request, errors: dict[str, str] | None = None) -> Response:
+async def _settings(
+    request: Request,
+    errors: dict[str, str] | None = None,
+    typed: dict[str, Any] | None = None,
+) -> Response:
+    """The form with the saved settings, or after a 422 with what was typed over them."""
     async with action(request) as ctx:
         user = ctx.require_user()
         prefs = await notify_prefs.prefs_of(ctx, user.id or 0)
+    if typed is not None:
+        prefs = notify_prefs.Prefs(
+            {**prefs.email, **typed["email"]},
+            {slug: typed["networks"].get(slug, level) for slug, level in prefs.networks.items()},
+            typed["digest"],
+        )
     return render(
         request,
         "notification_settings.html",
@@ -81,7 +93,7 @@ async def settings_page(request: Request) -> Response:
 async def save_settings(request: Request) -> Response:
     """The form sends every kind's box (unticked: absent) and every network's level."""
     form = await read_form(request)
-    data = {
+    data: dict[str, Any] = {
         "email": {k: form.get(f"email_{k}") == "on" for k in notifications.KIND_TEXT},
         "networks": {
             key[4:]: str(value) for key, value in form.multi_items() if key.startswith("net_")
@@ -92,5 +104,6 @@ async def save_settings(request: Request) -> Response:
         async with action(request) as ctx:
             await notify_prefs.do_set_prefs(ctx, data)
     except Invalid as error:
-        return await _settings(request, {error.field or "form": translate(request, error)})
+        errors = {error.field or "form": translate(request, error)}
+        return await _settings(request, errors, typed=data)
     return RedirectResponse("/profile/notifications?saved=1", status_code=303)
