@@ -13,6 +13,7 @@ from hub.actions import attachments, bodies, moderation, posts, threads
 from hub.actions.errors import N_
 from hub.actions.posts import PostView
 from hub.permissions import Action
+from hub.web import fragments  # noqa: F401  (post_html for board/thread.html)
 from hub.web.forms import (
     action,
     as_id,
@@ -121,7 +122,8 @@ async def thread_page(
     done = request.query_params.get("done")
     shown_ids = {v.post.id for v in window.posts}
     done_post = around if done in POST_DONE and around in shown_ids else None
-    await recount(request)
+    if window.marked:  # the bell counted them before they were read
+        await recount(request)
     return render(
         request,
         "board/thread.html",
