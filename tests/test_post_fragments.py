@@ -7,17 +7,25 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
 from hub.actions.bodies import do_remove_network_member
 from hub.actions.context import act
 from hub.actions.moderation import do_hide_post
 from hub.actions.posts import do_create_post, do_edit_post
+from hub.runtime import Runtime
 from hub.web.fragments import CACHE
 from hub.web.templating import CSRF_SLOT
 from hub.web.visitor import LANG_COOKIE
 from tests.conftest import csrf_of
-from tests.test_board_pages import NETWORKS, World, browser_as, world  # noqa: F401
+from tests.test_board_pages import NETWORKS, World, browser_as, make_world
 
 TOKENS = re.compile(r'name="csrf_token" value="([^"]*)"')
+
+
+@pytest.fixture
+async def world(seeded: Runtime) -> World:
+    return await make_world(seeded)
 
 
 def post_html(page: str, post_id: int) -> str:

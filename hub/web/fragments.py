@@ -16,9 +16,9 @@ fragment is sent (`fill_csrf`).
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup
@@ -117,7 +117,7 @@ def post_fragment(
     places: dict[int, Municipality],
     lang: str | None = None,
 ) -> Markup:
-    """board/_post.html for one post in `lang` (default: the current one), CSRF_SLOT in its forms."""
+    """board/_post.html for one post in `lang` (default: the current one), CSRF_SLOT in forms."""
     lang = lang or current_language.get()
 
     def make() -> str:

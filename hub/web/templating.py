@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import contextvars
-import secrets
 import datetime as dt
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
