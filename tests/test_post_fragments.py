@@ -12,13 +12,14 @@ import pytest
 from hub.actions.bodies import do_remove_network_member
 from hub.actions.context import act
 from hub.actions.moderation import do_hide_post
+from hub.actions.notifications import do_mark_read
 from hub.actions.posts import do_create_post, do_edit_post
 from hub.runtime import Runtime
 from hub.web.fragments import CACHE
 from hub.web.templating import CSRF_SLOT
 from hub.web.visitor import LANG_COOKIE
 from tests.conftest import csrf_of
-from tests.test_board_pages import NETWORKS, World, browser_as, make_world
+from tests.test_board_pages import NETWORKS, World, browser_as, counting, make_world
 
 TOKENS = re.compile(r'name="csrf_token" value="([^"]*)"')
 
@@ -112,3 +113,14 @@ async def test_a_board_row_follows_its_thread(app: Any, world: World) -> None:
             await do_create_post(ctx, thread, body="Još jedan")
         second = row.search((await c.get(f"/networks/{slug}")).text)
     assert second and "4 poruke" in second.group(0)
+
+
+async def test_a_view_with_no_unread_notices_writes_none(app: Any, world: World) -> None:
+    thread = world.threads["public"]
+    async with act(world.runtime, actor_id=world.users["member"]) as ctx:
+        await do_mark_read(ctx, every=True)
+    async with browser_as(app, "member") as c:
+        with counting(world.runtime) as statements:
+            page = await c.get(f"/threads/{thread}")
+    assert page.status_code == 200 and 'class="post' in page.text
+    assert not [s for s in statements if s.lstrip().upper().startswith("UPDATE NOTIFICATIONS")]

@@ -27,6 +27,7 @@ from hub.web.live import live_since
 from hub.web.pages.board_forms import FORM_ERRORS, form_errors, ids, store_uploads
 from hub.web.pages.notifications import recount
 from hub.web.templating import render
+from hub.web.visitor import visitor
 
 NO_THREAD = N_("No such thread.")
 NO_POST = N_("No such post.")
@@ -88,7 +89,12 @@ async def thread_page(
     since = await live_since(request, f"thread:{thread_id}")
     async with action(request) as ctx:
         window = await threads.thread_window(
-            ctx, thread_id, after=after, before=before, around=around
+            ctx,
+            thread_id,
+            after=after,
+            before=before,
+            around=around,
+            any_unread_notices=visitor(request).unread > 0,
         )
         network = window.network
         municipalities = await posts.municipalities_of(ctx, [v.author for v in window.posts])
