@@ -210,6 +210,13 @@ def report(results: list[Result], n: int, concurrency: int, backend: str) -> str
 
 
 def run(n: int = 2000, concurrency: int = 8, database_url: str | None = None) -> str:
+    """The benchmark's report: requests per second of each page beside the baseline."""
+    backend = "PostgreSQL" if database_url else "SQLite"
+    return report(measure_all(n, concurrency, database_url), n, concurrency, backend)
+
+
+def measure_all(n: int, concurrency: int, database_url: str | None = None) -> list[Result]:
+    """Fresh data, both servers, `n` requests of each page: baseline, board, thread."""
     from hub.embedded_redis import EmbeddedRedis
     from hub.migrate import upgrade
 
@@ -241,9 +248,7 @@ def run(n: int = 2000, concurrency: int = 8, database_url: str | None = None) ->
                 server(hub_cmd, env, f"{hub_url}/readyz", root / "hub.log"),
                 server(base_cmd, env, f"{base_url}/", root / "baseline.log"),
             ):
-                results = asyncio.run(measure(hub_url, base_url, thread_id, title, n, concurrency))
-            backend = "PostgreSQL" if database_url else "SQLite"
-            return report(results, n, concurrency, backend)
+                return asyncio.run(measure(hub_url, base_url, thread_id, title, n, concurrency))
         finally:
             redis.stop()
 

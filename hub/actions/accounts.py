@@ -6,7 +6,7 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, func, literal, update
 from sqlmodel import col, select
 
 from hub import ratelimit
@@ -23,7 +23,7 @@ from hub.actions.validate import (
 from hub.auth import hash_password, needs_rehash, new_token, token_hash, verify_password
 from hub.db import utcnow
 from hub.events import Event
-from hub.models import ApiToken, AuditEntry, AuthSession, Municipality, User
+from hub.models import ApiToken, AuditEntry, AuthSession, Municipality, Notification, User
 from hub.models.users import free_handle, handle_base
 from hub.permissions import Action
 from hub.runtime import Runtime
@@ -230,27 +230,37 @@ class Identity:
     name: str
     is_admin: bool
     language: str
+    unread: int = 0  # unread notifications, when asked for (the bell of a page)
 
 
 async def resolve_session(
-    runtime: Runtime, token: str | None
+    runtime: Runtime, token: str | None, *, with_unread: bool = False
 ) -> tuple[AuthSession, Identity] | None:
     """The live session for a cookie token and its user, or None (unknown, expired, idle too
-    long, user off). One query, and a write at most every few minutes."""
+    long, user off). One query (with `with_unread`, the user's unread notifications counted in
+    the same one), and a write at most every few minutes."""
     if not token or len(token) > 100:
         return None
     now = utcnow()
     idle = dt.timedelta(minutes=runtime.settings.session_idle_minutes)
+    unread = (
+        select(func.count())
+        .where(col(Notification.user_id) == User.id, col(Notification.read_at).is_(None))
+        .correlate(User)
+        .scalar_subquery()
+        if with_unread
+        else literal(0)
+    )
     async with runtime.sessionmaker() as db:
         row = await db.exec(
-            select(AuthSession, User)
+            select(AuthSession, User, unread)
             .join(User, User.id == AuthSession.user_id)  # type: ignore[arg-type]
             .where(AuthSession.token_hash == token_hash(token))
         )
         found = row.first()
         if found is None:
             return None
-        session, user = found
+        session, user, unread_count = found
         if not user.is_active or session.expires_at <= now or session.last_seen_at + idle <= now:
             await db.exec(delete(AuthSession).where(col(AuthSession.id) == session.id))  # type: ignore[call-overload]
             await db.commit()
@@ -262,7 +272,10 @@ async def resolve_session(
                 .values(last_seen_at=now)
             )
             await db.commit()
-        return session, Identity(session.user_id, user.name, user.is_admin, user.language)
+        identity = Identity(
+            session.user_id, user.name, user.is_admin, user.language, int(unread_count or 0)
+        )
+        return session, identity
 
 
 async def do_issue_api_token(

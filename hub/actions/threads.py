@@ -238,6 +238,7 @@ class ThreadWindow:
     has_before: bool
     has_after: bool
     first_unread_id: int | None
+    marked: int = 0  # notifications about the thread this view marked read
 
 
 async def thread_window(
@@ -248,8 +249,12 @@ async def thread_window(
     before: int | None = None,
     around: int | None = None,
     limit: int = WINDOW,
+    any_unread_notices: bool = True,
 ) -> ThreadWindow:
     """A window of a thread's posts, oldest first, read with index range scans only.
+
+    `any_unread_notices=False` (the page's bell, counted in this request, showed none) skips
+    marking the thread's notifications read: there is nothing to mark, and no write to make.
 
     With no position given the window starts at the reader's first unread post (or shows the
     newest posts when everything was read), so a thread of 10,000 posts opens as fast as 50.
@@ -296,10 +301,14 @@ async def thread_window(
             has_before = earlier.first() is not None
     posts = await load_post_views(ctx, network, [i for i in ids if i is not None])
     first_unread = next((p.post.id for p in posts if (p.post.id or 0) > last_read), None)
+    marked = 0
     if me is not None and posts:
         await _mark_read(ctx, thread, me, read, max(p.post.id or 0 for p in posts))
-        await mark_target_read(ctx, f"thread:{thread.id}")
-    return ThreadWindow(thread, network, posts, has_before, has_after, first_unread if me else None)
+        if any_unread_notices:
+            marked = await mark_target_read(ctx, f"thread:{thread.id}")
+    return ThreadWindow(
+        thread, network, posts, has_before, has_after, first_unread if me else None, marked
+    )
 
 
 async def _mark_read(

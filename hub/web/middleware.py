@@ -17,7 +17,6 @@ from starlette.requests import Request
 
 from hub.actions.accounts import Identity, resolve_api_token, resolve_session
 from hub.actions.errors import N_
-from hub.actions.notifications import unread_of
 from hub.actions.validate import UNSTORABLE
 from hub.auth import csrf_valid
 from hub.i18n import gettext, normalize_language
@@ -90,7 +89,10 @@ class VisitorMiddleware:
             identity = await resolve_api_token(runtime, auth[7:].strip())
             found.via = "token" if identity else ""
         elif cookies.get(SESSION_COOKIE):
-            resolved = await resolve_session(runtime, cookies[SESSION_COOKIE])
+            # A page's header shows the bell: its count comes in the same query.
+            resolved = await resolve_session(
+                runtime, cookies[SESSION_COOKIE], with_unread=_is_page(scope)
+            )
             if resolved is not None:
                 identity = resolved[1]
                 found.via = "session"
@@ -98,8 +100,8 @@ class VisitorMiddleware:
         if identity is not None:
             found.user_id, found.name = identity.user_id, identity.name
             found.is_admin, found.language = identity.is_admin, identity.language
-            if found.via == "session" and _is_page(scope):
-                found.unread = await unread_of(runtime, identity.user_id)
+            if found.via == "session":
+                found.unread = identity.unread
         else:
             found.language = normalize_language(
                 cookies.get(LANG_COOKIE), runtime.settings.default_language

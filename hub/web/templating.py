@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +23,10 @@ from hub.models.engagement import REACTION_EMOJI, ReactionKind
 ROOT = Path(__file__).resolve().parent.parent  # the hub package: templates and static ship in it
 TEMPLATES_DIR = ROOT / "templates"
 STATIC_DIR = ROOT / "static"
+
+# Fragments kept across requests (hub.web.fragments) carry this in place of the reader's CSRF
+# token; `render` puts the token in. Random per process, so no one can write it into a post.
+CSRF_SLOT = "csrf-slot-" + secrets.token_hex(16)
 
 current_language: contextvars.ContextVar[str] = contextvars.ContextVar(
     "current_language", default="sr-Latn"
@@ -170,4 +175,6 @@ def render(
     }
     with language(found.language):
         html = ENV.get_template(template).render(**full)
+    if CSRF_SLOT in html:
+        html = html.replace(CSRF_SLOT, full["csrf_token"])
     return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})

@@ -15,6 +15,7 @@ from hub.actions.posts import PostView
 from hub.actions.threads import BoardRow
 from hub.models import Municipality, User
 from hub.models.proposals import Proposal, ProposalTransition
+from hub.web.fragments import fill_csrf, post_fragment
 from hub.web.pages.thread import Viewer
 from hub.web.pages.vote_chart import tally_view
 from hub.web.templating import language, render_string
@@ -27,15 +28,10 @@ def post_partial(
     municipalities: dict[int, Municipality] | None = None,
     csrf_token: str = "",
 ) -> Markup:
-    """templates/board/_post.html for one post, in the reader's language and script."""
-    with language(reader_language):
-        return render_string(
-            "board/_post.html",
-            view=view,
-            viewer=viewer,
-            municipalities=municipalities or {},
-            csrf_token=csrf_token,
-        )
+    """templates/board/_post.html for one post, in the reader's language and script (the same
+    fragment the thread page shows, kept in hub.web.fragments)."""
+    html = post_fragment(view, viewer, municipalities or {}, reader_language)
+    return Markup(fill_csrf(html, csrf_token))  # noqa: S704
 
 
 def proposal_state_partial(

@@ -13,6 +13,7 @@ from hub.actions import attachments, bodies, moderation, posts, threads
 from hub.actions.errors import N_
 from hub.actions.posts import PostView
 from hub.permissions import Action
+from hub.web import fragments  # noqa: F401  (post_html for board/thread.html)
 from hub.web.forms import (
     action,
     as_id,
@@ -26,6 +27,7 @@ from hub.web.live import live_since
 from hub.web.pages.board_forms import FORM_ERRORS, form_errors, ids, store_uploads
 from hub.web.pages.notifications import recount
 from hub.web.templating import render
+from hub.web.visitor import visitor
 
 NO_THREAD = N_("No such thread.")
 NO_POST = N_("No such post.")
@@ -87,7 +89,12 @@ async def thread_page(
     since = await live_since(request, f"thread:{thread_id}")
     async with action(request) as ctx:
         window = await threads.thread_window(
-            ctx, thread_id, after=after, before=before, around=around
+            ctx,
+            thread_id,
+            after=after,
+            before=before,
+            around=around,
+            any_unread_notices=visitor(request).unread > 0,
         )
         network = window.network
         municipalities = await posts.municipalities_of(ctx, [v.author for v in window.posts])
@@ -121,7 +128,8 @@ async def thread_page(
     done = request.query_params.get("done")
     shown_ids = {v.post.id for v in window.posts}
     done_post = around if done in POST_DONE and around in shown_ids else None
-    await recount(request)
+    if window.marked:  # the bell counted them before they were read
+        await recount(request)
     return render(
         request,
         "board/thread.html",
