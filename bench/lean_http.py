@@ -43,7 +43,12 @@ class LeanClient:
         self._writer: asyncio.StreamWriter | None = None
 
     async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        if self._reader is None or self._writer is None or self._writer.is_closing():
+        if (
+            self._reader is None
+            or self._writer is None
+            or self._writer.is_closing()
+            or self._reader.at_eof()  # the server closed it while idle (keep-alive timeout)
+        ):
             self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
         return self._reader, self._writer
 

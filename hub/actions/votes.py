@@ -4,10 +4,11 @@
   writes the vote's rules and its electorate in the same transaction: every member of the
   network (coordinators too: they are members) whose account is active, with the local
   government their account names at that moment. The electorate never changes after.
-- A ballot (`do_cast`) is accepted only while its transaction holds the vote row `open` and
-  before `closes_at`: the cast raises `ballots_version` with `UPDATE ... WHERE status = 'open'
-  AND closes_at > now`, which takes the row's lock, and the closing UPDATE needs that lock too.
-  So every accepted ballot commits before the close counts, and a cast after it gets 409 (V4).
+- A ballot (`do_cast`, in hub.actions.vote_cast) is accepted only while the vote row is
+  `open` and before `closes_at`: on PostgreSQL the cast's one statement holds the row `FOR
+  SHARE` (casts run side by side; the closing UPDATE waits for all of them), on SQLite it first
+  raises `ballots_version` with a conditional UPDATE (the database's write lock). So every
+  accepted ballot commits before the close counts, and a cast after it gets 409 (V4).
   One ballot per (vote, voter): an upsert on the unique key; a change rewrites the row (V1, V2).
 - Closing (`do_close_vote` by the coordinator at any time, `close_due_votes` from the cron, and
   `close_if_due` whenever anyone reads or votes on a vote past its time) is one conditional
