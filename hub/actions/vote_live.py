@@ -56,7 +56,13 @@ async def _flush(runtime: Runtime, proposal_id: int, delay: float) -> None:
 
 
 async def drain(runtime: Runtime) -> None:
-    """Send the tallies still waiting (when the process stops, and in tests)."""
+    """Send the tallies still waiting now, without waiting for their window (when the process
+    stops, and in tests), and let the flushes under way finish."""
+    pending: dict[int, asyncio.Task[None]] = runtime.extras.get(_PENDING, {})
     running: set[asyncio.Task[None]] = runtime.extras.get(_RUNNING, set())
-    while running:  # a flush ends before its tally's work is done only when it fails
-        await asyncio.gather(*list(running), return_exceptions=True)
+    while pending or running:
+        now = list(pending)
+        for proposal_id in now:  # asleep in its window (it has not counted yet): send it now
+            pending.pop(proposal_id).cancel()
+        flushes = [_flush(runtime, proposal_id, 0) for proposal_id in now]
+        await asyncio.gather(*list(running), *flushes, return_exceptions=True)
