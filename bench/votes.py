@@ -8,7 +8,8 @@ A fresh database of the benchmark's own (PostgreSQL by default, dropped and crea
 SQLite in a temporary directory with --sqlite) and an embedded Redis; the data made fast by
 bench/votes_seed.py (one network, `clients` members with API tokens, a coordinator, an
 approved proposal); a real `hub serve`; the vote opened over HTTP by the coordinator. Then
-`clients` concurrent clients (asyncio + httpx, keep-alive, one connection each) each cast a
+`clients` concurrent clients (a lean asyncio HTTP/1.1 client, bench/lean_http.py: keep-alive,
+one connection each) each cast a
 vote and change it `changes` times, on a fixed schedule of `rate` votes a second over all
 clients (0: each client sends its next vote as soon as the last is answered); with --servers N,
 N `hub serve` processes share the database and Redis and the clients are spread over them (as
@@ -44,6 +45,7 @@ import httpx
 
 from bench.board import free_port, server
 from bench.fanout import cpu_seconds
+from bench.lean_http import Answer, LeanClient, LeanHTTPError
 from bench.votes_check import CHOICES, check_tally, expected_tally
 from bench.votes_seed import COORDINATOR, PASSWORD, Seeded, populate, reset_postgres
 
@@ -83,7 +85,7 @@ class Round:
 # --- the clients --------------------------------------------------------------------------------
 
 
-Send = Callable[[httpx.AsyncClient, int, int], Awaitable[httpx.Response]]
+Send = Callable[[LeanClient, int, int], Awaitable[Answer]]
 
 
 async def drive(
@@ -102,7 +104,7 @@ async def drive(
     clients = len(tokens)
     loop = asyncio.get_running_loop()
 
-    async def client(c: int, http: httpx.AsyncClient) -> None:
+    async def client(c: int, http: LeanClient) -> None:
         for k in range(per_client):
             if rate:
                 delay = start + (k * clients + c) / rate - loop.time()
@@ -112,8 +114,8 @@ async def drive(
             out.sent += 1
             try:
                 answer = await send(http, c, k)
-            except httpx.HTTPError as exc:
-                out.statuses[type(exc).__name__] += 1
+            except LeanHTTPError as exc:
+                out.statuses[str(exc)] += 1
                 out.unknown += 1
                 continue
             out.latencies.append(time.perf_counter() - began)
@@ -121,14 +123,8 @@ async def drive(
             out.statuses[str(answer.status_code)] += 1
             out.ok += answer.status_code == 200
 
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
     https = [
-        httpx.AsyncClient(
-            base_url=urls[c % len(urls)],
-            limits=limits,
-            timeout=60,
-            headers={"Authorization": f"Bearer {t}"},
-        )
+        LeanClient(urls[c % len(urls)], {"Authorization": f"Bearer {t}"}, timeout=60)
         for c, t in enumerate(tokens)
     ]
     try:
@@ -166,10 +162,10 @@ async def measure(
     plans = plan(len(tokens), per_client, args.seed)
     last: dict[int, str] = {}
 
-    async def me(http: httpx.AsyncClient, c: int, k: int) -> httpx.Response:
+    async def me(http: LeanClient, c: int, k: int) -> Answer:
         return await http.get("/api/v1/me")
 
-    async def vote(http: httpx.AsyncClient, c: int, k: int) -> httpx.Response:
+    async def vote(http: LeanClient, c: int, k: int) -> Answer:
         choice, reason = plans[c][k]
         body = {"choice": choice} | ({"reason": reason} if reason else {})
         answer = await http.put(f"/api/v1/proposals/{proposal}/vote", json=body)

@@ -27,3 +27,15 @@ async def hit(redis: Redis, key: str, window_seconds: int) -> int:
 
 async def clear(redis: Redis, key: str) -> None:
     await redis.delete(f"rl:{key}")
+
+
+async def take(redis: Redis, key: str, limit: int, window_seconds: int) -> int:
+    """Count one hit and say whether it was over the limit, in one round trip: 0 when it was
+    within `limit`, else the seconds until the window ends. A refused hit is counted too, which
+    changes nothing: the window's end stays where its first hit put it."""
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.set(f"rl:{key}", 0, ex=window_seconds, nx=True)
+        pipe.incr(f"rl:{key}")
+        pipe.ttl(f"rl:{key}")
+        _, count, ttl = await pipe.execute()
+    return 0 if int(count) <= limit else max(int(ttl), 1)

@@ -28,6 +28,9 @@ class Runtime:
     extras: dict[str, Any] = field(default_factory=dict)
 
     async def close(self) -> None:
+        # Work that must finish first (hub.actions.vote_live: the live tallies still waiting).
+        for finish in self.extras.pop("before_close", {}).values():
+            await finish(self)
         if self.jobs is not None:
             await self.jobs.aclose()
         await self.redis.aclose()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -47,6 +47,7 @@ class Context:
     principal: Principal = ANONYMOUS
     events: list[Event] = field(default_factory=list)
     after_commit_jobs: list[tuple[str, str, tuple[Any, ...]]] = field(default_factory=list)
+    after_commit_calls: list[Callable[[], None]] = field(default_factory=list)
 
     def emit(self, event: Event) -> None:
         self.events.append(event)
@@ -128,6 +129,8 @@ async def _after_commit(ctx: Context) -> None:
             log.exception("publishing events failed")
         else:
             await _clear_outbox(ctx.runtime, [e.uid for e in ctx.events])
+    for call in ctx.after_commit_calls:  # plain calls that start no I/O of their own here
+        call()
     if ctx.after_commit_jobs and ctx.runtime.jobs is not None:
         for function, job_id, args in ctx.after_commit_jobs:
             try:

@@ -37,6 +37,7 @@ class Count:
     voted: int  # people who cast a ballot, whatever the counting
     uncounted: int  # ballots not counted: electors without a local government, per municipality
     electors: int  # people in the electorate, whatever the counting
+    version: int = 0  # ballots plus changes of choice: rises whenever the tally can change
 
     def quorum_met(self, quorum: int) -> bool:
         return self.turnout * 100 >= quorum * self.eligible

@@ -9,6 +9,7 @@ is met move live, and the totals appear once the vote is closed.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -20,9 +21,16 @@ from hub.models.votes import BallotKind, Vote, VoteBallot, VoteElector, VoteResu
 
 
 async def current_count(ctx: Context, vote: Vote) -> Count:
-    """Count the vote's current ballots against its frozen electorate."""
+    """Count the vote's current ballots against its frozen electorate. Its `version` is the
+    number of ballots plus their changes of choice: it rises with every ballot that can move the
+    tally, without a write to the vote's row (which would serialise the casts)."""
     ballots = await ctx.db.exec(
-        select(VoteElector.municipality_id, VoteBallot.choice, func.count())
+        select(
+            VoteElector.municipality_id,
+            VoteBallot.choice,
+            func.count(),
+            func.sum(col(VoteBallot.changes)),
+        )
         .join(
             VoteElector,
             (col(VoteElector.vote_id) == VoteBallot.vote_id)
@@ -36,11 +44,13 @@ async def current_count(ctx: Context, vote: Vote) -> Count:
         .where(VoteElector.vote_id == vote.id)
         .group_by(col(VoteElector.municipality_id))
     )
-    return count(
+    rows = ballots.all()
+    found = count(
         vote.counting,
-        [(m, c) for m, c, n in ballots.all() for _ in range(n)],
+        [(m, c) for m, c, n, _ch in rows for _ in range(n)],
         [m for m, n in electorate.all() for _ in range(n)],
     )
+    return replace(found, version=sum(n + int(ch or 0) for _m, _c, n, ch in rows))
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -58,6 +68,9 @@ def tally_public(vote: Vote, found: Count, now: dt.datetime | None = None) -> di
         found = Count(
             yes, no, abstain, turnout, found.eligible, found.voted, found.uncounted, found.electors
         )
+        version = vote.ballots_version  # frozen at the close, above every live tally's
+    else:
+        version = found.version
     passing = found.passing(vote.quorum, vote.threshold)
     left = 0 if closed else max(0, int((vote.closes_at - (now or utcnow())).total_seconds()))
     return {
@@ -82,5 +95,5 @@ def tally_public(vote: Vote, found: Count, now: dt.datetime | None = None) -> di
         "no": None if hidden else found.no,
         "abstain": None if hidden else found.abstain,
         "passing": None if hidden else (vote.result == VoteResult.PASSED if closed else passing),
-        "version": vote.ballots_version,
+        "version": version,
     }

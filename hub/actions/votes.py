@@ -4,10 +4,11 @@
   writes the vote's rules and its electorate in the same transaction: every member of the
   network (coordinators too: they are members) whose account is active, with the local
   government their account names at that moment. The electorate never changes after.
-- A ballot (`do_cast`) is accepted only while its transaction holds the vote row `open` and
-  before `closes_at`: the cast raises `ballots_version` with `UPDATE ... WHERE status = 'open'
-  AND closes_at > now`, which takes the row's lock, and the closing UPDATE needs that lock too.
-  So every accepted ballot commits before the close counts, and a cast after it gets 409 (V4).
+- A ballot (`do_cast`, in hub.actions.vote_cast) is accepted only while the vote row is
+  `open` and before `closes_at`: on PostgreSQL the cast's one statement holds the row `FOR
+  SHARE` (casts run side by side; the closing UPDATE waits for all of them), on SQLite it first
+  raises `ballots_version` with a conditional UPDATE (the database's write lock). So every
+  accepted ballot commits before the close counts, and a cast after it gets 409 (V4).
   One ballot per (vote, voter): an upsert on the unique key; a change rewrites the row (V1, V2).
 - Closing (`do_close_vote` by the coordinator at any time, `close_due_votes` from the cron, and
   `close_if_due` whenever anyone reads or votes on a vote past its time) is one conditional
@@ -23,26 +24,23 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Integer, case, literal, update
+from sqlalchemy import Integer, literal, update
 from sqlalchemy import insert as sql_insert
 from sqlmodel import col, select
 
-from hub import ratelimit
 from hub.actions.context import Context, act
-from hub.actions.errors import N_, Conflict, Forbidden, Invalid, NotFound, RateLimited
+from hub.actions.errors import N_, Conflict, Invalid, NotFound
 from hub.actions.proposal_review import _after, _move
 from hub.actions.proposal_states import Move
 from hub.actions.proposal_text import conflict_in_state
 from hub.actions.proposals import ProposalAccess, access_proposal
-from hub.actions.validate import check_choice, check_text
-from hub.actions.vote_count import CHOICES
+from hub.actions.validate import check_choice
 from hub.actions.vote_notices import notify_vote_opened, notify_vote_result
 from hub.actions.vote_tally import current_count, tally_public
 from hub.db import utcnow
 from hub.events import Event
 from hub.models import JobIntent, NetworkMembership, User
 from hub.models.votes import (
-    REASON_MAX,
     BallotKind,
     Counting,
     Vote,
@@ -53,7 +51,7 @@ from hub.models.votes import (
 )
 from hub.permissions import Action
 from hub.runtime import Runtime
-from hub.upsert import excluded, insert_ignore, upsert
+from hub.upsert import insert_ignore
 
 MAX_AHEAD = dt.timedelta(days=366)  # "at most a year ahead", leap years included
 
@@ -231,22 +229,6 @@ async def do_open_vote(
 # Casting
 
 
-async def check_vote_rate(ctx: Context, user: User) -> None:
-    """At most HUB_VOTES_PER_MINUTE ballots cast or changed a minute per person (S6)."""
-    limit = ctx.runtime.settings.votes_per_minute
-    if limit <= 0:
-        return
-    key = f"vote:user:{user.id}"
-    wait = await ratelimit.blocked_for(ctx.runtime.redis, key, limit)
-    if wait:
-        raise RateLimited(
-            N_("You are voting very fast. Try again in %(seconds)d seconds."),
-            retry_after=wait,
-            seconds=wait,
-        )
-    await ratelimit.hit(ctx.runtime.redis, key, 60)
-
-
 async def _closed_conflict(ctx: Context, proposal_id: int) -> Conflict:
     """409 naming the state the close left the proposal in (passed or failed)."""
     access = await access_proposal(ctx, proposal_id)
@@ -257,67 +239,11 @@ async def do_cast(
     ctx: Context, proposal_id: int, choice: str | None, reason: str | None = ""
 ) -> VoteBallot:
     """Cast or change the actor's ballot (yes, no or abstain, with an optional reason): electors
-    only, while the vote is open. Returns the caller's ballot as stored."""
-    access = await access_proposal(ctx, proposal_id)
-    user = ctx.require_user()
-    vote = await vote_of(ctx, proposal_id)
-    if vote is None:
-        raise conflict_in_state(access.proposal.status)
-    if vote.status != VoteStatus.OPEN:
-        raise await _closed_conflict(ctx, proposal_id)
-    if is_due(vote):
-        await close_apart(ctx.runtime, proposal_id)
-        raise await _closed_conflict(ctx, proposal_id)
-    if access.network.id not in ctx.principal.networks:
-        raise Forbidden(N_("Only members of the network may vote."))
-    elector = await ctx.db.exec(
-        select(VoteElector.id).where(VoteElector.vote_id == vote.id, VoteElector.user_id == user.id)
-    )
-    if elector.first() is None:
-        raise Forbidden(
-            N_("Only those who were members of the network when the vote opened may vote.")
-        )
-    choice_ = check_choice(choice, tuple(CHOICES), field="choice")
-    reason_ = check_text(reason, "reason", REASON_MAX)
-    await check_vote_rate(ctx, user)
-    now = utcnow()
-    held = await ctx.db.exec(  # type: ignore[call-overload]
-        update(Vote)
-        .where(
-            col(Vote.id) == vote.id,
-            col(Vote.status) == VoteStatus.OPEN,
-            col(Vote.closes_at) > now,
-        )
-        .values(ballots_version=Vote.ballots_version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if held.rowcount != 1:  # closed meanwhile, or its time came: the close decides
-        raise await _closed_conflict(ctx, proposal_id)
-    proposed = excluded(ctx.db, VoteBallot)
-    await upsert(
-        ctx.db,
-        VoteBallot,
-        {
-            "vote_id": vote.id,
-            "voter_id": user.id,
-            "choice": choice_,
-            "reason": reason_,
-            "cast_at": now,
-            "changed_at": now,
-        },
-        ("vote_id", "voter_id"),
-        {
-            "choice": proposed.choice,
-            "reason": proposed.reason,
-            "changed_at": now,
-            "changes": col(VoteBallot.changes)
-            + case((col(VoteBallot.choice) != proposed.choice, 1), else_=0),
-        },
-    )
-    ctx.audit("vote.cast", vote, proposal=proposal_id)  # never the choice (V5)
-    vote = await vote_of(ctx, proposal_id) or vote
-    ctx.emit(notify_tally(access, vote, tally_public(vote, await current_count(ctx, vote), now)))
-    return await my_ballot(ctx, vote, user.id or 0)
+    only, while the vote is open. Returns the caller's ballot as stored. In
+    hub.actions.vote_cast."""
+    from hub.actions.vote_cast import cast  # vote_cast builds on this module
+
+    return await cast(ctx, proposal_id, choice, reason)
 
 
 async def my_ballot(ctx: Context, vote: Vote, user_id: int) -> VoteBallot:
@@ -358,10 +284,12 @@ async def _close(ctx: Context, proposal_id: int, *, closed_by: int | None) -> Vo
         "turnout": found.turnout,
         "result": result,
     }
+    # Above every live tally's version, so a client keeping the highest keeps the result.
+    version = max(vote.ballots_version, found.version) + 1
     await ctx.db.exec(  # type: ignore[call-overload]
         update(Vote)
         .where(col(Vote.id) == vote.id)
-        .values(**values)
+        .values(**values, ballots_version=version)
         .execution_options(synchronize_session=False)
     )
     vote = await vote_of(ctx, proposal_id)
