@@ -175,6 +175,9 @@ class Subscribers:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe is not None:
+                pipe.close()
 
 
 async def paced(count: int, rate: float, send: Any) -> None:

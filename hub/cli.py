@@ -264,6 +264,7 @@ def _serve(settings: Settings, host: str, port: int, *, run_worker: bool) -> int
 
     from hub.embedded_redis import EmbeddedRedis
     from hub.web.app import create_app
+    from realtime.wire import direct_protocol
 
     # uvicorn's newer "websockets-sansio" protocol waits to close a socket until it can write,
     # so it cannot drop a reader that stopped reading (R7): we keep the classic one on purpose.
@@ -287,7 +288,8 @@ def _serve(settings: Settings, host: str, port: int, *, run_worker: bool) -> int
             log_config=None,
             access_log=False,
             proxy_headers=False,
-            ws="websockets",
+            # The classic protocol, reachable from /ws to write frames encoded once per event.
+            ws=direct_protocol(),
             ws_ping_interval=20.0,  # heartbeats find dead peers (R7)
             ws_ping_timeout=20.0,
             ws_max_size=64 * 1024,

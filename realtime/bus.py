@@ -114,7 +114,7 @@ class EventBus:
 
         An event whose uid was already published returns None (published once, whoever tries).
         """
-        ids: list[str | None] = []
+        calls = []
         for event in events:
             uid = event.uid or ""
             keys = [stream_key(event.channel), _dedupe_key(uid or "-"), _last_key(event.channel)]
@@ -124,9 +124,15 @@ class EventBus:
                 dedupe_ttl = 1
             args: list[str | int] = [HISTORY_MAX, _payload(event), self.doorbell]
             args += [HISTORY_TTL, dedupe_ttl, event.channel]
-            result = await self._script(keys=keys, args=args)
-            ids.append(str(result) if result else None)
-        return ids
+            calls.append((keys, args))
+        if len(calls) == 1:
+            results = [await self._script(keys=calls[0][0], args=calls[0][1])]
+        else:  # one round trip for a change's events, still run one after another, in order
+            pipe = self.redis.pipeline(transaction=False)
+            for keys, args in calls:
+                await self._script(keys=keys, args=args, client=pipe)
+            results = await pipe.execute()
+        return [str(result) if result else None for result in results]
 
     async def history(
         self, channel: str, after: str, count: int = HISTORY_MAX

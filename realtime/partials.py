@@ -16,6 +16,7 @@ from typing import Any
 
 from hub.permissions import Principal
 from realtime.bus import Published
+from realtime.wire import encode_text
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,8 @@ _MISSING = object()
 class FrameCache:
     def __init__(self) -> None:
         self._prepared: OrderedDict[tuple[str, str], Any] = OrderedDict()
-        self._frames: OrderedDict[tuple[str, str, Hashable], str] = OrderedDict()
+        # Each variant's frame as text, and as the bytes of a WebSocket frame (realtime.wire).
+        self._frames: OrderedDict[tuple[str, str, Hashable], tuple[str, bytes]] = OrderedDict()
 
     async def prepare(self, event: Published) -> None:
         renderer = RENDERERS.get(event.type)
@@ -56,6 +58,10 @@ class FrameCache:
             self._prepared.popitem(last=False)
 
     def frame(self, event: Published, viewer: Viewer) -> str:
+        return self.encoded(event, viewer)[0]
+
+    def encoded(self, event: Published, viewer: Viewer) -> tuple[str, bytes]:
+        """The viewer's frame of the event, as text and as wire bytes, each made once."""
         renderer = RENDERERS.get(event.type)
         prepared = self._prepared.get((event.channel, event.id), _MISSING)
         usable = renderer is not None and prepared is not _MISSING and prepared is not None
@@ -66,7 +72,7 @@ class FrameCache:
             data = dict(event.data)
             if usable and renderer is not None:
                 data["partial"] = renderer.render(event, prepared, viewer)
-            found = json.dumps(
+            text = json.dumps(
                 {
                     "type": "event",
                     "channel": event.channel,
@@ -77,6 +83,7 @@ class FrameCache:
                 ensure_ascii=False,
                 separators=(",", ":"),
             )
+            found = (text, encode_text(text))
             self._frames[key] = found
             if len(self._frames) > _CACHE_SIZE:
                 self._frames.popitem(last=False)

@@ -18,6 +18,7 @@ from realtime.bus import Published, parse_id
 from realtime.channels import Grant, Refused, authorize
 from realtime.manager import Subscription
 from realtime.partials import Viewer
+from realtime.wire import protocol_of, write_now
 
 log = logging.getLogger("hub.realtime")
 OPEN = Gauge("hub_ws_connections", "WebSocket connections this instance is serving")
@@ -72,6 +73,8 @@ class _Rest:
 class Client:
     def __init__(self, ws: WebSocket, hub: Any, found: Any) -> None:
         self.ws = ws
+        # The server's protocol object under `hub serve` (realtime.wire), else None.
+        self.protocol = protocol_of(ws.scope)
         self.hub = hub  # realtime.Realtime
         self.visitor = found
         self.viewer = Viewer(found.user_id, found.language, hub.anonymous)
@@ -147,7 +150,15 @@ class Client:
             await self.ws.close(code)
 
     def send_event(self, sub: Subscription, event: Published) -> None:
-        self.put_raw(self.hub.frames.frame(event, self.viewer_for(sub)))
+        text, wire = self.hub.frames.encoded(event, self.viewer_for(sub))
+        if (
+            self.flowing  # nothing waiting ahead of it: the order is kept
+            and self.closing is None
+            and self.protocol is not None
+            and write_now(self.protocol, wire)
+        ):
+            return
+        self.put_raw(text)
 
     def send_resync(self, sub: Subscription) -> None:
         self.put({"type": "subscribed", "channel": sub.channel, "recovered": False})

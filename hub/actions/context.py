@@ -9,11 +9,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import CompoundSelect, String, bindparam, delete, literal, union_all
+from sqlalchemy import CompoundSelect, String, bindparam, delete, insert, literal, union_all
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.actions.errors import N_, Forbidden, NotSignedIn
+from hub.db import utcnow
 from hub.events import Event, discard
 from hub.models import AuditEntry, CommitteeMembership, EventOutbox, NetworkMembership, User
 from hub.permissions import ANONYMOUS, Action, Principal, can
@@ -103,22 +104,23 @@ async def load_principal(db: AsyncSession, user: User | None) -> Principal:
     )
 
 
-def _write_outbox(ctx: Context) -> None:
-    """Record the events in the transaction of the change, so committing one commits both."""
-    stamped = []
-    for event in ctx.events:
-        event = replace(event, uid=event.uid or secrets.token_hex(12))
-        ctx.db.add(
-            EventOutbox(
-                uid=event.uid,
-                channel=event.channel,
-                type=event.type,
-                data=event.data,
-                audience=list(event.audience),
-            )
-        )
-        stamped.append(event)
-    ctx.events = stamped
+async def _write_outbox(ctx: Context) -> None:
+    """Record the events in the transaction of the change, so committing one commits both:
+    one INSERT of all the rows (no ORM objects: nothing reads them back)."""
+    ctx.events = [replace(e, uid=e.uid or secrets.token_hex(12)) for e in ctx.events]
+    now = utcnow()
+    rows = [
+        {
+            "uid": e.uid,
+            "channel": e.channel,
+            "type": e.type,
+            "data": e.data,
+            "audience": list(e.audience),
+            "created_at": now,
+        }
+        for e in ctx.events
+    ]
+    await ctx.db.exec(insert(EventOutbox), params=rows)  # type: ignore[call-overload]
 
 
 async def _after_commit(ctx: Context) -> None:
@@ -156,7 +158,7 @@ async def act(
         try:
             yield ctx
             if ctx.events:  # always: a process without a publisher leaves them to the relay
-                _write_outbox(ctx)
+                await _write_outbox(ctx)
             await db.commit()
         except BaseException:
             await db.rollback()
@@ -165,12 +167,17 @@ async def act(
 
 
 async def _clear_outbox(runtime: Runtime, uids: list[str]) -> None:
+    """The events are on the bus: their rows go, in a transaction of a bare connection."""
     try:
-        async with runtime.sessionmaker() as db:
-            await db.exec(delete(EventOutbox).where(col(EventOutbox.uid).in_(uids)))  # type: ignore[call-overload]
-            await db.commit()
+        async with runtime.engine.begin() as conn:
+            await conn.execute(_CLEAR_OUTBOX, {"uids": uids})
     except Exception:  # harmless: the relay publishes them again and the stream drops duplicates
         log.exception("clearing the event outbox failed")
+
+
+_CLEAR_OUTBOX = delete(EventOutbox).where(
+    col(EventOutbox.uid).in_(bindparam("uids", expanding=True))
+)
 
 
 async def refresh_principal(ctx: Context) -> None:

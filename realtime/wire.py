@@ -1,0 +1,63 @@
+"""Event frames written straight to a socket's transport, encoded once per event (not per socket).
+
+Through ASGI, every socket's `send_text` encodes the same text to UTF-8 and frames it again,
+and runs the server's send coroutine: most of the CPU of a fan-out to a thousand sockets. What
+`websockets.broadcast` does instead is encode the frame once and write the same bytes to each
+socket. `hub serve` runs uvicorn with `DirectProtocol`, the classic `websockets` protocol that
+also puts itself into the connection's ASGI scope, so realtime.socket can do the same:
+`write_now` writes the encoded frame when the send would have completed at once anyway (the
+connection open, its buffer below the high-water mark, no extension such as compression), and
+otherwise says no, and the frame takes the ASGI path (which waits, and is bounded: R7).
+
+Under another server (or without the scope key) every frame takes the ASGI path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from websockets.frames import Frame, Opcode
+from websockets.protocol import State
+
+SCOPE_KEY = "hub.ws_protocol"
+
+
+def direct_protocol() -> type[Any]:
+    """uvicorn's classic `websockets` protocol, reachable from the app through the scope.
+
+    Made on demand: importing uvicorn's protocol imports the deprecated `websockets.legacy`."""
+    from uvicorn.protocols.websockets.websockets_impl import WebSocketProtocol
+
+    class DirectProtocol(WebSocketProtocol):
+        async def run_asgi(self) -> None:
+            self.scope[SCOPE_KEY] = self  # type: ignore[literal-required]
+            await super().run_asgi()
+
+    return DirectProtocol
+
+
+def encode_text(text: str) -> bytes:
+    """A server's (unmasked, uncompressed) text frame of `text`, as it goes on the wire."""
+    return Frame(Opcode.TEXT, text.encode(), fin=True).serialize(mask=False)
+
+
+def protocol_of(scope: Any) -> Any:
+    """The connection's protocol object if the server is `DirectProtocol`, else None."""
+    return scope.get(SCOPE_KEY)
+
+
+def write_now(protocol: Any, wire: bytes) -> bool:
+    """Write the frame if the protocol's own send would not have had to wait; else False."""
+    transport = protocol.transport
+    if (
+        protocol.state is not State.OPEN
+        or protocol.extensions
+        or protocol._paused
+        or protocol._fragmented_message_waiter is not None
+        or protocol.transfer_data_task.done()
+        or transport is None
+        or transport.is_closing()
+    ):
+        return False
+    transport.write(wire)
+    return True
