@@ -10,11 +10,13 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlmodel import select
 
 from hub.actions import bodies
 from hub.actions.accounts import do_set_language
 from hub.actions.context import act
 from hub.i18n import gettext
+from hub.models import User
 from hub.runtime import Runtime
 from hub.web import middleware
 from hub.web.middleware import CSP
@@ -195,3 +197,53 @@ async def test_an_upload_with_two_files_is_refused_whole(
     assert (await count_rows(seeded), stored_files(seeded)) == (before, files)
     one = await client.post("/api/v1/attachments", files=two[:1], headers=headers)
     assert one.status_code == 201 and one.json()["filename"] == "a.pdf"
+
+
+async def test_a_client_leaving_mid_body_is_no_server_error(
+    app: Any, seeded: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A request whose client hangs up before its body has arrived changes nothing, is logged as
+    the client's leaving (499 in the access log and metrics), and leaves no traceback."""
+    await make_user(seeded, "ana@example.org", admin=True)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as client:
+        token = (await api_token(client, "ana@example.org"))["Authorization"]
+    parts = [
+        {"type": "http.request", "body": b'{"email": "nova@example.org", ', "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return parts.pop(0) if parts else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/api/v1/users",
+        "raw_path": b"/api/v1/users",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"testserver"),
+            (b"content-type", b"application/json"),
+            (b"content-length", b"200"),
+            (b"authorization", token.encode()),
+        ],
+        "client": ("203.0.113.9", 5000),
+        "server": ("testserver", 80),
+    }
+    with caplog.at_level("INFO", logger="hub.web"):
+        await app(scope, receive, send)
+    assert [m["status"] for m in sent if m["type"] == "http.response.start"] == [499]
+    assert "client closed the connection on POST /api/v1/users" in caplog.text
+    assert "unhandled error" not in caplog.text and "Traceback" not in caplog.text
+    async with seeded.sessionmaker() as db:
+        assert (await db.exec(select(User.email))).all() == ["ana@example.org"]

@@ -11,13 +11,14 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.requests import ClientDisconnect
 
 from hub import gc_policy
 from hub.actions.errors import ActionError
 from hub.config import Settings
 from hub.migrate import is_current
 from hub.runtime import Runtime, open_runtime
-from hub.web.errors import action_error_handler, http_error_handler
+from hub.web.errors import action_error_handler, client_gone_handler, http_error_handler
 from hub.web.middleware import (
     BodyLimitMiddleware,
     CSRFMiddleware,
@@ -75,6 +76,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Starlet
     exception_handlers: dict[Any, Any] = {
         ActionError: action_error_handler,
         HTTPException: http_error_handler,
+        ClientDisconnect: client_gone_handler,
     }
     app = Starlette(
         routes=all_routes(),

@@ -162,6 +162,17 @@ def too_large_response(request: Request, limit: int) -> Response:
     return error_response(request, 413, "too_large", message, headers={"Connection": "close"})
 
 
+# nginx's code for "the client closed the connection": nobody reads the answer, but the access
+# log and the metrics say what happened instead of counting the client's leaving as our fault.
+CLIENT_CLOSED = 499
+
+
+async def client_gone_handler(request: Request, exc: Exception) -> Response:
+    """The client went away while its body was being read: not an error of the hub's."""
+    log.info("client closed the connection on %s %s", request.method, request.url.path)
+    return Response(status_code=CLIENT_CLOSED)
+
+
 def server_error_response(request: Request, exc: BaseException) -> Response:
     """The 500 for an unhandled exception, logged here with its traceback."""
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
