@@ -5,6 +5,7 @@ Nothing here touches the database; hub.actions.accounts stores what these functi
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
@@ -47,6 +48,17 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash or _dummy(), password) and bool(password_hash)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+async def hashed(password: str) -> str:
+    """hash_password off the event loop. Argon2 spends tens of milliseconds of CPU by design and
+    releases the GIL meanwhile: in a thread, the process's other requests and sockets go on."""
+    return await asyncio.to_thread(hash_password, password)
+
+
+async def password_matches(password_hash: str | None, password: str) -> bool:
+    """verify_password off the event loop (see `hashed`)."""
+    return await asyncio.to_thread(verify_password, password_hash, password)
 
 
 def needs_rehash(password_hash: str) -> bool:

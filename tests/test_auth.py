@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from http.cookies import SimpleCookie
 from typing import Any
@@ -14,8 +15,9 @@ import httpx
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from hub.actions.accounts import do_set_user_flags
+from hub.actions.accounts import check_credentials, do_set_user_flags
 from hub.actions.context import act
+from hub.auth import hashed, password_matches
 from hub.config import Settings
 from hub.db import utcnow
 from hub.models import AuthSession, User
@@ -309,3 +311,40 @@ async def test_changing_the_password_ends_the_other_sessions(
             "/api/v1/auth/token", json={"email": EMAIL, "password": "a new password!"}
         )
     assert (old.status_code, new.status_code) == (422, 200)
+
+
+async def test_hashing_and_checking_a_password_let_other_requests_go_on(seeded: Runtime) -> None:
+    """Argon2's deliberate cost is paid in a thread: the event loop runs other work meanwhile
+    (a sign-in or a new account must not stall every socket and request of the process)."""
+    ticks = 0
+    stop = asyncio.Event()
+
+    async def other_work() -> None:
+        nonlocal ticks
+        while not stop.is_set():
+            ticks += 1
+            await asyncio.sleep(0)
+
+    async def during(work: Awaitable[object]) -> int:
+        nonlocal ticks
+        ticks = 0
+        stop.clear()
+        task = asyncio.create_task(other_work())
+        await asyncio.sleep(0)  # let it start
+        ticks = 0
+        await work
+        seen = ticks
+        stop.set()
+        await task
+        return seen
+
+    stored = await hashed(PASSWORD)
+    assert await during(hashed(PASSWORD)) > 0
+    assert await during(password_matches(stored, PASSWORD)) > 0
+    assert await password_matches(stored, PASSWORD) is True
+    assert await password_matches(stored, PASSWORD + "x") is False
+    # And through the action: a sign-in's check goes to the thread too.
+    await make_user(seeded, "ana@example.org")
+    async with act(seeded) as ctx:
+        signed_in = check_credentials(ctx, "ana@example.org", PASSWORD)
+        assert await during(signed_in) > 0

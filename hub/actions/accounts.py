@@ -20,7 +20,7 @@ from hub.actions.validate import (
     check_password,
     check_storable,
 )
-from hub.auth import hash_password, needs_rehash, new_token, token_hash, verify_password
+from hub.auth import hashed, needs_rehash, new_token, password_matches, token_hash
 from hub.db import utcnow
 from hub.events import Event
 from hub.models import ApiToken, AuditEntry, AuthSession, Municipality, Notification, User
@@ -80,7 +80,7 @@ async def do_create_user(
         ctx,
         email=email,
         name=name,
-        password_hash=hash_password(password),
+        password_hash=await hashed(password),
         municipality_id=municipality_id,
         is_admin=is_admin,
         title=check_line(title[:200], "title", 200, required=None),
@@ -135,7 +135,7 @@ async def check_credentials(ctx: Context, email: str | None, password: str | Non
     await _check_signin_limits(ctx, email)
     row = await ctx.db.exec(select(User).where(User.email == email))
     user = row.first()
-    ok = verify_password(user.password_hash if user else None, password or "")
+    ok = await password_matches(user.password_hash if user else None, password or "")
     if not ok or user is None or not user.is_active:
         window = ctx.runtime.settings.signin_window_seconds
         await ratelimit.hit(ctx.runtime.redis, f"signin:ip:{ctx.ip}", window)
@@ -144,7 +144,7 @@ async def check_credentials(ctx: Context, email: str | None, password: str | Non
         raise Invalid(SIGNIN_FAILED, field="password")
     await ratelimit.clear(ctx.runtime.redis, f"signin:acct:{email}")
     if user.password_hash and needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password or "")
+        user.password_hash = await hashed(password or "")
     return user
 
 
@@ -378,9 +378,9 @@ async def do_change_password(
     ctx: Context, *, current: str | None, new: str | None, keep_token: str | None
 ) -> None:
     user = ctx.require_user()
-    if not verify_password(user.password_hash, current or ""):
+    if not await password_matches(user.password_hash, current or ""):
         raise Invalid(N_("The current password is not right."), field="current_password")
-    user.password_hash = hash_password(check_password(new, field="new_password"))
+    user.password_hash = await hashed(check_password(new, field="new_password"))
     ctx.db.add(user)
     # Every other session ends; the one that changed the password stays signed in.
     query = delete(AuthSession).where(col(AuthSession.user_id) == user.id)

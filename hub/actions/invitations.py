@@ -18,7 +18,7 @@ from hub.actions.context import Context
 from hub.actions.errors import N_, Conflict, Invalid, NotFound, RateLimited
 from hub.actions.mail import do_queue_mail
 from hub.actions.validate import check_email, check_name, check_password
-from hub.auth import LinkSigner, hash_password, token_hash
+from hub.auth import LinkSigner, hashed, token_hash
 from hub.db import utcnow
 from hub.i18n import format_datetime_in_text, gettext
 from hub.i18n.script import for_script
@@ -148,7 +148,7 @@ async def do_accept_invitation(
 ) -> User:
     invitation = await access_invitation(ctx, token)
     name = check_name(name)
-    password_hash = hash_password(check_password(password))
+    password_hash = await hashed(check_password(password))
     exists = await ctx.db.exec(select(User.id).where(User.email == invitation.email))
     if exists.first() is not None:
         raise Conflict(N_("An account with this e-mail address already exists. Sign in instead."))
@@ -266,7 +266,7 @@ async def access_reset(ctx: Context, token: str) -> User:
 
 async def do_reset_password(ctx: Context, *, token: str, password: str | None) -> User:
     user = await access_reset(ctx, token)
-    new_hash = hash_password(check_password(password))
+    new_hash = await hashed(check_password(password))
     # Conditional on the hash the link was made for, so the link works once even when it is
     # submitted twice at the same moment.
     changed = await ctx.db.exec(  # type: ignore[call-overload]
