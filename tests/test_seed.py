@@ -10,6 +10,7 @@ from sqlmodel import SQLModel, select
 from hub.actions.bodies import do_update_network
 from hub.actions.context import act
 from hub.actions.seed import DEMO_ADMIN, SeedReport, do_seed, do_seed_demo
+from hub.actions.vote_live import drain
 from hub.models import (
     Committee,
     JobIntent,
@@ -40,7 +41,9 @@ UNCONFIRMED = PLACEHOLDERS | {"sekretari-skupstina"}
 
 async def seed(runtime: Runtime, *, demo: bool = False) -> SeedReport:
     async with act(runtime, system=True) as ctx:
-        return await (do_seed_demo(ctx) if demo else do_seed(ctx))
+        report = await (do_seed_demo(ctx) if demo else do_seed(ctx))
+    await drain(runtime)  # the demo votes' live tallies, sent as `hub seed` sends them on exit
+    return report
 
 
 async def snapshot(runtime: Runtime) -> dict[str, list[tuple[Any, ...]]]:

@@ -28,6 +28,7 @@ class Socket:
         self.closed: int | None = None
         self.application_state = WebSocketState.CONNECTED
         self.fail: Exception | None = None
+        self.scope: dict[str, Any] = {}  # no server protocol to write to: the queued path
 
     async def send_text(self, frame: str) -> None:
         if self.fail is not None:
