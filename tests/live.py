@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
+
+if TYPE_CHECKING:
+    from hub.runtime import Runtime
 
 HUB = [sys.executable, "-m", "hub.cli"]
 
@@ -127,3 +132,34 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def hub_worker(
+    rt: Runtime, root: Path, name: str, **extra: str
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A real `hub worker` process on `rt`'s database and Redis, logging to `root/<name>.log`."""
+    env = hub_env(
+        root / name,
+        HUB_DATABASE_URL=rt.settings.database_url,
+        HUB_REDIS_URL=rt.settings.redis_url or "",
+        HUB_SECRET_KEY=rt.settings.secret_key,
+        **extra,
+    )
+    (root / name).mkdir(parents=True, exist_ok=True)
+    with (root / f"{name}.log").open("wb") as out:
+        process = subprocess.Popen([*HUB, "worker"], env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        yield process
+    finally:
+        stop(process)
+
+
+async def until(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 90) -> None:
+    """Poll (bounded) for what another process does: a condition, never a fixed wait."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if await check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")

@@ -19,8 +19,9 @@ from hub.models import JobIntent
 from hub.models.initiatives import Initiative, InitiativeDocument, InitiativeRevision
 from hub.runtime import Runtime
 from tests.committee_helpers import COMMITTEE, committee_people
+from tests.live import until
 from tests.proposal_helpers import S, as_user, proposal_in, tokens
-from tests.test_initiative_worker import ONCE, _delivered, _state, until, worker
+from tests.test_initiative_worker import ONCE, _delivered, _state, worker
 
 
 async def test_a_passed_vote_becomes_a_compiled_adopted_public_initiative(

@@ -9,12 +9,10 @@ initiative, once).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
-import subprocess
-import time
-from collections.abc import Awaitable, Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
+from subprocess import Popen
 
 from sqlalchemy import func, update
 from sqlmodel import col, select
@@ -24,41 +22,17 @@ from hub.models import JobIntent, Proposal
 from hub.models.initiatives import Initiative, InitiativeDocument, InitiativeRevision
 from hub.runtime import Runtime
 from tests.initiative_helpers import passed_proposal
-from tests.live import HUB, hub_env, stop
+from tests.live import hub_worker, until
 from tests.proposal_helpers import make_people
 from workers.compile import enqueue_waiting
 
 TIMEOUT = 8  # HUB_COMPILE_TIMEOUT of the workers: a killed run is taken over after 13-23 s
 
 
-@contextlib.contextmanager
-def worker(rt: Runtime, root: Path, name: str) -> Iterator[subprocess.Popen[bytes]]:
-    env = hub_env(
-        root / name,
-        HUB_DATABASE_URL=rt.settings.database_url,
-        HUB_REDIS_URL=rt.settings.redis_url or "",
-        HUB_SECRET_KEY=rt.settings.secret_key,
-        HUB_COMPILE_TIMEOUT=str(TIMEOUT),
-        HUB_JOB_REENQUEUE_SECONDS="1",
+def worker(rt: Runtime, root: Path, name: str) -> AbstractContextManager[Popen[bytes]]:
+    return hub_worker(
+        rt, root, name, HUB_COMPILE_TIMEOUT=str(TIMEOUT), HUB_JOB_REENQUEUE_SECONDS="1"
     )
-    (root / name).mkdir(parents=True, exist_ok=True)
-    log = root / f"{name}.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen([*HUB, "worker"], env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        yield process
-    finally:
-        stop(process)
-
-
-async def until(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 90) -> None:
-    """Poll the database (bounded) for what another process does."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if await check():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def _state(rt: Runtime) -> dict[str, object]:

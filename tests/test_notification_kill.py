@@ -7,13 +7,10 @@ is sent. The second worker, a plain one, delivers the queued mail and sweeps the
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import signal
-import subprocess
-import time
-from collections.abc import Awaitable, Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
+from subprocess import Popen
 
 import pytest
 from sqlmodel import col, select
@@ -22,7 +19,7 @@ from hub.actions.notify_mail import mail_due_notifications
 from hub.db import utcnow
 from hub.models import MailMessage, Notification
 from hub.runtime import Runtime
-from tests.live import HUB, hub_env, stop
+from tests.live import hub_worker, until
 from tests.mailserver import MailServer, smtp_server, smtp_settings  # noqa: F401
 from tests.proposal_helpers import make_people
 from tests.test_notification_api import mention
@@ -31,34 +28,12 @@ from workers.mail import reconcile_mail
 ADDRESSES = ("member@example.org", "coordinator@example.org")
 
 
-@contextlib.contextmanager
-def worker(rt: Runtime, root: Path, name: str, **extra: str) -> Iterator[subprocess.Popen[bytes]]:
-    env = hub_env(
-        root / name,
-        HUB_DATABASE_URL=rt.settings.database_url,
-        HUB_REDIS_URL=rt.settings.redis_url or "",
-        HUB_SECRET_KEY=rt.settings.secret_key,
-        HUB_SMTP_URL=rt.settings.smtp_url or "",
-        HUB_NOTIFY_MAIL_DELAY="0",
-        **extra,
+def worker(
+    rt: Runtime, root: Path, name: str, **extra: str
+) -> AbstractContextManager[Popen[bytes]]:
+    return hub_worker(
+        rt, root, name, HUB_SMTP_URL=rt.settings.smtp_url or "", HUB_NOTIFY_MAIL_DELAY="0", **extra
     )
-    (root / name).mkdir(parents=True, exist_ok=True)
-    with (root / f"{name}.log").open("wb") as out:
-        process = subprocess.Popen([*HUB, "worker"], env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        yield process
-    finally:
-        stop(process)
-
-
-async def until(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 90) -> None:
-    """Poll (bounded) for what another process does."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if await check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def _state(rt: Runtime) -> tuple[int, int, list[str]]:
