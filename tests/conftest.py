@@ -6,16 +6,19 @@ database. Tests go through the real app with httpx's ASGI transport, or a real s
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
 import hub.models  # noqa: F401
@@ -29,6 +32,51 @@ from hub.runtime import Runtime, open_runtime
 from hub.web.app import create_app
 
 PASSWORD = "correct horse battery"
+
+
+def _own_services_per_xdist_worker() -> None:
+    """Under pytest-xdist (`make test` runs one worker per core), each worker gets its own
+    PostgreSQL database (`<name>_gwN`, made if missing) and its own Redis database numbers,
+    so workers never truncate or flush each other's data. Pub/sub is per database number too
+    (realtime.bus.pubsub_channel). Run before any test module reads the variables."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return
+    n = int(worker[2:])
+    if redis_url := os.environ.get("HUB_TEST_REDIS_URL"):
+        base = urlsplit(redis_url)
+        first = int(base.path.strip("/") or 0) + 3 * n  # the tests', realtime's, "another hub's"
+        if first + 2 > 15:
+            raise pytest.UsageError(f"no Redis database numbers left for xdist worker {worker}")
+        os.environ["HUB_TEST_REDIS_URL"] = urlunsplit(base._replace(path=f"/{first}"))
+        os.environ["HUB_TEST_REALTIME_REDIS_URL"] = urlunsplit(base._replace(path=f"/{first + 1}"))
+    if postgres_url := os.environ.get("HUB_TEST_POSTGRES_URL"):
+        server = make_url(postgres_url).set(drivername="postgresql")
+        name = f"{server.database}_{worker}"
+        _create_database_if_missing(server.render_as_string(hide_password=False), name)
+        os.environ["HUB_TEST_POSTGRES_URL"] = server.set(database=name).render_as_string(
+            hide_password=False
+        )
+
+
+def _create_database_if_missing(url: str, name: str) -> None:
+    import asyncio
+
+    import asyncpg
+
+    async def create() -> None:
+        conn = await asyncpg.connect(url)
+        try:
+            if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+                with contextlib.suppress(asyncpg.DuplicateDatabaseError):  # made meanwhile
+                    await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(create())
+
+
+_own_services_per_xdist_worker()
 
 # Argon2 at production cost takes ~50 ms a hash; the suite makes hundreds. Same code, cheaper cost.
 configure_hasher(time_cost=1, memory_cost=1024, parallelism=1)

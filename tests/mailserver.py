@@ -8,6 +8,7 @@ and the worker send by SMTP to it.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import socket
 import threading
@@ -97,10 +98,18 @@ def smtp_settings(settings: Settings, smtp: MailServer) -> Settings:
     return settings.with_(smtp_url=smtp.url)
 
 
-async def run_worker(runtime: Runtime) -> Worker:
-    """Run every queued job with the hub's real arq worker, then stop (burst mode)."""
+async def run_worker(runtime: Runtime, *, crons_due: tuple[str, ...] = ()) -> Worker:
+    """Run every queued job with the hub's real arq worker, then stop (burst mode).
+
+    `crons_due` names cron jobs (`cron:mail_digests`) to run at once, as when their time comes.
+    """
+    kwargs = worker_kwargs()
+    kwargs["cron_jobs"] = [
+        dataclasses.replace(job, run_at_startup=True) if job.name in crons_due else job
+        for job in kwargs["cron_jobs"]
+    ]
     worker = Worker(
-        **worker_kwargs(),
+        **kwargs,
         redis_pool=runtime.jobs,
         ctx={"runtime": runtime},
         burst=True,

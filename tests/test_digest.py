@@ -6,12 +6,9 @@ even with two runs at once; and one digest through the real arq worker to a real
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
-import warnings
 
 import pytest
-from arq.worker import Worker
 from sqlmodel import col, select
 
 from hub.actions.context import act
@@ -40,7 +37,6 @@ from tests.mailserver import (  # noqa: F401
 from tests.proposal_helpers import NET, OTHER, TEXT, as_user, new_proposal
 from tests.vote_helpers import RULES, cast
 from workers.mail import mail_digests
-from workers.settings import worker_kwargs
 
 LANG = "sr-Latn"  # everyone's language here
 UTC = dt.UTC
@@ -239,23 +235,5 @@ async def test_a_digest_through_the_real_worker_and_smtp(
 
 async def run_digest_cron(rt: Runtime) -> None:
     """The hub's real arq worker (burst), its digest cron due at once, as at HUB_DIGEST_HOUR."""
-    kwargs = worker_kwargs()
-    kwargs["cron_jobs"] = [
-        dataclasses.replace(job, run_at_startup=True) if job.name == "cron:mail_digests" else job
-        for job in kwargs["cron_jobs"]
-    ]
-    worker = Worker(
-        **kwargs,
-        redis_pool=rt.jobs,
-        ctx={"runtime": rt},
-        burst=True,
-        handle_signals=False,
-        poll_delay=0,
-    )
-    try:
-        await worker.main()
-    finally:
-        with warnings.catch_warnings():  # arq closes its pool with a deprecated call
-            warnings.simplefilter("ignore", DeprecationWarning)
-            await worker.close()
+    worker = await run_worker(rt, crons_due=("cron:mail_digests",))
     assert worker.jobs_failed == 0

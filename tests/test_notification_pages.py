@@ -76,6 +76,12 @@ async def test_signed_out_goes_to_sign_in(client: httpx.AsyncClient, seeded: Run
     assert response.headers["location"] == "/signin?next=/notifications"
 
 
+async def save_settings(client: httpx.AsyncClient, form: dict[str, str]) -> httpx.Response:
+    """Post the settings form as the browser does: its fields and the page's CSRF token."""
+    token = await csrf_of(client, "/profile/notifications")
+    return await client.post("/profile/notifications", data={"csrf_token": token, **form})
+
+
 async def test_the_settings_page_saves_without_javascript(
     client: httpx.AsyncClient, seeded: Runtime, people: dict[str, int]
 ) -> None:
@@ -84,20 +90,18 @@ async def test_the_settings_page_saves_without_javascript(
     assert page.status_code == 200
     assert 'name="email_mentioned" checked' in page.text
     assert re.search(r'name="net_socijalna-zastita">\s*<option value="all" selected', page.text)
-    token = await csrf_of(client, "/profile/notifications")
     form = {
-        "csrf_token": token,
         "email_mentioned": "on",
         "net_socijalna-zastita": "none",
         "net_romska-pitanja": "mine",
         "digest": "daily",
     }
-    saved = await client.post("/profile/notifications", data=form)
+    saved = await save_settings(client, form)
     assert saved.status_code == 303
     got = (await client.get("/api/v1/me/preferences")).json()
     assert got["digest"] == "daily" and got["networks"]["socijalna-zastita"] == "none"
     assert got["email"]["mentioned"] and not got["email"]["reply"]
-    bad = await client.post("/profile/notifications", data={**form, "digest": "hourly"})
+    bad = await save_settings(client, {**form, "digest": "hourly"})
     assert bad.status_code == 422 and 'id="f-digest-error"' in bad.text
     assert (await client.get("/api/v1/me/preferences")).json() == got
 
@@ -122,15 +126,13 @@ async def test_after_a_422_the_form_keeps_what_was_typed(
 ) -> None:
     await sign_in(client, "coordinator@example.org")
     saved = (await client.get("/api/v1/me/preferences")).json()
-    token = await csrf_of(client, "/profile/notifications")
     typed = {  # every box unticked but one, the levels changed, and a digest that is no choice
-        "csrf_token": token,
         "email_vote_result": "on",
         "net_socijalna-zastita": "none",
         "net_romska-pitanja": "all",
         "digest": "hourly",
     }
-    bad = await client.post("/profile/notifications", data=typed)
+    bad = await save_settings(client, typed)
     assert bad.status_code == 422
     assert 'id="f-digest-error"' in bad.text and 'aria-invalid="true"' in bad.text
     assert 'name="email_vote_result" checked' in bad.text
@@ -140,9 +142,7 @@ async def test_after_a_422_the_form_keeps_what_was_typed(
     assert selected(bad.text, "digest") == []  # "hourly" is no choice: none is selected
     assert (await client.get("/api/v1/me/preferences")).json() == saved  # nothing changed
     # a bad level for a network: the error beside the networks, the typed digest kept
-    bad = await client.post(
-        "/profile/notifications", data={**typed, "digest": "daily", "net_romska-pitanja": "x"}
-    )
+    bad = await save_settings(client, {**typed, "digest": "daily", "net_romska-pitanja": "x"})
     assert bad.status_code == 422 and 'class="field has-error"' in bad.text
     assert selected(bad.text, "digest") == ["daily"]
     assert (await client.get("/api/v1/me/preferences")).json() == saved
