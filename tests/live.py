@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,9 +136,10 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 @contextmanager
 def hub_worker(
-    rt: Runtime, root: Path, name: str, **extra: str
+    rt: Runtime, root: Path, name: str, command: Sequence[str] = (*HUB, "worker"), **extra: str
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """A real `hub worker` process on `rt`'s database and Redis, logging to `root/<name>.log`."""
+    """A real `hub worker` process (or `command`) on `rt`'s database and Redis, logging to
+    `root/<name>.log`."""
     env = hub_env(
         root / name,
         HUB_DATABASE_URL=rt.settings.database_url,
@@ -148,7 +149,7 @@ def hub_worker(
     )
     (root / name).mkdir(parents=True, exist_ok=True)
     with (root / f"{name}.log").open("wb") as out:
-        process = subprocess.Popen([*HUB, "worker"], env=env, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(list(command), env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         yield process
     finally:

@@ -1,13 +1,15 @@
 """A real `kill -9` of a real `hub worker` between creating a notification's mail and sending
 it: another worker mails every notification exactly once (N2, acceptance of issue 12).
 
-The first worker runs with HUB_TEST_KILL_AFTER_CLAIM=1 (workers/mail.py): right after its
-sweep committed the first claim and its queued mail, it sends itself SIGKILL, before any mail
-is sent. The second worker, a plain one, delivers the queued mail and sweeps the rest."""
+The first worker is tests/kill_worker.py, the real worker with a hook: right after its sweep
+committed the first claim and its queued mail, it sends itself SIGKILL, before any mail is sent.
+The second worker, a plain `hub worker`, delivers the queued mail and sweeps the rest."""
 
 from __future__ import annotations
 
 import signal
+import sys
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from subprocess import Popen
@@ -19,7 +21,7 @@ from hub.actions.notify_mail import mail_due_notifications
 from hub.db import utcnow
 from hub.models import MailMessage, Notification
 from hub.runtime import Runtime
-from tests.live import hub_worker, until
+from tests.live import HUB, hub_worker, until
 from tests.mailserver import MailServer, smtp_server, smtp_settings  # noqa: F401
 from tests.proposal_helpers import make_people
 from tests.test_notification_api import mention
@@ -28,11 +30,14 @@ from workers.mail import reconcile_mail
 ADDRESSES = ("member@example.org", "coordinator@example.org")
 
 
+KILLING_WORKER = (sys.executable, "-m", "tests.kill_worker")
+
+
 def worker(
-    rt: Runtime, root: Path, name: str, **extra: str
+    rt: Runtime, root: Path, name: str, command: Sequence[str] = (*HUB, "worker")
 ) -> AbstractContextManager[Popen[bytes]]:
     return hub_worker(
-        rt, root, name, HUB_SMTP_URL=rt.settings.smtp_url or "", HUB_NOTIFY_MAIL_DELAY="0", **extra
+        rt, root, name, command, HUB_SMTP_URL=rt.settings.smtp_url or "", HUB_NOTIFY_MAIL_DELAY="0"
     )
 
 
@@ -58,7 +63,7 @@ async def test_kill_9_between_the_claim_and_the_mail_still_mails_once(
     await mention(rt, people["author"], [people["member"], people["coordinator"]], times=2)
     assert await _state(rt) == (0, 4, [])
 
-    with worker(rt, tmp_path, "w1", HUB_TEST_KILL_AFTER_CLAIM="1") as first:
+    with worker(rt, tmp_path, "w1", command=KILLING_WORKER) as first:
 
         async def dead() -> bool:
             return first.poll() is not None
