@@ -20,8 +20,12 @@ run: deps
 	@echo "Open http://$(HOST):$(PORT)/ and sign in with admin@demo.skgo.test / demo-lozinka"
 	$(BIN)/hub serve --host $(HOST) --port $(PORT)
 
+# One pytest worker per core (pytest-xdist), whole files per worker so a file's live server is
+# started once; each worker has its own databases (tests/conftest.py), up to 4 workers.
+# TEST_JOBS=0 runs the suite in one process.
+TEST_JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 4 ] && n=4; echo $$n)
 test: test-deps
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile $(PYTEST_ARGS)
 
 lint: test-deps
 	$(BIN)/ruff check hub realtime workers tests bench

@@ -45,11 +45,12 @@ def _own_services_per_xdist_worker() -> None:
     n = int(worker[2:])
     if redis_url := os.environ.get("HUB_TEST_REDIS_URL"):
         base = urlsplit(redis_url)
-        first = int(base.path.strip("/") or 0) + 3 * n  # the tests', realtime's, "another hub's"
-        if first + 2 > 15:
-            raise pytest.UsageError(f"no Redis database numbers left for xdist worker {worker}")
-        os.environ["HUB_TEST_REDIS_URL"] = urlunsplit(base._replace(path=f"/{first}"))
-        os.environ["HUB_TEST_REALTIME_REDIS_URL"] = urlunsplit(base._replace(path=f"/{first + 1}"))
+        if n > 4:  # three numbers each of Redis's 16: the tests', realtime's, "another hub's"
+            raise pytest.UsageError("at most 5 xdist workers share HUB_TEST_REDIS_URL's server")
+        first = int(base.path.strip("/") or 0) + 3 * n
+        os.environ["HUB_TEST_REDIS_URL"] = urlunsplit(base._replace(path=f"/{first % 16}"))
+        realtime = base._replace(path=f"/{(first + 1) % 16}")
+        os.environ["HUB_TEST_REALTIME_REDIS_URL"] = urlunsplit(realtime)
     if postgres_url := os.environ.get("HUB_TEST_POSTGRES_URL"):
         server = make_url(postgres_url).set(drivername="postgresql")
         name = f"{server.database}_{worker}"
