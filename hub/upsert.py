@@ -46,7 +46,7 @@ async def insert_ignore(
         .on_conflict_do_nothing(index_elements=list(conflict) if conflict else None)
         .returning(model.id)  # type: ignore[attr-defined]
     )
-    row = (await db.exec(statement)).first()  # type: ignore[call-overload]
+    row = (await db.exec(statement)).first()
     return None if row is None else int(row[0])
 
 
@@ -67,7 +67,7 @@ async def insert_ignore_many(
         .on_conflict_do_nothing(index_elements=list(conflict))
         .returning(getattr(model, returning))
     )
-    return [row[0] for row in (await db.exec(statement)).all()]  # type: ignore[call-overload]
+    return [row[0] for row in (await db.exec(statement)).all()]
 
 
 async def upsert(
@@ -85,7 +85,7 @@ async def upsert(
         .on_conflict_do_update(index_elements=list(conflict), set_=dict(set_))
         .returning(model.id)  # type: ignore[attr-defined]
     )
-    row = (await db.exec(statement)).one()  # type: ignore[call-overload]
+    row = (await db.exec(statement)).one()
     return int(row[0])
 
 

@@ -88,7 +88,7 @@ async def enqueue_waiting(runtime: Runtime) -> int:
         )
         keys = list(rows.all())
         if keys:
-            await db.exec(  # type: ignore[call-overload]
+            await db.exec(
                 update(JobIntent).where(col(JobIntent.key).in_(keys)).values(enqueued_at=now)
             )
             await db.commit()

@@ -120,7 +120,7 @@ async def _write_outbox(ctx: Context) -> None:
         }
         for e in ctx.events
     ]
-    await ctx.db.exec(insert(EventOutbox), params=rows)  # type: ignore[call-overload]
+    await ctx.db.exec(insert(EventOutbox), params=rows)
 
 
 async def _after_commit(ctx: Context) -> None:

@@ -155,7 +155,7 @@ async def do_accept_invitation(
     # Claim the invitation with a conditional update before creating anything: of two
     # submissions at once (a double click) the second waits for the first and then finds it
     # taken, instead of failing on the unique e-mail.
-    claimed = await ctx.db.exec(  # type: ignore[call-overload]
+    claimed = await ctx.db.exec(
         update(Invitation)
         .where(
             col(Invitation.id) == invitation.id,
@@ -269,7 +269,7 @@ async def do_reset_password(ctx: Context, *, token: str, password: str | None) -
     new_hash = await hashed(check_password(password))
     # Conditional on the hash the link was made for, so the link works once even when it is
     # submitted twice at the same moment.
-    changed = await ctx.db.exec(  # type: ignore[call-overload]
+    changed = await ctx.db.exec(
         update(User)
         .where(col(User.id) == user.id, col(User.password_hash) == user.password_hash)
         .values(password_hash=new_hash)

@@ -126,14 +126,14 @@ async def unindex(ctx: Context, *, kind: str, object_id: int) -> None:
         await ctx.db.exec(  # type: ignore[call-overload]
             text("DELETE FROM search_fts WHERE rowid = :id"), params={"id": doc_id}
         )
-    await ctx.db.exec(delete(SearchDocument).where(col(SearchDocument.id) == doc_id))  # type: ignore[call-overload]
+    await ctx.db.exec(delete(SearchDocument).where(col(SearchDocument.id) == doc_id))
 
 
 async def move_documents(ctx: Context, *, thread_id: int, network_id: int) -> None:
     """A thread moved to another network: its documents follow it."""
     from sqlalchemy import update
 
-    await ctx.db.exec(  # type: ignore[call-overload]
+    await ctx.db.exec(
         update(SearchDocument)
         .where(col(SearchDocument.thread_id) == thread_id)
         .values(network_id=network_id)

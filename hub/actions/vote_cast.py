@@ -135,7 +135,7 @@ async def cast(
     now = utcnow()
     dialect = ctx.db.get_bind().dialect.name
     if dialect != "postgresql":  # SQLite: the UPDATE takes the database's write lock (V4)
-        held = await ctx.db.exec(  # type: ignore[call-overload]
+        held = await ctx.db.exec(
             update(Vote)
             .where(
                 col(Vote.id) == vote.id,
