@@ -71,7 +71,7 @@ async def reconcile_mail(ctx: dict[str, Any]) -> int:
         )
         ids = list(rows.all())
     for message_id in ids:
-        await runtime.jobs.enqueue_job("deliver_mail", message_id, _job_id=f"mail:{message_id}")
+        await runtime.queue.enqueue_job("deliver_mail", message_id, _job_id=f"mail:{message_id}")
     return len(ids)
 
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 from arq import cron, func
+from arq.cron import CronJob
+from arq.typing import StartupShutdown, WorkerCoroutine
+from arq.worker import Function
 
 from hub.config import compile_timeout, load_settings
 from hub.runtime import Runtime, open_runtime
@@ -85,9 +89,9 @@ def worker_kwargs() -> dict[str, Any]:
 class WorkerSettings:
     """For `arq workers.settings.WorkerSettings`; `hub worker` passes redis_settings itself."""
 
-    functions = FUNCTIONS
-    cron_jobs = CRON_JOBS
-    on_startup = startup
-    on_shutdown = shutdown
+    functions: Sequence[WorkerCoroutine | Function] = FUNCTIONS
+    cron_jobs: Sequence[CronJob] | None = CRON_JOBS
+    on_startup: StartupShutdown | None = startup
+    on_shutdown: StartupShutdown | None = shutdown
     max_jobs = 10
     health_check_interval = 60

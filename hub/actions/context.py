@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.actions.errors import N_, Forbidden, NotSignedIn
-from hub.db import utcnow
+from hub.db import execute, utcnow
 from hub.events import Event, discard
 from hub.models import AuditEntry, CommitteeMembership, EventOutbox, NetworkMembership, User
 from hub.permissions import ANONYMOUS, Action, Principal, can
@@ -25,7 +25,7 @@ log = logging.getLogger("hub.actions")
 SYSTEM = Principal(is_admin=True)
 
 # Every action loads its actor's memberships: one statement, built once.
-_MEMBERSHIPS: CompoundSelect[tuple[str, int, str]] = union_all(
+_MEMBERSHIPS: CompoundSelect[str, int, str] = union_all(
     select(
         literal("n", String()).label("kind"),
         col(NetworkMembership.network_id).label("body_id"),
@@ -96,7 +96,7 @@ async def load_principal(db: AsyncSession, user: User | None) -> Principal:
         return ANONYMOUS
     networks: dict[int, str] = {}
     committees: dict[int, str] = {}
-    rows = await db.exec(_MEMBERSHIPS, params={"user_id": user.id})  # type: ignore[call-overload]
+    rows = await execute(db, _MEMBERSHIPS, {"user_id": user.id})
     for kind, body_id, role in rows.all():
         (networks if kind == "n" else committees)[body_id] = role
     return Principal(

@@ -286,12 +286,12 @@ async def do_reset_password(ctx: Context, *, token: str, password: str | None) -
 
 async def list_invitations(ctx: Context) -> list[Invitation]:
     """Open and past invitations the actor may see: all for admins, their networks' otherwise."""
-    query = select(Invitation).order_by(Invitation.created_at.desc())  # type: ignore[attr-defined]
+    query = select(Invitation).order_by(col(Invitation.created_at).desc())
     if not ctx.principal.is_admin:
         ctx.require(Action.INVITE)
         coordinated = [
             nid for nid, role in ctx.principal.networks.items() if role == NetworkRole.COORDINATOR
         ]
-        query = query.where(Invitation.network_id.in_(coordinated))  # type: ignore[union-attr]
+        query = query.where(col(Invitation.network_id).in_(coordinated))
     rows = await ctx.db.exec(query.limit(200))
     return list(rows.all())
