@@ -10,13 +10,21 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import CompoundSelect, String, bindparam, delete, insert, literal, union_all
-from sqlmodel import col, select
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.actions.errors import N_, Forbidden, NotSignedIn
 from hub.db import execute, utcnow
 from hub.events import Event, discard
-from hub.models import AuditEntry, CommitteeMembership, EventOutbox, NetworkMembership, User
+from hub.models import (
+    AuditEntry,
+    Committee,
+    CommitteeMembership,
+    EventOutbox,
+    Network,
+    NetworkMembership,
+    User,
+)
 from hub.permissions import ANONYMOUS, Action, Principal, can
 from hub.runtime import Runtime
 
@@ -57,7 +65,7 @@ class Context:
         """Queue a job once the transaction commits (the database row is the durable intent)."""
         self.after_commit_jobs.append((function, job_id, args))
 
-    def audit(self, action: str, obj: Any = None, **data: Any) -> None:
+    def audit(self, action: str, obj: SQLModel | None = None, /, **data: Any) -> None:
         object_type = getattr(obj, "__tablename__", "") if obj is not None else ""
         object_id = str(getattr(obj, "id", "") or "") if obj is not None else ""
         self.db.add(
@@ -76,7 +84,7 @@ class Context:
             raise NotSignedIn(N_("Please sign in first."))
         return self.actor
 
-    def require(self, action: Action, obj: Any = None) -> None:
+    def require(self, action: Action, obj: Network | Committee | None = None) -> None:
         """Raise Forbidden (logged) unless the actor may do `action` on `obj`."""
         if not can(self.principal, action, obj):
             if not self.principal.signed_in:
@@ -87,7 +95,7 @@ class Context:
             )
             raise Forbidden(N_("You are not allowed to do that."))
 
-    def may(self, action: Action, obj: Any = None) -> bool:
+    def may(self, action: Action, obj: Network | Committee | None = None) -> bool:
         return can(self.principal, action, obj)
 
 

@@ -21,9 +21,8 @@ import asyncio
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import Update, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -176,7 +175,7 @@ async def claim(runtime: Runtime, target: Target, token: str) -> bool:
         return bool(result.rowcount)
 
 
-def _held(target: Target, token: str) -> Any:
+def _held(target: Target, token: str) -> Update:
     """An UPDATE of the revision that changes it only while this run holds the claim."""
     return update(InitiativeRevision).where(
         col(InitiativeRevision.id) == target.revision_id,
