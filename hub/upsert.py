@@ -11,7 +11,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
 from sqlalchemy.sql.dml import Insert
+from sqlalchemy.sql.elements import KeyedColumnElement
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,7 +27,7 @@ def row_values(model: type[SQLModel], values: Mapping[str, Any]) -> dict[str, An
     return {k: v for k, v in filled.items() if not (v is None and columns[k].primary_key)}
 
 
-def insert_for(db: AsyncSession, model: type[SQLModel]) -> Any:
+def insert_for(db: AsyncSession, model: type[SQLModel]) -> postgresql.Insert | sqlite.Insert:
     """The INSERT construct of the session's dialect, which has on_conflict_do_*."""
     if db.get_bind().dialect.name == "postgresql":
         return postgresql.insert(model)
@@ -89,6 +91,8 @@ async def upsert(
     return int(row[0])
 
 
-def excluded(db: AsyncSession, model: type[SQLModel]) -> Any:
+def excluded(
+    db: AsyncSession, model: type[SQLModel]
+) -> ReadOnlyColumnCollection[str, KeyedColumnElement[Any]]:
     """The row an upsert proposed, for the `set_` of `upsert` (the same name on both dialects)."""
     return insert_for(db, model).excluded
