@@ -110,9 +110,7 @@ async def _discussion(rt: Runtime, posts: int) -> str:
                 turnout=32,
             )
         )
-        await db.exec(  # type: ignore[call-overload]
-            update(Proposal).where(col(Proposal.id) == pid).values(status="passed")
-        )
+        await db.exec(update(Proposal).where(col(Proposal.id) == pid).values(status="passed"))
         committee = (
             await db.exec(
                 select(Committee)

@@ -92,13 +92,13 @@ async def populate(env: Mapping[str, str], voters: int) -> Seeded:
                         "created_at": now,
                     }
                 )
-            await ctx.db.exec(insert(User).values(people))  # type: ignore[call-overload]
+            await ctx.db.exec(insert(User).values(people))
             rows = (await ctx.db.exec(select(User.id, User.email, User.municipality_id))).all()
             by_email = {email: (uid or 0, place) for uid, email, place in rows}
             coordinator_id = by_email[COORDINATOR][0]
             voter_ids = [by_email[f"glasac{i}@bench.test"][0] for i in range(voters)]
             members = [(coordinator_id, "coordinator")] + [(v, "member") for v in voter_ids]
-            await ctx.db.exec(  # type: ignore[call-overload]
+            await ctx.db.exec(
                 insert(NetworkMembership).values(
                     [
                         {"network_id": network.id, "user_id": u, "role": r, "created_at": now}
@@ -107,7 +107,7 @@ async def populate(env: Mapping[str, str], voters: int) -> Seeded:
                 )
             )
             tokens = [f"hub_{new_token()}" for _ in voter_ids]
-            await ctx.db.exec(  # type: ignore[call-overload]
+            await ctx.db.exec(
                 insert(ApiToken).values(
                     [
                         {

@@ -324,7 +324,7 @@ def _worker(settings: Settings) -> int:
     from hub.runtime import arq_settings
     from workers.settings import WorkerSettings
 
-    run_worker(WorkerSettings, redis_settings=arq_settings(settings.redis_url))  # type: ignore[arg-type]
+    run_worker(WorkerSettings, redis_settings=arq_settings(settings.redis_url))
     return 0
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVarTuple, overload
 
 from sqlalchemy import event
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, Result
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.sql import Executable
+from sqlalchemy.sql.selectable import TypedReturnsRows
 from sqlalchemy.types import DateTime, TypeDecorator
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -76,3 +79,25 @@ def make_engine(url: str, *, for_migrations: bool = False, **kwargs: Any) -> Asy
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+_Row = TypeVarTuple("_Row")
+Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
+
+
+@overload
+async def execute(
+    db: AsyncSession, statement: TypedReturnsRows[*_Row], params: Params = None
+) -> Result[*_Row]: ...
+@overload
+async def execute(
+    db: AsyncSession, statement: Executable, params: Params = None
+) -> Result[*tuple[Any, ...]]: ...
+async def execute(
+    db: AsyncSession, statement: Executable, params: Params = None
+) -> Result[*tuple[Any, ...]]:
+    """`db.exec` for a statement its overloads leave out (`text()`, a UNION): it runs any
+    statement, but is typed for select, insert, update and delete only. Typed as SQLAlchemy's
+    own `execute`, which SQLModel's `db.execute` is (with a deprecation warning)."""
+    result: Result[*tuple[Any, ...]] = await db.exec(statement, params=params)  # type: ignore[call-overload]
+    return result

@@ -192,8 +192,8 @@ def render_docx(data: dict[str, Any]) -> bytes:
 
     document = Document()
     normal = document.styles["Normal"]
-    normal.font.name = "DejaVu Sans"  # type: ignore[attr-defined]
-    normal.font.size = Pt(10)  # type: ignore[attr-defined]
+    normal.font.name = "DejaVu Sans"
+    normal.font.size = Pt(10)
     header = document.sections[0].header.paragraphs[0]
     header.text = f"{data['association']} · {data['committee']} · {data['number']} · {data['date']}"
     document.add_paragraph(data["association"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -15,6 +15,9 @@ from hub.config import Settings
 from hub.db import make_engine, make_sessionmaker
 from hub.events import Publisher, discard
 
+if TYPE_CHECKING:  # arq is imported where a queue is opened
+    from arq.connections import ArqRedis, RedisSettings
+
 
 @dataclass
 class Runtime:
@@ -23,9 +26,16 @@ class Runtime:
     sessionmaker: async_sessionmaker[AsyncSession]
     redis: Redis
     publisher: Publisher = discard
-    # An arq pool (ArqRedis) where jobs can be queued; None where no queue is reachable.
-    jobs: Any = None
+    # An arq pool where jobs can be queued; None where no queue is reachable.
+    jobs: ArqRedis | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def queue(self) -> ArqRedis:
+        """The job queue, in a process that has one (a worker's runtime always does)."""
+        if self.jobs is None:
+            raise RuntimeError("no job queue here: the runtime was opened with_jobs=False")
+        return self.jobs
 
     async def close(self) -> None:
         # Work that must finish first (hub.actions.vote_live: the live tallies still waiting).
@@ -42,7 +52,7 @@ def redis_client(url: str) -> Redis:
     return client
 
 
-def arq_settings(url: str) -> Any:
+def arq_settings(url: str) -> RedisSettings:
     from arq.connections import RedisSettings
 
     if url.startswith("unix://"):

@@ -11,7 +11,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
 from sqlalchemy.sql.dml import Insert
+from sqlalchemy.sql.elements import KeyedColumnElement
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,7 +27,7 @@ def row_values(model: type[SQLModel], values: Mapping[str, Any]) -> dict[str, An
     return {k: v for k, v in filled.items() if not (v is None and columns[k].primary_key)}
 
 
-def insert_for(db: AsyncSession, model: type[SQLModel]) -> Any:
+def insert_for(db: AsyncSession, model: type[SQLModel]) -> postgresql.Insert | sqlite.Insert:
     """The INSERT construct of the session's dialect, which has on_conflict_do_*."""
     if db.get_bind().dialect.name == "postgresql":
         return postgresql.insert(model)
@@ -46,7 +48,7 @@ async def insert_ignore(
         .on_conflict_do_nothing(index_elements=list(conflict) if conflict else None)
         .returning(model.id)  # type: ignore[attr-defined]
     )
-    row = (await db.exec(statement)).first()  # type: ignore[call-overload]
+    row = (await db.exec(statement)).first()
     return None if row is None else int(row[0])
 
 
@@ -67,7 +69,7 @@ async def insert_ignore_many(
         .on_conflict_do_nothing(index_elements=list(conflict))
         .returning(getattr(model, returning))
     )
-    return [row[0] for row in (await db.exec(statement)).all()]  # type: ignore[call-overload]
+    return [row[0] for row in (await db.exec(statement)).all()]
 
 
 async def upsert(
@@ -85,10 +87,12 @@ async def upsert(
         .on_conflict_do_update(index_elements=list(conflict), set_=dict(set_))
         .returning(model.id)  # type: ignore[attr-defined]
     )
-    row = (await db.exec(statement)).one()  # type: ignore[call-overload]
+    row = (await db.exec(statement)).one()
     return int(row[0])
 
 
-def excluded(db: AsyncSession, model: type[SQLModel]) -> Any:
+def excluded(
+    db: AsyncSession, model: type[SQLModel]
+) -> ReadOnlyColumnCollection[str, KeyedColumnElement[Any]]:
     """The row an upsert proposed, for the `set_` of `upsert` (the same name on both dialects)."""
     return insert_for(db, model).excluded

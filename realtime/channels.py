@@ -11,6 +11,7 @@ from hub.actions.errors import ActionError
 from hub.actions.initiatives import access_initiative
 from hub.actions.proposals import access_proposal
 from hub.actions.threads import access_thread
+from hub.models import Network
 from hub.permissions import Action, Principal
 from hub.runtime import Runtime
 
@@ -71,12 +72,12 @@ async def authorize(runtime: Runtime, user_id: int | None, channel: str) -> tupl
     raise Refused("not_found", "no such channel")
 
 
-def _grant(principal: Principal, channel: str, network: object) -> Grant:
+def _grant(principal: Principal, channel: str, network: Network) -> Grant:
     from hub.permissions import can
 
     return Grant(
         channel=channel,
-        network_slug=getattr(network, "slug", None),
-        may_post=can(principal, Action.POST_IN_NETWORK, network),  # type: ignore[arg-type]
-        may_moderate=can(principal, Action.MODERATE_NETWORK, network),  # type: ignore[arg-type]
+        network_slug=network.slug,
+        may_post=can(principal, Action.POST_IN_NETWORK, network),
+        may_moderate=can(principal, Action.MODERATE_NETWORK, network),
     )

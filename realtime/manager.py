@@ -10,13 +10,17 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from realtime.bus import EventBus, Published, parse_id, pubsub_channel
+from realtime.frames import Notice
+
+if TYPE_CHECKING:  # realtime.socket imports this module
+    from realtime.socket import Client
 
 log = logging.getLogger("hub.realtime")
 
@@ -25,7 +29,7 @@ log = logging.getLogger("hub.realtime")
 class Subscription:
     """One socket's subscription to one channel."""
 
-    client: Any  # realtime.socket.Client
+    client: Client
     channel: str
     last_id: str | None = None
     last_key: tuple[int, int] | None = None  # last_id parsed
@@ -71,7 +75,7 @@ class Manager:
         self.hooks: list[Hook] = []  # e.g. re-check permissions on membership changes
         # Run once per event before any socket gets it (e.g. loading what its partial shows).
         self.preparers: list[Hook] = []
-        self.ephemeral_handlers: list[Callable[[dict[str, Any]], None]] = []
+        self.ephemeral_handlers: list[Callable[[Notice], None]] = []
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
 
@@ -96,7 +100,7 @@ class Manager:
                 del self.channels[sub.channel]
                 self.last_seen.pop(sub.channel, None)
 
-    async def ring(self, message: dict[str, Any]) -> None:
+    async def ring(self, message: Notice) -> None:
         """Broadcast an ephemeral message (typing, presence) to every instance."""
         await self.redis.publish(self.ephemeral, json.dumps(message, separators=(",", ":")))
 
@@ -130,7 +134,7 @@ class Manager:
 
     def _ephemeral(self, raw: str) -> None:
         try:
-            message = json.loads(raw)
+            message: Notice = json.loads(raw)  # rung by an instance of this hub (ring)
         except ValueError:
             return
         for handler in self.ephemeral_handlers:

@@ -12,10 +12,11 @@ import json
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from hub.permissions import Principal
 from realtime.bus import Published
+from realtime.frames import EventFrame
 from realtime.wire import encode_text
 
 
@@ -30,14 +31,17 @@ class Viewer:
     memo: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
+P = TypeVar("P")  # what `prepare` loads for an event, and `variant` and `render` are given
+
+
 @dataclass(frozen=True)
-class Renderer:
-    prepare: Callable[[Published], Awaitable[Any]]
-    variant: Callable[[Published, Any, Viewer], Hashable]
-    render: Callable[[Published, Any, Viewer], str]
+class Renderer(Generic[P]):
+    prepare: Callable[[Published], Awaitable[P | None]]  # None: the event goes without a partial
+    variant: Callable[[Published, P, Viewer], Hashable]
+    render: Callable[[Published, P, Viewer], str]
 
 
-RENDERERS: dict[str, Renderer] = {}
+RENDERERS: dict[str, Renderer[Any]] = {}  # by event type; each its own P
 _CACHE_SIZE = 4096
 _MISSING = object()
 
@@ -72,17 +76,14 @@ class FrameCache:
             data = dict(event.data)
             if usable and renderer is not None:
                 data["partial"] = renderer.render(event, prepared, viewer)
-            text = json.dumps(
-                {
-                    "type": "event",
-                    "channel": event.channel,
-                    "id": event.id,
-                    "event": event.type,
-                    "data": data,
-                },
-                ensure_ascii=False,
-                separators=(",", ":"),
-            )
+            frame: EventFrame = {
+                "type": "event",
+                "channel": event.channel,
+                "id": event.id,
+                "event": event.type,
+                "data": data,
+            }
+            text = json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
             found = (text, encode_text(text))
             self._frames[key] = found
             if len(self._frames) > _CACHE_SIZE:

@@ -19,9 +19,10 @@ from hub.permissions import ANONYMOUS
 from hub.runtime import Runtime
 from realtime import presence
 from realtime.bus import EventBus, Published
+from realtime.frames import Notice, Person, Presence, Typing
 from realtime.manager import Manager
 from realtime.partials import FrameCache
-from realtime.socket import CLOSE_REVOKED
+from realtime.socket import CLOSE_REVOKED, Client
 
 log = logging.getLogger("hub.realtime")
 
@@ -37,9 +38,9 @@ class Realtime:
         self.bus = EventBus(runtime.redis)
         self.manager = Manager(runtime.redis, self.bus)
         self.frames = FrameCache()
-        self.clients: set[Any] = set()  # realtime.socket.Client
+        self.clients: set[Client] = set()
         self.anonymous = ANONYMOUS
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
         self._presence_due: set[str] = set()
         self._presence_sent: dict[str, str] = {}  # channel -> the last presence frame broadcast
         self.manager.hooks.append(self._on_event)
@@ -63,7 +64,7 @@ class Realtime:
                 await task
         await self.manager.stop()
 
-    def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -79,7 +80,7 @@ class Realtime:
         own |= {f"http://{host}", f"https://{host}"} if host else set()
         return origin.rstrip("/") in own or origin.rstrip("/") in settings.allowed_origins
 
-    async def credential_alive(self, client: Any) -> bool:
+    async def credential_alive(self, client: Client) -> bool:
         """Whether the session or API token that opened the socket still stands (S9): the same
         check a request makes, so a socket lives exactly as long as its credentials would."""
         found = client.visitor
@@ -123,21 +124,21 @@ class Realtime:
                 if event.channel in client.subs:
                     await client.recheck()
 
-    def _on_ephemeral(self, message: dict[str, Any]) -> None:
+    def _on_ephemeral(self, message: Notice) -> None:
         channel = message.get("c")
         subs = self.manager.channels.get(channel) if isinstance(channel, str) else None
         if not subs:
             return
         if message.get("k") == "typing":
-            user = message.get("u") or {}
+            user = message.get("u") or Person(id=None, name="")
             frames: dict[str, str] = {}  # one per language: the name in the reader's script
             for sub in list(subs):
                 if sub.client.visitor.user_id == user.get("id"):
                     continue
                 language = sub.client.visitor.language
                 if language not in frames:
-                    named = {**user, "name": for_script(str(user.get("name", "")), language)}
-                    frame = {"type": "typing", "channel": channel, "user": named}
+                    named = Person(id=user["id"], name=for_script(str(user["name"]), language))
+                    frame: Typing = {"type": "typing", "channel": sub.channel, "user": named}
                     frames[language] = json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
                 sub.client.put_raw(frames[language])
         elif message.get("k") == "presence":
@@ -183,7 +184,7 @@ class Realtime:
                 log.warning("presence refresh failed", exc_info=True)
 
 
-def _presence_frame(channel: str, users: list[dict[str, Any]], language: str) -> str:
-    named = [{**user, "name": for_script(user["name"], language)} for user in users]
-    frame = {"type": "presence", "channel": channel, "users": named}
+def _presence_frame(channel: str, users: list[Person], language: str) -> str:
+    named = [Person(id=user["id"], name=for_script(user["name"], language)) for user in users]
+    frame: Presence = {"type": "presence", "channel": channel, "users": named}
     return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))

@@ -8,7 +8,7 @@ import json
 import logging
 import time
 from collections.abc import Coroutine, Generator
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from prometheus_client import Gauge
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
@@ -16,9 +16,13 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from realtime import presence
 from realtime.bus import Published, parse_id
 from realtime.channels import Grant, Refused, authorize
+from realtime.frames import Error, Frame
 from realtime.manager import Subscription
 from realtime.partials import Viewer
 from realtime.wire import protocol_of, write_now
+
+if TYPE_CHECKING:  # realtime.service imports this module
+    from realtime.service import Realtime
 
 log = logging.getLogger("hub.realtime")
 OPEN = Gauge("hub_ws_connections", "WebSocket connections this instance is serving")
@@ -37,6 +41,22 @@ CLOSE_REVOKED = 4401  # the session or API token that opened the socket ended (S
 TYPING_EVERY = 2.0  # seconds between typing notices a socket may send per channel
 
 
+class Visitor(Protocol):
+    """Who opened the socket: what the app's VisitorMiddleware put into the scope
+    (hub.web.visitor.Visitor), named by what realtime reads of it."""
+
+    @property
+    def user_id(self) -> int | None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def via(self) -> str: ...  # "session", "token" or "" (anonymous)
+    @property
+    def session_token(self) -> str | None: ...
+
+
 class _Rest:
     """The rest of a send that `Client.put_raw` started and that had to wait (the socket's
     buffer was full). The writer task awaits it: it waits for what the send was waiting for,
@@ -44,7 +64,7 @@ class _Rest:
 
     __slots__ = ("send", "waiting")
 
-    def __init__(self, send: Coroutine[Any, Any, None], waiting: Any) -> None:
+    def __init__(self, send: Coroutine[Any, Any, None], waiting: object) -> None:
         self.send, self.waiting = send, waiting
 
     def abandon(self) -> None:
@@ -53,7 +73,7 @@ class _Rest:
             self.waiting.cancel()
         self.send.close()
 
-    def __await__(self) -> Generator[Any, None, None]:
+    def __await__(self) -> Generator[object, None, None]:
         send, waiting = self.send, self.waiting
         while True:
             try:
@@ -71,11 +91,11 @@ class _Rest:
 
 
 class Client:
-    def __init__(self, ws: WebSocket, hub: Any, found: Any) -> None:
+    def __init__(self, ws: WebSocket, hub: Realtime, found: Visitor) -> None:
         self.ws = ws
         # The server's protocol object under `hub serve` (realtime.wire), else None.
         self.protocol = protocol_of(ws.scope)
-        self.hub = hub  # realtime.Realtime
+        self.hub = hub
         self.visitor = found
         self.viewer = Viewer(found.user_id, found.language, hub.anonymous)
         self.queue: asyncio.Queue[str | _Rest | None] = asyncio.Queue()
@@ -91,7 +111,7 @@ class Client:
         self._typed: dict[str, float] = {}
 
     # -- sending ------------------------------------------------------------------------------
-    def put(self, frame: dict[str, Any]) -> None:
+    def put(self, frame: Frame) -> None:
         self.put_raw(json.dumps(frame, ensure_ascii=False, separators=(",", ":")))
 
     def put_raw(self, frame: str) -> None:
@@ -167,7 +187,7 @@ class Client:
         return self.viewer
 
     def error(self, code: str, message: str, channel: str | None = None) -> None:
-        frame: dict[str, Any] = {"type": "error", "code": code, "message": message}
+        frame: Error = {"type": "error", "code": code, "message": message}
         if channel:
             frame["channel"] = channel
         self.put(frame)
@@ -218,8 +238,8 @@ class Client:
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
             self.error("bad_request", "frames must be JSON objects with a type")
             return
-        kind = frame["type"]
-        channel = frame.get("channel")
+        kind: str = frame["type"]
+        channel: object = frame.get("channel")
         if kind == "ping":
             self.put({"type": "pong"})
         elif kind == "subscribe":
@@ -231,7 +251,7 @@ class Client:
         else:
             self.error("bad_request", f"unknown frame type {kind!r}"[:100])
 
-    async def subscribe(self, channel: Any, since: Any) -> None:
+    async def subscribe(self, channel: object, since: object) -> None:
         if not await self.hub.credential_alive(self):  # signed out since the handshake (S9)
             self.close(CLOSE_REVOKED)
             return
@@ -243,6 +263,9 @@ class Client:
             except ValueError:
                 self.error("bad_request", "since must be an event id or null", _name(channel))
                 return
+        if not isinstance(channel, str):  # as authorize would refuse it
+            self.error("bad_request", "unknown channel name")
+            return
         try:
             grant, principal = await authorize(self.hub.runtime, self.visitor.user_id, channel)
         except Refused as refused:
@@ -263,7 +286,8 @@ class Client:
         self.subs[channel] = sub
         self.grants[channel] = grant
         self.hub.manager.add(sub)  # buffering live events from here on
-        recovered, replay = True, []
+        recovered = True
+        replay: list[Published] = []
         if since is not None:
             recovered, replay = await self.hub.bus.history(channel, since)
             sub.resume_after(since)
@@ -277,18 +301,18 @@ class Client:
             # Who is here now, named in this reader's script.
             self.put_raw(await self.hub.presence_frame(channel, self.visitor.language))
 
-    async def unsubscribe(self, channel: Any, quiet: bool = False) -> None:
+    async def unsubscribe(self, channel: object, quiet: bool = False) -> None:
         sub = self.subs.pop(channel, None) if isinstance(channel, str) else None
-        self.grants.pop(channel, None) if isinstance(channel, str) else None
         if sub is None:
             if not quiet:
                 self.error("bad_request", "not subscribed", _name(channel))
             return
+        self.grants.pop(sub.channel, None)
         self.hub.manager.remove(sub)
-        if channel.startswith("thread:") and self.visitor.user_id is not None:
-            await presence.leave(self.hub, channel, self.visitor, self)
+        if sub.channel.startswith("thread:") and self.visitor.user_id is not None:
+            await presence.leave(self.hub, sub.channel, self.visitor, self)
 
-    async def typing(self, channel: Any) -> None:
+    async def typing(self, channel: object) -> None:
         grant = self.grants.get(channel) if isinstance(channel, str) else None
         if grant is None:
             self.error("bad_request", "subscribe to the channel first", _name(channel))
@@ -296,10 +320,10 @@ class Client:
         if not grant.may_post or self.visitor.user_id is None:
             return  # typing authorises nothing; readers who cannot post simply are not shown
         now = time.monotonic()
-        if now - self._typed.get(channel, 0.0) < TYPING_EVERY:
+        if now - self._typed.get(grant.channel, 0.0) < TYPING_EVERY:
             return
-        self._typed[channel] = now
-        await presence.typing(self.hub, channel, self.visitor)
+        self._typed[grant.channel] = now
+        await presence.typing(self.hub, grant.channel, self.visitor)
 
     async def recheck(self) -> None:
         """Membership changed: drop subscriptions the user may no longer read (R8)."""
@@ -318,7 +342,7 @@ class Client:
             await self.unsubscribe(channel, quiet=True)
 
 
-def _name(channel: Any) -> str | None:
+def _name(channel: object) -> str | None:
     """The channel to name in an error frame: only one that could be a channel's name (a lone
     surrogate echoed back could not even be encoded, and the send would close the socket)."""
     if isinstance(channel, str) and len(channel) <= 100 and channel.isascii():
@@ -327,8 +351,8 @@ def _name(channel: Any) -> str | None:
 
 
 async def endpoint(ws: WebSocket) -> None:
-    hub = ws.app.state.realtime
-    found = ws.scope["state"]["visitor"]  # resolved by the app's VisitorMiddleware
+    hub: Realtime = ws.app.state.realtime
+    found: Visitor = ws.scope["state"]["visitor"]  # resolved by the app's VisitorMiddleware
     if not hub.origin_allowed(ws):
         await ws.close(code=1008)  # before accept: the handshake is refused with 403 (S3)
         return

@@ -14,15 +14,19 @@ Under another server (or without the scope key) every frame takes the ASGI path.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
+from starlette.types import Scope
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
+
+if TYPE_CHECKING:  # importing it at run time imports the deprecated `websockets.legacy`
+    from uvicorn.protocols.websockets.websockets_impl import WebSocketProtocol
 
 SCOPE_KEY = "hub.ws_protocol"
 
 
-def direct_protocol() -> type[Any]:
+def direct_protocol() -> type[WebSocketProtocol]:
     """uvicorn's classic `websockets` protocol, reachable from the app through the scope.
 
     Made on demand: importing uvicorn's protocol imports the deprecated `websockets.legacy`."""
@@ -30,6 +34,7 @@ def direct_protocol() -> type[Any]:
 
     class DirectProtocol(WebSocketProtocol):
         async def run_asgi(self) -> None:
+            # A key of ours in the ASGI scope, which uvicorn types with the standard keys only.
             self.scope[SCOPE_KEY] = self  # type: ignore[literal-required]
             await super().run_asgi()
 
@@ -41,12 +46,13 @@ def encode_text(text: str) -> bytes:
     return Frame(Opcode.TEXT, text.encode(), fin=True).serialize(mask=False)
 
 
-def protocol_of(scope: Any) -> Any:
+def protocol_of(scope: Scope) -> WebSocketProtocol | None:
     """The connection's protocol object if the server is `DirectProtocol`, else None."""
-    return scope.get(SCOPE_KEY)
+    found: WebSocketProtocol | None = scope.get(SCOPE_KEY)
+    return found
 
 
-def write_now(protocol: Any, wire: bytes) -> bool:
+def write_now(protocol: WebSocketProtocol, wire: bytes) -> bool:
     """Write the frame if the protocol's own send would not have had to wait; else False."""
     transport = protocol.transport
     if (

@@ -55,9 +55,7 @@ async def passed_proposal(
     "no" with a reason; and, like the passing close, the compile intent."""
     pid = await proposal_in(rt, people, ProposalStatus.APPROVED)
     async with rt.sessionmaker() as db:
-        await db.exec(  # type: ignore[call-overload]
-            update(Proposal).where(col(Proposal.id) == pid).values(title=title)
-        )
+        await db.exec(update(Proposal).where(col(Proposal.id) == pid).values(title=title))
         await db.commit()
         proposal = await db.get(Proposal, pid)
         assert proposal is not None and proposal.thread_id is not None
@@ -104,7 +102,7 @@ async def passed_proposal(
         if post_ids:
             db.add(KeyPost(post_id=post_ids[-1], marked_by_id=people["coordinator"]))
             db.add(Reaction(post_id=post_ids[0], user_id=people["author"], kind="heart"))
-        await db.exec(  # type: ignore[call-overload]
+        await db.exec(
             update(Proposal).where(col(Proposal.id) == pid).values(status=ProposalStatus.PASSED)
         )
         if intent:

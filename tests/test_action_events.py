@@ -74,7 +74,7 @@ async def test_a_new_thread_and_its_posts(seeded: Runtime, people: dict[str, int
     ]
     created = heard.of("post.created")
     assert [e.data["id"] for e in created] == [post.id, reply.id]
-    assert created[0].data["author"]["id"] == bojan  # type: ignore[index]
+    assert created[0].data["author"]["id"] == bojan
     assert created[1].data["reply_to"] == post.id
     notices = heard.of("notification")
     assert [(e.audience, e.data["kind"]) for e in notices] == [

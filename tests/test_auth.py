@@ -149,7 +149,7 @@ async def test_sign_out_revokes_the_session_server_side(
 
 async def _age_sessions(runtime: Runtime, **values: dt.datetime) -> None:
     async with runtime.sessionmaker() as db:
-        await db.exec(update(AuthSession).values(**values))  # type: ignore[call-overload]
+        await db.exec(update(AuthSession).values(**values))
         await db.commit()
 
 
@@ -192,7 +192,7 @@ async def test_a_deactivated_users_session_stops_working(
     ).json()["token"]
     # Switched off directly in the database: the session row is still there, and refused.
     async with runtime.sessionmaker() as db:
-        await db.exec(update(User).where(col(User.id) == user_id).values(is_active=False))  # type: ignore[call-overload]
+        await db.exec(update(User).where(col(User.id) == user_id).values(is_active=False))
         await db.commit()
     assert await signed_in_as(app, cookie) is None
     async with browser(app) as other:

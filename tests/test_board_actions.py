@@ -113,7 +113,7 @@ async def test_board_pinned_first_then_last_activity_then_id(
     # Equal activity: the newer thread (higher id) first.
     same = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
     async with act(seeded, system=True) as ctx:
-        await ctx.db.exec(  # type: ignore[call-overload]
+        await ctx.db.exec(
             update(Thread).where(col(Thread.id).in_([first, third])).values(last_activity_at=same)
         )
     assert await board_ids(seeded, people["bojan"]) == [second, third, first]
@@ -128,7 +128,7 @@ async def test_board_cursor_pages_cover_every_thread_once(
             await do_pin(ctx, thread_id, pinned=True)
     tie = dt.datetime(2031, 5, 5, tzinfo=dt.UTC)  # several threads with equal activity
     async with act(seeded, system=True) as ctx:
-        await ctx.db.exec(  # type: ignore[call-overload]
+        await ctx.db.exec(
             update(Thread).where(col(Thread.id).in_(ids[8:14])).values(last_activity_at=tie)
         )
     everything = await board_ids(seeded, people["bojan"], filter_="")
@@ -201,9 +201,7 @@ async def test_board_filters(seeded: Runtime, people: dict[str, int]) -> None:
     await reply(seeded, people["ana"], bojans)
     proposal = await start_thread(seeded, people["coord"], "Predlog")
     async with act(seeded, system=True) as ctx:
-        await ctx.db.exec(  # type: ignore[call-overload]
-            update(Thread).where(col(Thread.id) == proposal).values(kind="proposal")
-        )
+        await ctx.db.exec(update(Thread).where(col(Thread.id) == proposal).values(kind="proposal"))
 
     assert set(await board_ids(seeded, people["bojan"], filter_="unanswered")) == {
         lonely,
@@ -240,7 +238,7 @@ async def _big_thread(rt: Runtime, uid: int, n: int) -> tuple[int, list[int]]:
             }
             for i in range(1, n)
         ]
-        await ctx.db.exec(insert(Post), params=rows)  # type: ignore[call-overload]
+        await ctx.db.exec(insert(Post), params=rows)
         ids = list(
             (
                 await ctx.db.exec(
@@ -248,7 +246,7 @@ async def _big_thread(rt: Runtime, uid: int, n: int) -> tuple[int, list[int]]:
                 )
             ).all()
         )
-        await ctx.db.exec(  # type: ignore[call-overload]
+        await ctx.db.exec(
             update(Thread)
             .where(col(Thread.id) == thread_id)
             .values(post_count=n, last_post_id=ids[-1], last_activity_at=now)

@@ -270,7 +270,7 @@ async def test_a_long_thread_renders_one_window(app: Any, world: World) -> None:
         db.add_all(rows)
         await db.flush()
         last = max(p.id or 0 for p in rows)
-        await db.exec(  # type: ignore[call-overload]
+        await db.exec(
             update(Thread)
             .where(col(Thread.id) == thread_id)
             .values(post_count=Thread.post_count + 2000, last_post_id=last)

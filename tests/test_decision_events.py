@@ -44,7 +44,7 @@ async def test_a_proposal_s_text_and_authors(seeded: Runtime) -> None:
             await do_accept_coauthor(ctx, pid)
     updates = heard.of("proposal.updated")
     assert [e.channel for e in updates] == [f"proposal:{pid}"] * 2
-    states = [{a["id"]: a["accepted"] for a in e.data["authors"]} for e in updates]  # type: ignore[union-attr]
+    states = [{a["id"]: a["accepted"] for a in e.data["authors"]} for e in updates]
     assert [s[newcomer] for s in states] == [False, True]
     notices = heard.of("notification")
     assert [(e.audience, e.data["kind"]) for e in notices] == [((newcomer,), "coauthor_invited")]
@@ -59,7 +59,7 @@ async def test_compiling_reports_progress_on_the_initiative_s_channel(seeded: Ru
         [initiative_id] = (await db.exec(select(Initiative.id))).all()
     progress = heard.of("initiative.progress")
     assert progress and {e.channel for e in progress} == {f"initiative:{initiative_id}"}
-    percents = [e.data["revision"]["progress"] for e in progress]  # type: ignore[index]
+    percents = [e.data["revision"]["progress"] for e in progress]
     assert percents == sorted(percents) and percents[-1] == 100
     delivered = [e for e in heard.of("initiative.status") if e.data["status"] == "delivered"]
     assert {e.channel for e in delivered} >= {f"initiative:{initiative_id}"}
@@ -77,4 +77,4 @@ async def test_a_follow_up_is_told_where_the_initiative_is_shown(seeded: Runtime
     channels = [e.channel for e in follow_ups]
     assert channels[:2] == [f"initiative:{iid}", f"committee:{COMMITTEE}"]
     assert len(channels) == 3 and channels[2].startswith("proposal:")
-    assert {e.data["follow_up"]["note"] for e in follow_ups} == {"Izmenjen član 12."}  # type: ignore[index]
+    assert {e.data["follow_up"]["note"] for e in follow_ups} == {"Izmenjen član 12."}

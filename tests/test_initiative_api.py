@@ -161,7 +161,7 @@ async def test_bad_input_writes_nothing(client: httpx.AsyncClient, seeded: Runti
     foreign = await passed_proposal(rt, people, intent=False, posts=0)
     async with rt.sessionmaker() as db:  # a passed proposal of another committee's network
         other = (await db.exec(select(Network).where(Network.slug == OTHER))).one()
-        await db.exec(  # type: ignore[call-overload]
+        await db.exec(
             update(Proposal).where(col(Proposal.id) == foreign).values(network_id=other.id)
         )
         await db.commit()
@@ -203,10 +203,10 @@ async def test_retry_only_a_failed_compilation(client: httpx.AsyncClient, seeded
     answer = await client.post(f"/api/v1/initiatives/{iid}/retry", headers=auth["chair"])
     assert answer.status_code == 409 and answer.json()["error"]["code"] == "conflict"
     async with rt.sessionmaker() as db:
-        await db.exec(  # type: ignore[call-overload]
+        await db.exec(
             update(InitiativeRevision).values(status="failed", error="RuntimeError: boom")
         )
-        await db.exec(update(Initiative).values(status="failed"))  # type: ignore[call-overload]
+        await db.exec(update(Initiative).values(status="failed"))
         await db.commit()
     shown = await client.get(f"/api/v1/initiatives/{iid}", headers=auth["coordinator"])
     assert shown.json()["status"] == "failed"

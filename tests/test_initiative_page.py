@@ -47,8 +47,8 @@ async def test_the_initiative_page(client: httpx.AsyncClient, seeded: Runtime) -
     assert TITLE in page.text and gettext("sr-Latn", "Digest of the discussion") in page.text
     # A failed compilation: the reason and "try again".
     async with rt.sessionmaker() as db:
-        await db.exec(update(InitiativeRevision).values(status="failed", error="OSError: disk"))  # type: ignore[call-overload]
-        await db.exec(update(Initiative).values(status="failed"))  # type: ignore[call-overload]
+        await db.exec(update(InitiativeRevision).values(status="failed", error="OSError: disk"))
+        await db.exec(update(Initiative).values(status="failed"))
         await db.commit()
     page = await client.get(url)
     assert "OSError: disk" in page.text and gettext("sr-Latn", "Try again") in page.text

@@ -99,7 +99,7 @@ async def test_j2_a_worker_killed_mid_compile_another_completes_it_once(
     pid = await passed_proposal(rt, people)
     long = ("Čišćenje đubrišta u žutoj zoni, korak po korak. " * 40 + "\n\n") * 6
     async with rt.sessionmaker() as db:  # a document whose PDF takes a while
-        await db.exec(  # type: ignore[call-overload]
+        await db.exec(
             update(Proposal).where(col(Proposal.id) == pid).values(problem=long, solution=long)
         )
         await db.commit()

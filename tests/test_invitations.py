@@ -160,9 +160,7 @@ async def test_an_expired_invitation_shows_the_not_valid_page(
     await run_worker(seeded)
     path = link_in(smtp.to(NEW)[0], "/invite/")
     async with seeded.sessionmaker() as db:
-        await db.exec(  # type: ignore[call-overload]
-            update(Invitation).values(expires_at=utcnow() - dt.timedelta(minutes=1))
-        )
+        await db.exec(update(Invitation).values(expires_at=utcnow() - dt.timedelta(minutes=1)))
         await db.commit()
     async with stranger(app) as browser:
         not_valid_page(await browser.get(path))

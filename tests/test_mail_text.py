@@ -168,7 +168,7 @@ def text_of(mail: Message) -> str:
 
 
 def check_from(mail: Message, language: str) -> None:
-    [sender] = mail["From"].addresses  # type: ignore[attr-defined]
+    [sender] = mail["From"].addresses
     assert sender.addr_spec == f"hub@{HOST}"
     assert sender.display_name == MAIL_NAMES[language]
     assert MAIL_NAMES[language] == gettext(language, "SKGO expert networks")  # the site's title

@@ -50,7 +50,7 @@ def test_the_seed_data_keeps_the_note_out_of_descriptions() -> None:
 async def test_a_reseed_removes_the_old_note_once(seeded: Runtime) -> None:
     placeholders = [n["slug"] for n in load_association()["network"] if not n["confirmed"]]
     async with seeded.sessionmaker() as db:  # as an earlier seed left them
-        await db.exec(  # type: ignore[call-overload]
+        await db.exec(
             update(Network)
             .where(col(Network.slug).in_(placeholders[:6]))
             .values(description=Network.description + " " + OLD_NOTE)

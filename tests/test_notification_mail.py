@@ -90,7 +90,7 @@ async def test_a_burst_in_one_thread_is_one_mail_in_the_readers_script(
     from hub.actions.posts import do_reply
 
     async with seeded.sessionmaker() as db:
-        await db.exec(  # type: ignore[call-overload]
+        await db.exec(
             update(User).where(col(User.id) == people["member"]).values(language="sr-Cyrl")
         )
         await db.commit()
@@ -119,9 +119,7 @@ async def test_a_worker_lost_after_the_claim_still_mails_once(
     await run_worker(seeded)
     assert smtp.messages == []
     async with seeded.sessionmaker() as db:
-        await db.exec(  # type: ignore[call-overload]
-            update(MailMessage).values(created_at=utcnow() - dt.timedelta(minutes=5))
-        )
+        await db.exec(update(MailMessage).values(created_at=utcnow() - dt.timedelta(minutes=5)))
         await db.commit()
     assert await reconcile_mail({"runtime": seeded}) == 1
     await run_worker(seeded)

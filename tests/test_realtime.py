@@ -742,10 +742,10 @@ async def test_r8_a_network_made_members_only_drops_its_outside_readers(
 async def test_a_foreign_origin_is_refused_at_the_handshake(cluster: Cluster) -> None:
     token = cluster.tokens["marko.nikolic"]
     with pytest.raises(InvalidStatus) as refused:
-        await Socket.open(cluster.a.url, token, origin="https://evil.example")  # type: ignore[arg-type]
+        await Socket.open(cluster.a.url, token, origin="https://evil.example")
     assert refused.value.response.status_code == 403
     for origin in (cluster.a.url, "https://allowed.example"):
-        sock = await Socket.open(cluster.a.url, token, origin=origin)  # type: ignore[arg-type]
+        sock = await Socket.open(cluster.a.url, token, origin=origin)
         await sock.ping()
         await sock.close()
 

@@ -102,9 +102,7 @@ async def test_reindex_proposals_puts_public_ones_back(seeded: Runtime) -> None:
     pid = await proposal_in(seeded, people, ProposalStatus.APPROVED)
     draft = await new_proposal(seeded, people)
     async with act(seeded, system=True) as ctx:
-        await ctx.db.exec(  # type: ignore[call-overload]
-            delete(SearchDocument).where(col(SearchDocument.kind) == "proposal")
-        )
+        await ctx.db.exec(delete(SearchDocument).where(col(SearchDocument.kind) == "proposal"))
         if ctx.db.get_bind().dialect.name == "sqlite":
             await ctx.db.exec(  # type: ignore[call-overload]
                 text("DELETE FROM search_fts WHERE rowid NOT IN (SELECT id FROM search_documents)")

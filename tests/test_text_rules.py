@@ -65,10 +65,10 @@ def test_invisible_only_text_counts_as_empty(text: str) -> None:
         (check_name, "name", "This field is required."),
     ):
         with pytest.raises(Invalid) as refused:
-            check(text)  # type: ignore[operator]
+            check(text)
         assert (refused.value.field, refused.value.message) == (field, message)
         with pytest.raises(Invalid) as empty:
-            check("")  # type: ignore[operator]
+            check("")
         assert empty.value.message == refused.value.message  # "as users expect": empty is empty
     assert check_text(text, "description") == ""  # an optional text: stored as empty
     assert check_line(text, "name_en", required=None) == ""

@@ -193,7 +193,7 @@ async def test_uploads_over_the_rate_limit_get_429_and_store_nothing(client: Cli
 
 async def _age(runtime: Runtime, attachment_ids: list[int], hours: int) -> None:
     async with runtime.sessionmaker() as db:
-        await db.exec(  # type: ignore[call-overload]
+        await db.exec(
             update(Attachment)
             .where(col(Attachment.id).in_(attachment_ids))
             .values(created_at=utcnow() - dt.timedelta(hours=hours))

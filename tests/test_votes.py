@@ -194,7 +194,7 @@ async def test_the_electorate_stays_as_it_was_at_opening(
     late = await make_user(seeded, "late@example.org", networks={NET: "member"})
     async with seeded.sessionmaker() as db:  # a member moves to another local government
         nis = (await db.exec(select(Municipality.id).where(Municipality.slug == "nis"))).one()
-        await db.exec(  # type: ignore[call-overload]
+        await db.exec(
             update(User).where(col(User.id) == people["coauthor"]).values(municipality_id=nis)
         )
         await db.commit()

@@ -37,7 +37,7 @@ async def cast(rt: Runtime, uid: int, pid: int, choice: str, reason: str = "") -
 async def make_due(rt: Runtime, pid: int) -> None:
     """Move the closing time into the past, as if the time had come."""
     async with rt.sessionmaker() as db:
-        await db.exec(  # type: ignore[call-overload]
+        await db.exec(
             update(Vote)
             .where(col(Vote.proposal_id) == pid)
             .values(closes_at=utcnow() - dt.timedelta(seconds=1))

@@ -88,12 +88,12 @@ async def enqueue_waiting(runtime: Runtime) -> int:
         )
         keys = list(rows.all())
         if keys:
-            await db.exec(  # type: ignore[call-overload]
+            await db.exec(
                 update(JobIntent).where(col(JobIntent.key).in_(keys)).values(enqueued_at=now)
             )
             await db.commit()
     for key in keys:
-        await runtime.jobs.enqueue_job(COMPILE_JOB, key, _job_id=key)
+        await runtime.queue.enqueue_job(COMPILE_JOB, key, _job_id=key)
     return len(keys) + await take_over_dead_claims(runtime)
 
 
@@ -114,5 +114,5 @@ async def take_over_dead_claims(runtime: Runtime) -> int:
     for key, beat in dead:
         assert beat is not None
         job_id = f"{key}@{int(beat.timestamp())}"
-        await runtime.jobs.enqueue_job(COMPILE_JOB, key, _job_id=job_id)
+        await runtime.queue.enqueue_job(COMPILE_JOB, key, _job_id=job_id)
     return len(dead)

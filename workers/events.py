@@ -59,8 +59,6 @@ async def relay_events(ctx: dict[str, Any]) -> int:
                 for r in pending
             ]
         )
-        await db.exec(  # type: ignore[call-overload]
-            delete(EventOutbox).where(col(EventOutbox.id).in_([r.id for r in pending]))
-        )
+        await db.exec(delete(EventOutbox).where(col(EventOutbox.id).in_([r.id for r in pending])))
         await db.commit()
     return len(pending)

@@ -35,7 +35,7 @@ async def deliver_mail(ctx: dict[str, Any], message_id: int) -> str:
         except Exception as exc:
             tries = int(ctx.get("job_try", 1))
             status = "failed" if tries >= MAX_TRIES else "pending"
-            await db.exec(  # type: ignore[call-overload]
+            await db.exec(
                 update(MailMessage)
                 .where(col(MailMessage.id) == message_id)
                 .values(attempts=tries, last_error=str(exc)[:500], status=status)
@@ -48,7 +48,7 @@ async def deliver_mail(ctx: dict[str, Any], message_id: int) -> str:
                 return "failed"
             raise Retry(defer=tries * 30) from exc
         # Conditional update: if two runs raced, only one marks it sent.
-        await db.exec(  # type: ignore[call-overload]
+        await db.exec(
             update(MailMessage)
             .where(col(MailMessage.id) == message_id, col(MailMessage.status) == "pending")
             .values(status="sent", sent_at=utcnow(), attempts=MailMessage.attempts + 1)
@@ -69,7 +69,7 @@ async def reconcile_mail(ctx: dict[str, Any]) -> int:
         )
         ids = list(rows.all())
     for message_id in ids:
-        await runtime.jobs.enqueue_job("deliver_mail", message_id, _job_id=f"mail:{message_id}")
+        await runtime.queue.enqueue_job("deliver_mail", message_id, _job_id=f"mail:{message_id}")
     return len(ids)
 
 

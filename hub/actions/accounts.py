@@ -171,7 +171,7 @@ async def do_sign_in(
     if previous_token:
         await ctx.db.exec(
             delete(AuthSession).where(col(AuthSession.token_hash) == token_hash(previous_token))
-        )  # type: ignore[call-overload]
+        )
     token = await open_session(ctx, user, user_agent)
     user.last_login_at = utcnow()
     ctx.db.add(user)
@@ -214,9 +214,7 @@ async def do_sign_out(ctx: Context, *, token: str) -> None:
     hashed = token_hash(token)
     row = await ctx.db.exec(select(AuthSession.user_id).where(AuthSession.token_hash == hashed))
     user_id = row.first()
-    result = await ctx.db.exec(  # type: ignore[call-overload]
-        delete(AuthSession).where(col(AuthSession.token_hash) == hashed)
-    )
+    result = await ctx.db.exec(delete(AuthSession).where(col(AuthSession.token_hash) == hashed))
     if result.rowcount:
         ctx.audit("auth.signout")
         revoked(ctx, user_id, "signout")
@@ -262,11 +260,11 @@ async def resolve_session(
             return None
         session, user, unread_count = found
         if not user.is_active or session.expires_at <= now or session.last_seen_at + idle <= now:
-            await db.exec(delete(AuthSession).where(col(AuthSession.id) == session.id))  # type: ignore[call-overload]
+            await db.exec(delete(AuthSession).where(col(AuthSession.id) == session.id))
             await db.commit()
             return None
         if now - session.last_seen_at >= _TOUCH_EVERY:
-            await db.exec(  # type: ignore[call-overload]
+            await db.exec(
                 update(AuthSession)
                 .where(col(AuthSession.id) == session.id)
                 .values(last_seen_at=now)
@@ -314,7 +312,7 @@ async def resolve_api_token(runtime: Runtime, token: str | None) -> Identity | N
         token_id, last_used, user = found
         now = utcnow()
         if last_used is None or now - last_used >= _TOUCH_EVERY:
-            await db.exec(  # type: ignore[call-overload]
+            await db.exec(
                 update(ApiToken).where(col(ApiToken.id) == token_id).values(last_used_at=now)
             )
             await db.commit()
@@ -322,13 +320,13 @@ async def resolve_api_token(runtime: Runtime, token: str | None) -> Identity | N
 
 
 async def do_end_all_sessions(ctx: Context, user: User, reason: str = "signout") -> None:
-    await ctx.db.exec(delete(AuthSession).where(col(AuthSession.user_id) == user.id))  # type: ignore[call-overload]
+    await ctx.db.exec(delete(AuthSession).where(col(AuthSession.user_id) == user.id))
     revoked(ctx, user.id, reason)
 
 
 async def do_revoke_api_tokens(ctx: Context, user: User, reason: str = "password_reset") -> None:
     """A password reset suggests the account was at risk: its API tokens stop working too."""
-    await ctx.db.exec(  # type: ignore[call-overload]
+    await ctx.db.exec(
         update(ApiToken)
         .where(col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None))
         .values(revoked_at=utcnow())
@@ -340,7 +338,7 @@ async def do_revoke_api_token(ctx: Context, *, token: str) -> None:
     """Revoke the API token the request was made with; its user's own (a token cannot be
     revoked by someone who does not hold it). Sockets it opened are closed."""
     user = ctx.require_user()
-    result = await ctx.db.exec(  # type: ignore[call-overload]
+    result = await ctx.db.exec(
         update(ApiToken)
         .where(
             col(ApiToken.token_hash) == token_hash(token),
@@ -386,7 +384,7 @@ async def do_change_password(
     query = delete(AuthSession).where(col(AuthSession.user_id) == user.id)
     if keep_token:
         query = query.where(col(AuthSession.token_hash) != token_hash(keep_token))
-    await ctx.db.exec(query)  # type: ignore[call-overload]
+    await ctx.db.exec(query)
     ctx.audit("user.password_changed", user)
     revoked(ctx, user.id, "password_changed")  # the kept session's sockets pass the re-check
 

@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import and_, func, or_
 from sqlmodel import col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from hub.actions import cursors
 from hub.actions.accounts import access_user
@@ -403,7 +404,7 @@ def _details(data: Any, names: dict[tuple[str, str], tuple[str, str]]) -> list[t
 async def overview(ctx: Context) -> dict[str, int]:
     access_admin(ctx)
 
-    async def count(query: Any) -> int:
+    async def count(query: SelectOfScalar[int]) -> int:
         return int((await ctx.db.exec(query)).one())
 
     now = utcnow()

@@ -285,7 +285,7 @@ async def claim_uploads(ctx: Context, post: Post, attachment_ids: list[int]) -> 
     user = ctx.require_user()
     # One conditional UPDATE: an upload claimed by two posts at once, or removed as stale
     # meanwhile, is attached at most once, and then to nothing else.
-    claimed = await ctx.db.exec(  # type: ignore[call-overload]
+    claimed = await ctx.db.exec(
         update(Attachment)
         .where(
             col(Attachment.id).in_(attachment_ids),

@@ -166,7 +166,7 @@ async def do_remove_network_member(ctx: Context, slug: str, user_id: int) -> Non
     )
     if role.first() == NetworkRole.COORDINATOR:
         await ensure_not_last_coordinator(ctx, network, user_id)
-    result = await ctx.db.exec(  # type: ignore[call-overload]
+    result = await ctx.db.exec(
         delete(NetworkMembership).where(
             col(NetworkMembership.network_id) == network.id,
             col(NetworkMembership.user_id) == user.id,
@@ -206,7 +206,7 @@ async def do_set_committee_member(
 async def do_remove_committee_member(ctx: Context, slug: str, user_id: int) -> None:
     committee = await access_committee(ctx, slug, Action.MANAGE_COMMITTEE_MEMBERS)
     user = await access_user(ctx, user_id)
-    result = await ctx.db.exec(  # type: ignore[call-overload]
+    result = await ctx.db.exec(
         delete(CommitteeMembership).where(
             col(CommitteeMembership.committee_id) == committee.id,
             col(CommitteeMembership.user_id) == user.id,
@@ -230,7 +230,7 @@ async def _change_role(
     """Set the role with a conditional UPDATE: a membership removed by a request a moment
     earlier is NotFound, not an error of the database session."""
     model = type(membership)
-    changed = await ctx.db.exec(  # type: ignore[call-overload]
+    changed = await ctx.db.exec(
         update(model)
         .where(col(model.id) == membership.id)
         .values(role=role)

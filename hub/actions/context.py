@@ -10,13 +10,21 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import CompoundSelect, String, bindparam, delete, insert, literal, union_all
-from sqlmodel import col, select
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.actions.errors import N_, Forbidden, NotSignedIn
-from hub.db import utcnow
+from hub.db import execute, utcnow
 from hub.events import Event, discard
-from hub.models import AuditEntry, CommitteeMembership, EventOutbox, NetworkMembership, User
+from hub.models import (
+    AuditEntry,
+    Committee,
+    CommitteeMembership,
+    EventOutbox,
+    Network,
+    NetworkMembership,
+    User,
+)
 from hub.permissions import ANONYMOUS, Action, Principal, can
 from hub.runtime import Runtime
 
@@ -25,7 +33,7 @@ log = logging.getLogger("hub.actions")
 SYSTEM = Principal(is_admin=True)
 
 # Every action loads its actor's memberships: one statement, built once.
-_MEMBERSHIPS: CompoundSelect[tuple[str, int, str]] = union_all(
+_MEMBERSHIPS: CompoundSelect[str, int, str] = union_all(
     select(
         literal("n", String()).label("kind"),
         col(NetworkMembership.network_id).label("body_id"),
@@ -57,7 +65,7 @@ class Context:
         """Queue a job once the transaction commits (the database row is the durable intent)."""
         self.after_commit_jobs.append((function, job_id, args))
 
-    def audit(self, action: str, obj: Any = None, **data: Any) -> None:
+    def audit(self, action: str, obj: SQLModel | None = None, /, **data: Any) -> None:
         object_type = getattr(obj, "__tablename__", "") if obj is not None else ""
         object_id = str(getattr(obj, "id", "") or "") if obj is not None else ""
         self.db.add(
@@ -76,7 +84,7 @@ class Context:
             raise NotSignedIn(N_("Please sign in first."))
         return self.actor
 
-    def require(self, action: Action, obj: Any = None) -> None:
+    def require(self, action: Action, obj: Network | Committee | None = None) -> None:
         """Raise Forbidden (logged) unless the actor may do `action` on `obj`."""
         if not can(self.principal, action, obj):
             if not self.principal.signed_in:
@@ -87,7 +95,7 @@ class Context:
             )
             raise Forbidden(N_("You are not allowed to do that."))
 
-    def may(self, action: Action, obj: Any = None) -> bool:
+    def may(self, action: Action, obj: Network | Committee | None = None) -> bool:
         return can(self.principal, action, obj)
 
 
@@ -96,7 +104,7 @@ async def load_principal(db: AsyncSession, user: User | None) -> Principal:
         return ANONYMOUS
     networks: dict[int, str] = {}
     committees: dict[int, str] = {}
-    rows = await db.exec(_MEMBERSHIPS, params={"user_id": user.id})  # type: ignore[call-overload]
+    rows = await execute(db, _MEMBERSHIPS, {"user_id": user.id})
     for kind, body_id, role in rows.all():
         (networks if kind == "n" else committees)[body_id] = role
     return Principal(
@@ -120,7 +128,7 @@ async def _write_outbox(ctx: Context) -> None:
         }
         for e in ctx.events
     ]
-    await ctx.db.exec(insert(EventOutbox), params=rows)  # type: ignore[call-overload]
+    await ctx.db.exec(insert(EventOutbox), params=rows)
 
 
 async def _after_commit(ctx: Context) -> None:

@@ -21,9 +21,8 @@ import asyncio
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import Update, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -72,7 +71,7 @@ async def start(runtime: Runtime, key: str) -> JobIntent | None:
         intent = (await ctx.db.exec(select(JobIntent).where(JobIntent.key == key))).first()
         if intent is None or intent.status in ("done", "failed"):
             return None
-        await ctx.db.exec(  # type: ignore[call-overload]
+        await ctx.db.exec(
             update(JobIntent)
             .where(col(JobIntent.key) == key, col(JobIntent.status).in_(("pending", "running")))
             .values(status="running")
@@ -82,7 +81,7 @@ async def start(runtime: Runtime, key: str) -> JobIntent | None:
 
 async def end_intent(runtime: Runtime, key: str, status: str, error: str = "") -> None:
     async with act(runtime, system=True) as ctx:
-        await ctx.db.exec(  # type: ignore[call-overload]
+        await ctx.db.exec(
             update(JobIntent)
             .where(col(JobIntent.key) == key, col(JobIntent.status).in_(("pending", "running")))
             .values(status=status, last_error=error[:2000], finished_at=utcnow())
@@ -161,7 +160,7 @@ async def claim(runtime: Runtime, target: Target, token: str) -> bool:
     now = utcnow()
     stale = now - dt.timedelta(seconds=runtime.settings.compile_timeout)
     async with act(runtime, system=True) as ctx:
-        result = await ctx.db.exec(  # type: ignore[call-overload]
+        result = await ctx.db.exec(
             update(InitiativeRevision)
             .where(
                 col(InitiativeRevision.id) == target.revision_id,
@@ -176,7 +175,7 @@ async def claim(runtime: Runtime, target: Target, token: str) -> bool:
         return bool(result.rowcount)
 
 
-def _held(target: Target, token: str) -> Any:
+def _held(target: Target, token: str) -> Update:
     """An UPDATE of the revision that changes it only while this run holds the claim."""
     return update(InitiativeRevision).where(
         col(InitiativeRevision.id) == target.revision_id,
@@ -187,7 +186,7 @@ def _held(target: Target, token: str) -> Any:
 
 async def progress(runtime: Runtime, target: Target, token: str, percent: int, step: str) -> None:
     async with act(runtime, system=True) as ctx:
-        result = await ctx.db.exec(  # type: ignore[call-overload]
+        result = await ctx.db.exec(
             _held(target, token).values(progress=percent, step=step, heartbeat_at=utcnow())
         )
         if not result.rowcount:
@@ -204,7 +203,7 @@ async def _stored(runtime: Runtime, revision_id: int) -> dict[str, bytes]:
                 InitiativeDocument.revision_id == revision_id
             )
         )
-        return dict(rows.all())  # type: ignore[arg-type]
+        return dict(rows.all())
 
 
 async def _store(runtime: Runtime, target: Target, token: str, fmt: str, content: bytes) -> None:
@@ -255,7 +254,7 @@ async def compile_formats(runtime: Runtime, target: Target, token: str) -> None:
 async def finish(runtime: Runtime, target: Target, token: str, key: str) -> bool:
     async with act(runtime, system=True) as ctx:
         now = utcnow()
-        result = await ctx.db.exec(  # type: ignore[call-overload]
+        result = await ctx.db.exec(
             _held(target, token).values(
                 status=RevisionStatus.READY, progress=100, step="done", finished_at=now
             )
@@ -265,14 +264,14 @@ async def finish(runtime: Runtime, target: Target, token: str, key: str) -> bool
         await set_status(
             ctx, target.initiative_id, (InitiativeStatus.COMPILING,), InitiativeStatus.DELIVERED
         )
-        await ctx.db.exec(  # type: ignore[call-overload]
+        await ctx.db.exec(
             update(Initiative)
             .where(
                 col(Initiative.id) == target.initiative_id, col(Initiative.delivered_at).is_(None)
             )
             .values(delivered_at=now)
         )
-        await ctx.db.exec(  # type: ignore[call-overload]
+        await ctx.db.exec(
             update(JobIntent)
             .where(col(JobIntent.key) == key)
             .values(status="done", finished_at=now, last_error="")
@@ -290,7 +289,7 @@ async def failed_try(runtime: Runtime, target: Target, token: str, key: str, err
     """Count a failed try; True when the tries are used up and all is now `failed` (J3)."""
     limit = runtime.settings.compile_max_tries
     async with act(runtime, system=True) as ctx:
-        await ctx.db.exec(  # type: ignore[call-overload]
+        await ctx.db.exec(
             update(InitiativeRevision)
             .where(col(InitiativeRevision.id) == target.revision_id)
             .values(
@@ -299,14 +298,14 @@ async def failed_try(runtime: Runtime, target: Target, token: str, key: str, err
         )
         revision = await ctx.db.get(InitiativeRevision, target.revision_id, populate_existing=True)
         assert revision is not None
-        await ctx.db.exec(  # type: ignore[call-overload]
+        await ctx.db.exec(
             update(JobIntent)
             .where(col(JobIntent.key) == key)
             .values(attempts=revision.attempts, last_error=error[:2000])
         )
         if revision.attempts < limit:
             return False
-        await ctx.db.exec(  # type: ignore[call-overload]
+        await ctx.db.exec(
             update(InitiativeRevision)
             .where(col(InitiativeRevision.id) == target.revision_id)
             .values(status=RevisionStatus.FAILED, finished_at=utcnow(), step="failed")
@@ -314,7 +313,7 @@ async def failed_try(runtime: Runtime, target: Target, token: str, key: str, err
         await set_status(
             ctx, target.initiative_id, (InitiativeStatus.COMPILING,), InitiativeStatus.FAILED
         )
-        await ctx.db.exec(  # type: ignore[call-overload]
+        await ctx.db.exec(
             update(JobIntent)
             .where(col(JobIntent.key) == key)
             .values(status="failed", finished_at=utcnow())

@@ -81,7 +81,7 @@ async def _move(ctx: Context, access: InitiativeAccess, sources: tuple[str, ...]
     if expected not in sources:
         raise initiative_conflict(expected)
     now = utcnow()
-    result = await ctx.db.exec(  # type: ignore[call-overload]
+    result = await ctx.db.exec(
         update(Initiative)
         .where(col(Initiative.id) == initiative.id, col(Initiative.status) == expected)
         .values(status=to, status_changed_at=now)
@@ -167,7 +167,7 @@ async def do_follow_up(
     text = check_text(note, "note", UPDATE_NOTE_MAX, required=N_("Say what happened, please."))
     day = check_date(date)
     # Hold the row in its adopted state until commit: a follow-up never lands on another state.
-    result = await ctx.db.exec(  # type: ignore[call-overload]
+    result = await ctx.db.exec(
         update(Initiative)
         .where(col(Initiative.id) == initiative_id, col(Initiative.status) == S.ADOPTED)
         .values(status=S.ADOPTED)

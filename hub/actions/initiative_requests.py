@@ -126,7 +126,7 @@ async def do_create_initiative(
     )
     await link_proposals(ctx, initiative_id, wanted)
     for old_id in old:
-        await ctx.db.exec(  # type: ignore[call-overload]
+        await ctx.db.exec(
             update(Initiative)
             .where(col(Initiative.id) == old_id)
             .values(superseded_by_id=initiative_id)
@@ -156,7 +156,7 @@ async def _release(ctx: Context, proposal_ids: list[int]) -> list[int]:
                 select(Initiative.status).where(Initiative.id == initiative_id)
             )
             raise initiative_conflict(current.one())
-        await ctx.db.exec(  # type: ignore[call-overload]
+        await ctx.db.exec(
             update(InitiativeProposal)
             .where(col(InitiativeProposal.initiative_id) == initiative_id)
             .values(live_proposal_id=None)
@@ -175,7 +175,7 @@ async def do_retry_initiative(ctx: Context, initiative_id: int) -> InitiativeAcc
     revision = access.revision
     if revision is None or revision.id is None:
         raise initiative_conflict(access.initiative.status)
-    result = await ctx.db.exec(  # type: ignore[call-overload]
+    result = await ctx.db.exec(
         update(InitiativeRevision)
         .where(
             col(InitiativeRevision.id) == revision.id,
@@ -195,7 +195,7 @@ async def do_retry_initiative(ctx: Context, initiative_id: int) -> InitiativeAcc
     if not result.rowcount:
         raise initiative_conflict(access.initiative.status)
     await set_status(ctx, initiative_id, (InitiativeStatus.FAILED,), InitiativeStatus.COMPILING)
-    reset = await ctx.db.exec(  # type: ignore[call-overload]
+    reset = await ctx.db.exec(
         update(JobIntent)
         .where(col(JobIntent.key) == revision.job_key)
         .values(status="pending", attempts=0, last_error="", finished_at=None, enqueued_at=None)

@@ -91,7 +91,7 @@ async def do_recompile(ctx: Context, initiative_id: int) -> InitiativeAccess:
     if initiative.status != S.RETURNED:
         raise initiative_conflict(initiative.status)
     number = initiative.current_revision + 1
-    moved = await ctx.db.exec(  # type: ignore[call-overload]
+    moved = await ctx.db.exec(
         update(Initiative)
         .where(col(Initiative.id) == initiative_id, col(Initiative.status) == S.RETURNED)
         .values(status=S.COMPILING, current_revision=number, status_changed_at=utcnow())

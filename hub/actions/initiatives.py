@@ -226,7 +226,7 @@ async def next_number(ctx: Context, prefix: str, year: int) -> int:
         )
         .returning(col(InitiativeCounter.last))
     )
-    return int((await ctx.db.exec(statement)).one()[0])  # type: ignore[call-overload]
+    return int((await ctx.db.exec(statement)).one()[0])
 
 
 class AlreadyMade(Exception):
@@ -340,7 +340,7 @@ def enqueue_compile(ctx: Context, key: str) -> None:
 
 async def set_status(ctx: Context, initiative_id: int, sources: tuple[str, ...], to: str) -> bool:
     """Move the initiative from one of `sources` to `to` with a conditional UPDATE."""
-    result = await ctx.db.exec(  # type: ignore[call-overload]
+    result = await ctx.db.exec(
         update(Initiative)
         .where(col(Initiative.id) == initiative_id, col(Initiative.status).in_(sources))
         .values(status=to, status_changed_at=utcnow())

@@ -155,7 +155,7 @@ async def do_accept_invitation(
     # Claim the invitation with a conditional update before creating anything: of two
     # submissions at once (a double click) the second waits for the first and then finds it
     # taken, instead of failing on the unique e-mail.
-    claimed = await ctx.db.exec(  # type: ignore[call-overload]
+    claimed = await ctx.db.exec(
         update(Invitation)
         .where(
             col(Invitation.id) == invitation.id,
@@ -269,7 +269,7 @@ async def do_reset_password(ctx: Context, *, token: str, password: str | None) -
     new_hash = await hashed(check_password(password))
     # Conditional on the hash the link was made for, so the link works once even when it is
     # submitted twice at the same moment.
-    changed = await ctx.db.exec(  # type: ignore[call-overload]
+    changed = await ctx.db.exec(
         update(User)
         .where(col(User.id) == user.id, col(User.password_hash) == user.password_hash)
         .values(password_hash=new_hash)
@@ -286,12 +286,12 @@ async def do_reset_password(ctx: Context, *, token: str, password: str | None) -
 
 async def list_invitations(ctx: Context) -> list[Invitation]:
     """Open and past invitations the actor may see: all for admins, their networks' otherwise."""
-    query = select(Invitation).order_by(Invitation.created_at.desc())  # type: ignore[attr-defined]
+    query = select(Invitation).order_by(col(Invitation.created_at).desc())
     if not ctx.principal.is_admin:
         ctx.require(Action.INVITE)
         coordinated = [
             nid for nid, role in ctx.principal.networks.items() if role == NetworkRole.COORDINATOR
         ]
-        query = query.where(Invitation.network_id.in_(coordinated))  # type: ignore[union-attr]
+        query = query.where(col(Invitation.network_id).in_(coordinated))
     rows = await ctx.db.exec(query.limit(200))
     return list(rows.all())

@@ -33,9 +33,7 @@ async def do_mark_key_post(ctx: Context, post_id: int, key: bool) -> bool:
         )
         changed = made is not None
     else:
-        result = await ctx.db.exec(  # type: ignore[call-overload]
-            delete(KeyPost).where(col(KeyPost.post_id) == post_id)
-        )
+        result = await ctx.db.exec(delete(KeyPost).where(col(KeyPost.post_id) == post_id))
         changed = bool(result.rowcount)
     if changed:
         ctx.audit("post.key" if key else "post.unkey", post, thread_id=post.thread_id)

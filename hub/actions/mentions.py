@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-from typing import Any
 
-from sqlalchemy import or_, true
+from sqlalchemy import ColumnElement, or_, true
 from sqlmodel import col, select
 
 from hub.actions.context import Context
@@ -24,7 +23,7 @@ def handles_in(source: str) -> set[str]:
     return {m.group(1).lower() for m in _MENTION.finditer(_FENCED.sub(" ", source))}
 
 
-def may_read(network: Network) -> Any:
+def may_read(network: Network) -> ColumnElement[bool]:
     """A SQL condition on User: may this user read `network`'s threads (hub.permissions rules)?
 
     Kept equal to can(..., Action.VIEW_NETWORK, network) for signed-in users; the permission

@@ -136,7 +136,7 @@ async def do_unhide_post(ctx: Context, post_id: int) -> Post:
 
 
 async def _resolve_flags(ctx: Context, post: Post, decision: str) -> None:
-    await ctx.db.exec(  # type: ignore[call-overload]
+    await ctx.db.exec(
         update(Flag)
         .where(col(Flag.post_id) == post.id, col(Flag.resolved_at).is_(None))
         .values(
@@ -161,7 +161,7 @@ async def do_flag(ctx: Context, post_id: int, *, reason: str | None) -> Post:
     values = {"post_id": post.id or 0, "user_id": user.id or 0, "reason": reason}
     if await insert_ignore(ctx.db, Flag, values, ["post_id", "user_id"]) is None:
         raise Conflict(N_("You have already flagged this post."))
-    await ctx.db.exec(  # type: ignore[call-overload]
+    await ctx.db.exec(
         update(Post)
         .where(col(Post.id) == post.id)
         .values(flag_count=Post.flag_count + 1)

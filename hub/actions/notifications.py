@@ -152,7 +152,7 @@ async def list_notifications(
 
 async def _mark(ctx: Context, *conditions: Any) -> int:
     user = ctx.require_user()
-    result = await ctx.db.exec(  # type: ignore[call-overload]
+    result = await ctx.db.exec(
         update(Notification)
         .where(
             col(Notification.user_id) == user.id, col(Notification.read_at).is_(None), *conditions

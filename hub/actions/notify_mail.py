@@ -77,7 +77,7 @@ async def _due(ctx: Context, cutoff: dt.datetime) -> list[Notification]:
 
 async def _claim(ctx: Context, ids: list[int], now: dt.datetime) -> bool:
     """Take these notices for mailing unless another sweep took them or they were read."""
-    result = await ctx.db.exec(  # type: ignore[call-overload]
+    result = await ctx.db.exec(
         update(Notification)
         .where(
             col(Notification.id).in_(ids),

@@ -297,7 +297,7 @@ async def _bump_thread(ctx: Context, thread: Thread, post: Post) -> None:
     keeps the values it was loaded with: whoever needs the new counts refreshes it.
     """
     newer = func.coalesce(Thread.last_post_id, 0) < post.id
-    await ctx.db.exec(  # type: ignore[call-overload]
+    await ctx.db.exec(
         update(Thread)
         .where(col(Thread.id) == thread.id)
         .values(
@@ -453,7 +453,7 @@ async def do_react(ctx: Context, post_id: int, *, kind: str | None, on: bool) ->
         changed = await insert_ignore(ctx.db, Reaction, key, ["post_id", "user_id", "kind"])
     else:
         changed = (
-            await ctx.db.exec(  # type: ignore[call-overload]
+            await ctx.db.exec(
                 delete(Reaction).where(
                     col(Reaction.post_id) == key["post_id"],
                     col(Reaction.user_id) == key["user_id"],

@@ -67,7 +67,7 @@ async def do_accept_coauthor(ctx: Context, proposal_id: int) -> ProposalAccess:
     ctx.require(Action.PROPOSE, access.network)
     if access.proposal.status not in TRANSITIONS[Move.WITHDRAW].sources:
         raise conflict_in_state(access.proposal.status)
-    result = await ctx.db.exec(  # type: ignore[call-overload]
+    result = await ctx.db.exec(
         update(ProposalAuthor)
         .where(col(ProposalAuthor.id) == row.id, col(ProposalAuthor.accepted_at).is_(None))
         .values(accepted_at=utcnow())

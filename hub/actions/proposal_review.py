@@ -84,7 +84,7 @@ async def _move(
     if expected not in transition.sources:
         raise conflict_in_state(expected)
     now = utcnow()
-    result = await ctx.db.exec(  # type: ignore[call-overload]
+    result = await ctx.db.exec(
         update(Proposal)
         .where(col(Proposal.id) == proposal.id, col(Proposal.status) == expected)
         .values(status=transition.target, status_changed_at=now, **values)
@@ -221,7 +221,7 @@ async def _merge_target(ctx: Context, access: ProposalAccess, into: int | None) 
 
 async def _hold_survivor(ctx: Context, survivor: ProposalAccess) -> None:
     """Re-check the survivor's state in the database and hold its row until commit."""
-    result = await ctx.db.exec(  # type: ignore[call-overload]
+    result = await ctx.db.exec(
         update(Proposal)
         .where(
             col(Proposal.id) == survivor.proposal.id,

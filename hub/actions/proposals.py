@@ -308,7 +308,7 @@ async def write_text(
     """Write checked `changes` if the proposal is still at its version and in one of `statuses`
     (a conditional UPDATE), keeping the text it replaces as a revision; False if it was not."""
     now = utcnow()
-    result = await ctx.db.exec(  # type: ignore[call-overload]
+    result = await ctx.db.exec(
         update(Proposal)
         .where(
             col(Proposal.id) == proposal.id,

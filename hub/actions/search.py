@@ -16,6 +16,7 @@ from sqlmodel import col, select
 
 from hub.actions.context import Context
 from hub.actions.errors import N_, Invalid
+from hub.db import execute
 from hub.ids import as_id
 from hub.models import Network, Post, SearchDocument, Thread, User
 from hub.models.proposals import Proposal
@@ -56,12 +57,11 @@ async def index_document(
     )
     if _sqlite(ctx):  # SQLite runs one writer at a time: no race between these two
         if not new:
-            await ctx.db.exec(  # type: ignore[call-overload]
-                text("DELETE FROM search_fts WHERE rowid = :id"), params={"id": doc_id}
-            )
-        await ctx.db.exec(  # type: ignore[call-overload]
+            await execute(ctx.db, text("DELETE FROM search_fts WHERE rowid = :id"), {"id": doc_id})
+        await execute(
+            ctx.db,
             text("INSERT INTO search_fts (rowid, text, stems) VALUES (:id, :text, :stems)"),
-            params={"id": doc_id, "text": normalised, "stems": stems},
+            {"id": doc_id, "text": normalised, "stems": stems},
         )
 
 
@@ -123,17 +123,15 @@ async def unindex(ctx: Context, *, kind: str, object_id: int) -> None:
     if doc_id is None:
         return
     if _sqlite(ctx):
-        await ctx.db.exec(  # type: ignore[call-overload]
-            text("DELETE FROM search_fts WHERE rowid = :id"), params={"id": doc_id}
-        )
-    await ctx.db.exec(delete(SearchDocument).where(col(SearchDocument.id) == doc_id))  # type: ignore[call-overload]
+        await execute(ctx.db, text("DELETE FROM search_fts WHERE rowid = :id"), {"id": doc_id})
+    await ctx.db.exec(delete(SearchDocument).where(col(SearchDocument.id) == doc_id))
 
 
 async def move_documents(ctx: Context, *, thread_id: int, network_id: int) -> None:
     """A thread moved to another network: its documents follow it."""
     from sqlalchemy import update
 
-    await ctx.db.exec(  # type: ignore[call-overload]
+    await ctx.db.exec(
         update(SearchDocument)
         .where(col(SearchDocument.thread_id) == thread_id)
         .values(network_id=network_id)
@@ -244,7 +242,7 @@ async def _match(
         "limit": limit,
         "offset": offset,
     }
-    rows = await ctx.db.exec(statement, params=params)  # type: ignore[call-overload]
+    rows = await execute(ctx.db, statement, params)
     return [(str(kind), int(object_id)) for kind, object_id in rows.all()]
 
 

@@ -36,7 +36,7 @@ async def do_remove_stale_uploads(ctx: Context, *, now: dt.datetime | None = Non
         .order_by(col(Attachment.id))
         .limit(BATCH)
     )
-    removed = await ctx.db.exec(  # type: ignore[call-overload]
+    removed = await ctx.db.exec(
         delete(Attachment)
         .where(col(Attachment.id).in_(stale), col(Attachment.post_id).is_(None))
         .returning(col(Attachment.stored_name))

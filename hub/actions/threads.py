@@ -357,7 +357,7 @@ async def _upsert_read_markers(ctx: Context, rows: list[dict[str, object]]) -> N
             },
         )
     )
-    await ctx.db.exec(statement)  # type: ignore[call-overload]
+    await ctx.db.exec(statement)
 
 
 async def do_mark_all_read(ctx: Context, network: Network) -> None:

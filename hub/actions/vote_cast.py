@@ -35,7 +35,7 @@ from hub.actions.vote_count import CHOICES
 from hub.actions.vote_live import tally_soon
 from hub.actions.vote_tally import current_count, tally_public
 from hub.actions.votes import _closed_conflict, close_apart, is_due, notify_tally, vote_of
-from hub.db import UTCDateTime, utcnow
+from hub.db import UTCDateTime, execute, utcnow
 from hub.models import Network, Proposal
 from hub.models.votes import REASON_MAX, Vote, VoteBallot, VoteStatus
 from hub.permissions import Action
@@ -135,7 +135,7 @@ async def cast(
     now = utcnow()
     dialect = ctx.db.get_bind().dialect.name
     if dialect != "postgresql":  # SQLite: the UPDATE takes the database's write lock (V4)
-        held = await ctx.db.exec(  # type: ignore[call-overload]
+        held = await ctx.db.exec(
             update(Vote)
             .where(
                 col(Vote.id) == vote.id,
@@ -148,7 +148,7 @@ async def cast(
         if held.rowcount != 1:  # closed meanwhile, or its time came: the close decides
             raise await _closed_conflict(ctx, proposal_id)
     values = {"vote": vote.id, "user": user_id, "choice": choice_, "reason": reason_, "now": now}
-    row = (await ctx.db.exec(_STATEMENTS[dialect], params=values)).first()  # type: ignore[call-overload]
+    row = (await execute(ctx.db, _STATEMENTS[dialect], values)).first()
     if row is None:  # closed meanwhile (PostgreSQL's guard), or not an elector
         await _refuse_cast(ctx, vote, proposal_id, now)
     ctx.audit("vote.cast", vote, proposal=proposal_id)  # never the choice (V5)

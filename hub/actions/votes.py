@@ -197,7 +197,7 @@ async def do_open_vote(
         .join(NetworkMembership, col(NetworkMembership.user_id) == User.id)
         .where(NetworkMembership.network_id == access.network.id, col(User.is_active).is_(True))
     )
-    await ctx.db.exec(  # type: ignore[call-overload]
+    await ctx.db.exec(
         sql_insert(VoteElector).from_select(["vote_id", "user_id", "municipality_id"], members)
     )
     found = await current_count(ctx, vote)
@@ -262,7 +262,7 @@ async def _close(ctx: Context, proposal_id: int, *, closed_by: int | None) -> Vo
     """Close the open vote and freeze its result; None if it was not open (someone else closed
     it first)."""
     now = utcnow()
-    done = await ctx.db.exec(  # type: ignore[call-overload]
+    done = await ctx.db.exec(
         update(Vote)
         .where(col(Vote.proposal_id) == proposal_id, col(Vote.status) == VoteStatus.OPEN)
         .values(status=VoteStatus.CLOSED, closed_at=now, closed_by_id=closed_by)
@@ -286,7 +286,7 @@ async def _close(ctx: Context, proposal_id: int, *, closed_by: int | None) -> Vo
     }
     # Above every live tally's version, so a client keeping the highest keeps the result.
     version = max(vote.ballots_version, found.version) + 1
-    await ctx.db.exec(  # type: ignore[call-overload]
+    await ctx.db.exec(
         update(Vote)
         .where(col(Vote.id) == vote.id)
         .values(**values, ballots_version=version)

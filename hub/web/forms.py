@@ -3,6 +3,7 @@ files) and JSON, with clear 4xx errors for malformed input."""
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from starlette.datastructures import FormData, UploadFile
@@ -107,7 +108,7 @@ def runtime_of(request: Request) -> Runtime:
     return runtime
 
 
-def action(request: Request) -> Any:
+def action(request: Request) -> AbstractAsyncContextManager[Context]:
     """`async with action(request) as ctx:` runs actions as the visitor, in one transaction."""
     runtime = runtime_of(request)
     return act(runtime, actor_id=visitor(request).user_id, ip=client_ip(request, runtime.settings))

@@ -30,7 +30,7 @@ from hub.models.committee_work import COMMENT_MAX, DECISION_NOTE_MAX, UPDATE_NOT
 from hub.web.api.board_common import signed_in
 from hub.web.api.shapes import page, ref
 from hub.web.api.spec import NOT_BLANK, Field, Param, Spec
-from hub.web.forms import action, path_id
+from hub.web.forms import Context, action, path_id
 
 NOT_SEEN = "no such initiative, or the caller may not see it"
 
@@ -80,7 +80,7 @@ async def committee_inbox(request: Request) -> Response:
     return JSONResponse({"items": items, "next": found.next, "counts": found.counts})
 
 
-async def timeline_of(ctx: Any, access: InitiativeAccess) -> dict[str, Any]:
+async def timeline_of(ctx: Context, access: InitiativeAccess) -> dict[str, Any]:
     """The initiative's decisions and follow-ups, as its readers see them."""
     initiative_id = access.initiative.id or 0
     steps = (await decisions.decisions(ctx, [initiative_id]))[initiative_id]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -141,7 +142,7 @@ def build(routes: list[Route], prefix: str = "/api/v1") -> dict[str, Any]:
     }
 
 
-def endpoint(routes: list[Route]) -> Any:
+def endpoint(routes: list[Route]) -> Callable[[Request], Awaitable[Response]]:
     document = build(routes)
 
     async def openapi(request: Request) -> Response:

@@ -34,7 +34,7 @@ from hub.models.proposals import (
 from hub.web.api.board_common import signed_in
 from hub.web.api.shapes import page, ref
 from hub.web.api.spec import NOT_BLANK, Field, Param, Spec
-from hub.web.forms import action, path_id
+from hub.web.forms import Context, action, path_id
 
 NO_PROPOSAL = N_("No such proposal.")
 LEGAL_BASIS = N_("Give the legal basis as {act, article}: the law or by-law and its article.")
@@ -87,7 +87,7 @@ NOTE = Field("note", max_length=NOTE_MAX, description="a reason, shown in the ti
 BY_AUTHORS = {403: "not one of its authors"}
 
 
-async def proposal_detail(ctx: Any, access: ProposalAccess) -> dict[str, Any]:
+async def proposal_detail(ctx: Context, access: ProposalAccess) -> dict[str, Any]:
     """The proposal with its timeline, the duplicates merged into it and its vote (the rules
     and the tally; null before a vote)."""
     vote = await vote_read.vote_summary(ctx, access)

@@ -7,6 +7,7 @@ it new comments arrive live (live.js, on the committee's channel).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -29,7 +30,7 @@ from hub.actions.initiatives import (
 from hub.actions.notifications import mark_target_read
 from hub.models import Decision, FollowUpKind, InitiativeStatus, RevisionStatus
 from hub.permissions import Action
-from hub.web.forms import action, path_id, read_form, text
+from hub.web.forms import Context, action, path_id, read_form, text
 from hub.web.live import live_since
 from hub.web.pages.archive import public_page
 from hub.web.pages.board_forms import FORM_ERRORS, form_errors
@@ -53,7 +54,7 @@ async def inbox_page(request: Request) -> Response:
     )
 
 
-async def _document(ctx: Any, access: InitiativeAccess) -> tuple[str | None, list[str]]:
+async def _document(ctx: Context, access: InitiativeAccess) -> tuple[str | None, list[str]]:
     """The document's HTML to show, and the formats there are to download."""
     ready = access.revision is not None and access.revision.status == RevisionStatus.READY
     formats = await document_formats(ctx, access.revision) if ready else []
@@ -132,7 +133,10 @@ async def _public_or_sign_in(request: Request, initiative_id: int, *, signed_in:
         raise
 
 
-async def _form_step(request: Request, name: str, fields: tuple[str, ...], step: Any) -> Response:
+Step = Callable[[Context, int, dict[str, str]], Awaitable[str]]  # the anchor to go back to
+
+
+async def _form_step(request: Request, name: str, fields: tuple[str, ...], step: Step) -> Response:
     """Run one of the page's forms: back to the page, or the page again with the error."""
     initiative_id = path_id(request, "initiative_id", NO_INITIATIVE)
     form = await read_form(request)
@@ -148,7 +152,7 @@ async def _form_step(request: Request, name: str, fields: tuple[str, ...], step:
 
 
 async def comment(request: Request) -> Response:
-    async def step(ctx: Any, initiative_id: int, values: dict[str, str]) -> str:
+    async def step(ctx: Context, initiative_id: int, values: dict[str, str]) -> str:
         made = await comments.do_comment(ctx, initiative_id, body=values["body"])
         return f"#comment-{made.id}"
 
@@ -156,7 +160,7 @@ async def comment(request: Request) -> Response:
 
 
 async def start_review(request: Request) -> Response:
-    async def step(ctx: Any, initiative_id: int, values: dict[str, str]) -> str:
+    async def step(ctx: Context, initiative_id: int, values: dict[str, str]) -> str:
         await decisions.do_start_review(ctx, initiative_id)
         return "#status"
 
@@ -164,7 +168,7 @@ async def start_review(request: Request) -> Response:
 
 
 async def decide(request: Request) -> Response:
-    async def step(ctx: Any, initiative_id: int, values: dict[str, str]) -> str:
+    async def step(ctx: Context, initiative_id: int, values: dict[str, str]) -> str:
         await decisions.do_decide(
             ctx, initiative_id, decision=values["decision"] or None, note=values["note"]
         )
@@ -174,7 +178,7 @@ async def decide(request: Request) -> Response:
 
 
 async def follow_up(request: Request) -> Response:
-    async def step(ctx: Any, initiative_id: int, values: dict[str, str]) -> str:
+    async def step(ctx: Context, initiative_id: int, values: dict[str, str]) -> str:
         made = await decisions.do_follow_up(
             ctx,
             initiative_id,
