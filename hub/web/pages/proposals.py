@@ -22,7 +22,7 @@ from hub.actions.proposals import ProposalAccess
 from hub.models.proposals import ProposalRevision, ProposalStatus
 from hub.permissions import Action
 from hub.web.forms import action, path_id, query_id
-from hub.web.live import live_since
+from hub.web.live_since import live_since
 from hub.web.pages import vote_section
 from hub.web.pages.notifications import recount
 from hub.web.templating import render
