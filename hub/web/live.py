@@ -11,7 +11,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from hub.actions import posts, proposals
+from hub.actions import posts, proposal_reads, proposals
 from hub.actions.context import act
 from hub.actions.posts import PostInPlace
 from hub.actions.threads import BoardRow
@@ -113,7 +113,7 @@ def register(runtime: Runtime) -> None:
             return None
         async with act(runtime, system=True) as ctx:
             access = await proposals.access_proposal(ctx, proposal_id)
-            return ProposalState(access.proposal, await proposals.timeline(ctx, access))
+            return ProposalState(access.proposal, await proposal_reads.timeline(ctx, access))
 
     def render_proposal(event: Published, prepared: ProposalState, viewer: Viewer) -> str:
         return str(proposal_state_partial(prepared.proposal, prepared.timeline, viewer.language))

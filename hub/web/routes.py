@@ -16,6 +16,7 @@ from hub.web.api import committee as committee_api
 from hub.web.api import initiative_return as return_api
 from hub.web.api import initiatives as initiatives_api
 from hub.web.api import notifications as notifications_api
+from hub.web.api import proposal_moves as proposal_moves_api
 from hub.web.api import proposals as proposals_api
 from hub.web.api import votes as votes_api
 from hub.web.api.openapi import endpoint as openapi_endpoint
@@ -80,6 +81,7 @@ API_ROUTES = [
     *ACCOUNT_API_ROUTES,
     *board_api.ROUTES,
     *proposals_api.ROUTES,
+    *proposal_moves_api.ROUTES,
     *committee_api.ROUTES,
     *return_api.ROUTES,
     *archive_api.ROUTES,
