@@ -28,10 +28,11 @@ test: test-deps
 	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile $(PYTEST_ARGS)
 
 lint: test-deps
-	$(BIN)/ruff check hub realtime workers tests bench
-	$(BIN)/ruff format --check hub realtime workers tests bench
+	$(BIN)/ruff check hub realtime workers tests bench scripts
+	$(BIN)/ruff format --check hub realtime workers tests bench scripts
 	$(BIN)/mypy
 	$(BIN)/python -m hub.i18n.build --check
+	$(BIN)/python -m scripts.layers
 
 check: lint test
 

@@ -11,6 +11,7 @@ import logging
 import signal
 import sqlite3
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
@@ -18,6 +19,7 @@ from typing import NoReturn
 
 from hub import __version__
 from hub.config import ConfigError, Settings, load_settings
+from hub.logs import setup_logging
 
 
 class UsageError(Exception):
@@ -74,7 +76,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, ConfigError) as exc:
         print(f"hub: error: {_one_line(exc)}", file=sys.stderr)
         return 2
-    from hub.logs import setup_logging
 
     setup_logging(settings.log_format)
     if args.command not in ("migrate", "serve"):
@@ -107,8 +108,8 @@ def _migrate(settings: Settings) -> int:
 
 def _upgrade(settings: Settings) -> None:
     """Migrate, having first made sure the database answers (a bad URL is bad input)."""
-    from hub.db import make_engine
-    from hub.migrate import upgrade
+    from hub.db import make_engine  # lazy: a command loads only what it runs
+    from hub.migrate import upgrade  # lazy: a command loads only what it runs
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
 
@@ -134,7 +135,7 @@ def _upgrade(settings: Settings) -> None:
 
 
 def _sqlite_file(url: str) -> Path | None:
-    from sqlalchemy.engine import make_url
+    from sqlalchemy.engine import make_url  # lazy: a command loads only what it runs
 
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
@@ -143,8 +144,8 @@ def _sqlite_file(url: str) -> Path | None:
 
 
 async def _ensure_current(settings: Settings) -> None:
-    from hub.db import make_engine
-    from hub.migrate import is_current
+    from hub.db import make_engine  # lazy: a command loads only what it runs
+    from hub.migrate import is_current  # lazy: a command loads only what it runs
 
     missing = _sqlite_file(settings.database_url)
     if missing is not None and not missing.exists():
@@ -174,9 +175,13 @@ def _offline(settings: Settings) -> Settings:
 
 
 async def _seed(settings: Settings, *, demo: bool) -> int:
-    from hub.actions.context import act
-    from hub.actions.seed import DEMO_PASSWORD, do_seed, do_seed_demo
-    from hub.runtime import open_runtime
+    from hub.actions.context import act  # lazy: a command loads only what it runs
+    from hub.actions.seed import (  # lazy: a command loads only what it runs
+        DEMO_PASSWORD,
+        do_seed,
+        do_seed_demo,
+    )
+    from hub.runtime import open_runtime  # lazy: a command loads only what it runs
 
     await _ensure_current(settings)
     async with (
@@ -194,9 +199,9 @@ async def _seed(settings: Settings, *, demo: bool) -> int:
 
 
 async def _reindex_proposals(settings: Settings) -> int:
-    from hub.actions.context import act
-    from hub.actions.search import reindex_proposals
-    from hub.runtime import open_runtime
+    from hub.actions.context import act  # lazy: a command loads only what it runs
+    from hub.actions.search import reindex_proposals  # lazy: a command loads only what it runs
+    from hub.runtime import open_runtime  # lazy: a command loads only what it runs
 
     await _ensure_current(settings)
     async with (
@@ -209,16 +214,18 @@ async def _reindex_proposals(settings: Settings) -> int:
 
 
 async def _user_add(settings: Settings, args: argparse.Namespace) -> int:
-    from hub.actions.context import act
-    from hub.actions.errors import ActionError
-    from hub.i18n import gettext
-    from hub.runtime import open_runtime
+    from hub.actions.context import act  # lazy: a command loads only what it runs
+    from hub.actions.errors import ActionError  # lazy: a command loads only what it runs
+    from hub.i18n import gettext  # lazy: a command loads only what it runs
+    from hub.runtime import open_runtime  # lazy: a command loads only what it runs
 
     await _ensure_current(settings)
     async with open_runtime(_offline(settings), with_jobs=False) as runtime:
         try:
             async with act(runtime, system=True) as ctx:
-                from hub.actions.accounts import do_create_user
+                from hub.actions.accounts import (
+                    do_create_user,  # lazy: a command loads only what it runs
+                )
 
                 user, generated = await do_create_user(
                     ctx,
@@ -258,13 +265,13 @@ def _serve(settings: Settings, host: str, port: int, *, run_worker: bool) -> int
     cleanup first. A stop that was asked for is the normal end of a server: status 0, so that
     `make run` stopped with Ctrl-C or a supervisor's SIGTERM reads as a clean stop, not a crash.
     """
-    import warnings
 
-    import uvicorn
+    import uvicorn  # lazy: a command loads only what it runs
 
-    from hub.embedded_redis import EmbeddedRedis
-    from hub.web.app import create_app
-    from realtime.wire import direct_protocol
+    from hub.embedded_redis import EmbeddedRedis  # lazy: a command loads only what it runs
+    from hub.web.app import create_app  # lazy: a command loads only what it runs
+    from realtime.wire import direct_protocol  # lazy: a command loads only what it runs
+    from workers.in_process import in_process_worker  # lazy: a command loads only what it runs
 
     # uvicorn's newer "websockets-sansio" protocol waits to close a socket until it can write,
     # so it cannot drop a reader that stopped reading (R7): we keep the classic one on purpose.
@@ -280,7 +287,7 @@ def _serve(settings: Settings, host: str, port: int, *, run_worker: bool) -> int
             embedded = EmbeddedRedis(settings.data_dir / "redis")
             settings = settings.with_(redis_url=embedded.start())
             print(f"hub: embedded Redis running (pid {embedded.pid})", file=sys.stderr)
-        app = create_app(settings.with_(run_worker=run_worker))
+        app = create_app(settings.with_(run_worker=run_worker), worker=in_process_worker)
         config = uvicorn.Config(
             app,
             host=host,
@@ -319,10 +326,10 @@ def _serve(settings: Settings, host: str, port: int, *, run_worker: bool) -> int
 def _worker(settings: Settings) -> int:
     if settings.redis_url is None:
         raise UsageError("hub worker needs HUB_REDIS_URL (hub serve runs a worker in-process)")
-    from arq.worker import run_worker
+    from arq.worker import run_worker  # lazy: a command loads only what it runs
 
-    from hub.runtime import arq_settings
-    from workers.settings import WorkerSettings
+    from hub.runtime import arq_settings  # lazy: a command loads only what it runs
+    from workers.settings import WorkerSettings  # lazy: a command loads only what it runs
 
     run_worker(WorkerSettings, redis_settings=arq_settings(settings.redis_url))
     return 0

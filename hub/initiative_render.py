@@ -170,8 +170,8 @@ def _static_path(url: str) -> Path:
 
 
 def render_pdf(html: str) -> bytes:
-    from weasyprint import HTML  # heavy (pango): loaded only where PDFs are made
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
+    from weasyprint import HTML  # lazy: heavy (pango), loaded only where PDFs are made
+    from weasyprint.urls import URLFetcher, URLFetcherResponse  # lazy: as weasyprint above
 
     class StaticOnly(URLFetcher):  # type: ignore[misc]
         """The stylesheet and fonts from the package; nothing from the network."""
@@ -187,8 +187,8 @@ def render_pdf(html: str) -> bytes:
 
 
 def render_docx(data: dict[str, Any]) -> bytes:
-    from docx import Document
-    from docx.shared import Pt
+    from docx import Document  # lazy: python-docx (lxml) only where documents are made
+    from docx.shared import Pt  # lazy: as docx above
 
     document = Document()
     normal = document.styles["Normal"]

@@ -13,6 +13,8 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import aiosmtplib
+
 from hub.config import Settings
 
 
@@ -39,8 +41,6 @@ async def send(settings: Settings, msg: EmailMessage) -> None:
 
 
 async def _send_smtp(url: str, msg: EmailMessage) -> None:
-    import aiosmtplib
-
     parts = urlsplit(url)
     query = parse_qs(parts.query)
     use_tls = parts.scheme == "smtps"

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from arq import create_pool
+from arq.connections import ArqRedis, RedisSettings
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.config import Settings
 from hub.db import make_engine, make_sessionmaker
-from hub.events import Publisher, discard
-
-if TYPE_CHECKING:  # arq is imported where a queue is opened
-    from arq.connections import ArqRedis, RedisSettings
+from hub.events import Event, Publisher, discard
+from realtime.bus import EventBus
 
 
 @dataclass
@@ -47,14 +47,24 @@ class Runtime:
         await self.engine.dispose()
 
 
+def bus_publisher(runtime: Runtime) -> Publisher:
+    """A publisher straight onto the event bus in the runtime's Redis: what `hub worker` installs
+    (its jobs announce what they change at once) and what the outbox relay publishes with. The
+    web app installs the real-time service's own (hub.web.app)."""
+    bus = EventBus(runtime.redis)
+
+    async def publish(events: Sequence[Event]) -> None:
+        await bus.publish(events)
+
+    return publish
+
+
 def redis_client(url: str) -> Redis:
     client: Redis = Redis.from_url(url, decode_responses=True, health_check_interval=30)
     return client
 
 
 def arq_settings(url: str) -> RedisSettings:
-    from arq.connections import RedisSettings
-
     if url.startswith("unix://"):
         return RedisSettings(unix_socket_path=url[len("unix://") :].split("?")[0])
     return RedisSettings.from_dsn(url)
@@ -73,8 +83,6 @@ async def open_runtime(settings: Settings, *, with_jobs: bool = True) -> AsyncIt
         redis=redis_client(settings.redis_url),
     )
     if with_jobs:
-        from arq import create_pool
-
         runtime.jobs = await create_pool(arq_settings(settings.redis_url))
     try:
         yield runtime

@@ -10,9 +10,9 @@ from hub.actions.context import act
 from hub.actions.errors import ActionError
 from hub.actions.initiatives import access_initiative
 from hub.actions.proposals import access_proposal
-from hub.actions.threads import access_thread
+from hub.actions.thread_access import access_thread
 from hub.models import Network
-from hub.permissions import Action, Principal
+from hub.permissions import Action, Principal, can
 from hub.runtime import Runtime
 
 _CHANNEL = re.compile(r"^(network|thread|proposal|initiative|committee|user):([a-z0-9-]{1,80})$")
@@ -73,8 +73,6 @@ async def authorize(runtime: Runtime, user_id: int | None, channel: str) -> tupl
 
 
 def _grant(principal: Principal, channel: str, network: Network) -> Grant:
-    from hub.permissions import can
-
     return Grant(
         channel=channel,
         network_slug=network.slug,

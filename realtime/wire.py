@@ -30,7 +30,7 @@ def direct_protocol() -> type[WebSocketProtocol]:
     """uvicorn's classic `websockets` protocol, reachable from the app through the scope.
 
     Made on demand: importing uvicorn's protocol imports the deprecated `websockets.legacy`."""
-    from uvicorn.protocols.websockets.websockets_impl import WebSocketProtocol
+    from uvicorn.protocols.websockets.websockets_impl import WebSocketProtocol  # lazy: see above
 
     class DirectProtocol(WebSocketProtocol):
         async def run_asgi(self) -> None:

@@ -125,7 +125,8 @@ async def proposal_in(rt: Runtime, people: dict[str, int], status: str) -> int:
 
 async def _vote_on(rt: Runtime, people: dict[str, int], pid: int, status: str) -> None:
     """Open a real vote (quorum 0, an hour long); to pass, `member` votes yes; then close it."""
-    from hub.actions.votes import do_cast, do_close_vote, do_open_vote
+    from hub.actions.vote_cast import do_cast
+    from hub.actions.votes import do_close_vote, do_open_vote
 
     rules: dict[str, Any] = {"quorum": 0, "threshold": 50, "counting": "member", "ballot": "open"}
     closes_at = utcnow() + dt.timedelta(hours=1)

@@ -18,7 +18,8 @@ from hub.actions.bodies import (
 from hub.actions.context import act
 from hub.actions.errors import Forbidden
 from hub.actions.moderation import do_flag, do_hide_post, do_lock, do_move, do_pin, do_unhide_post
-from hub.actions.posts import do_create_post, do_delete_post, do_edit_post, do_react, do_reply
+from hub.actions.post_changes import do_delete_post, do_edit_post, do_react
+from hub.actions.posts import do_create_post, do_reply
 from hub.actions.threads import do_create_thread
 from hub.models import User
 from hub.runtime import Runtime

@@ -21,7 +21,8 @@ from hub.actions.attachments import (
 )
 from hub.actions.context import act
 from hub.actions.errors import Invalid, NotFound
-from hub.actions.posts import access_post, do_create_post, do_delete_post, load_post_views
+from hub.actions.post_changes import do_delete_post
+from hub.actions.posts import access_post, do_create_post, load_post_views
 from hub.actions.threads import do_create_thread
 from hub.models import Attachment, Post
 from hub.runtime import Runtime

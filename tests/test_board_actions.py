@@ -15,15 +15,8 @@ from hub.actions.context import act
 from hub.actions.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.actions.mentions import mentionable
 from hub.actions.moderation import do_lock, do_pin
-from hub.actions.posts import (
-    do_create_post,
-    do_delete_post,
-    do_edit_post,
-    do_react,
-    load_post_views,
-    post_history,
-    post_public,
-)
+from hub.actions.post_changes import do_delete_post, do_edit_post, do_react, post_history
+from hub.actions.posts import do_create_post, load_post_views, post_public
 from hub.actions.search import search
 from hub.actions.threads import (
     WINDOW,

@@ -17,7 +17,8 @@ from sqlmodel import col, select
 from hub.actions.attachments import do_store_upload
 from hub.actions.context import act
 from hub.actions.moderation import do_lock
-from hub.actions.posts import do_create_post, do_react
+from hub.actions.post_changes import do_react
+from hub.actions.posts import do_create_post
 from hub.actions.threads import WINDOW, do_create_thread
 from hub.markdown import render
 from hub.models import Attachment, Post, SearchDocument, Thread

@@ -13,7 +13,8 @@ import httpx
 from pypdf import PdfReader
 from sqlmodel import col, select
 
-from hub.actions.votes import do_cast, do_close_vote, do_open_vote
+from hub.actions.vote_cast import do_cast
+from hub.actions.votes import do_close_vote, do_open_vote
 from hub.db import utcnow
 from hub.models import JobIntent
 from hub.models.initiatives import Initiative, InitiativeDocument, InitiativeRevision

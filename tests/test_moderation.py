@@ -18,7 +18,8 @@ from hub.actions.moderation import (
     do_unhide_post,
     moderation_queue,
 )
-from hub.actions.posts import do_create_post, do_delete_post, load_post_views, post_public
+from hub.actions.post_changes import do_delete_post
+from hub.actions.posts import do_create_post, load_post_views, post_public
 from hub.actions.search import search
 from hub.actions.threads import do_create_thread, thread_window
 from hub.models import AuditEntry, Flag, Network, Post, SearchDocument, Thread

@@ -7,7 +7,8 @@ import pytest
 from hub.actions.context import act
 from hub.actions.errors import Invalid, NotSignedIn
 from hub.actions.moderation import do_hide_post
-from hub.actions.posts import do_create_post, do_delete_post, do_edit_post
+from hub.actions.post_changes import do_delete_post, do_edit_post
+from hub.actions.posts import do_create_post
 from hub.actions.search import MAX_QUERY, Hit, search
 from hub.actions.threads import do_create_thread
 from hub.runtime import Runtime

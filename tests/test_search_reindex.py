@@ -16,7 +16,8 @@ from sqlalchemy import delete, inspect, text
 from sqlmodel import col
 
 from hub.actions.context import act
-from hub.actions.posts import do_create_post, do_delete_post
+from hub.actions.post_changes import do_delete_post
+from hub.actions.posts import do_create_post
 from hub.actions.search import reindex_proposals, search
 from hub.actions.seed import do_seed
 from hub.actions.threads import do_create_thread

@@ -14,8 +14,9 @@ from sqlmodel import col, select
 from hub.actions.bodies import do_remove_network_member, do_set_network_member
 from hub.actions.context import act
 from hub.actions.errors import ActionError, Conflict, Forbidden, Invalid, NotFound
+from hub.actions.vote_cast import do_cast
 from hub.actions.vote_read import list_ballots, list_voters, read_my_ballot, read_tally
-from hub.actions.votes import close_due_votes, do_cast, do_close_vote, do_open_vote
+from hub.actions.votes import close_due_votes, do_close_vote, do_open_vote
 from hub.db import utcnow
 from hub.models import JobIntent, Municipality, NetworkMembership, Proposal, User, VoteBallot
 from hub.models.votes import VoteElector

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from hub.actions.votes import do_cast, do_open_vote
+from hub.actions.vote_cast import do_cast
+from hub.actions.votes import do_open_vote
 from hub.db import utcnow
 from hub.models import AuditEntry, JobIntent, Proposal, ProposalTransition, Vote, VoteBallot
 from hub.models.votes import VoteElector

@@ -8,35 +8,23 @@ drops an event whose uid it has seen.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete
 from sqlmodel import col, select
 
 from hub.db import utcnow
-from hub.events import Event, Publisher
+from hub.events import Event
 from hub.models import EventOutbox
-from hub.runtime import Runtime
-from realtime.bus import EventBus
+from hub.runtime import Runtime, bus_publisher
 
 GRACE = dt.timedelta(seconds=2)  # leave fresh rows to the process that wrote them
 RELAY_EVERY = 2  # seconds between runs: an event from the CLI reaches sockets within ~5 s
 
 
-def publisher(runtime: Runtime) -> Publisher:
-    """What `hub worker` publishes with: the bus on the worker's own Redis."""
-    bus = EventBus(runtime.redis)
-
-    async def publish(events: Sequence[Event]) -> None:
-        await bus.publish(events)
-
-    return publish
-
-
 async def relay_events(ctx: dict[str, Any]) -> int:
     runtime: Runtime = ctx["runtime"]
-    bus = EventBus(runtime.redis)
+    publish = bus_publisher(runtime)  # the bus itself, whatever publisher the runtime has
     async with runtime.sessionmaker() as db:
         rows = await db.exec(
             select(EventOutbox)
@@ -47,7 +35,7 @@ async def relay_events(ctx: dict[str, Any]) -> int:
         pending = list(rows.all())
         if not pending:
             return 0
-        await bus.publish(
+        await publish(
             [
                 Event(
                     channel=r.channel,

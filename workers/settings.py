@@ -12,9 +12,9 @@ from arq.typing import StartupShutdown, WorkerCoroutine
 from arq.worker import Function
 
 from hub.config import compile_timeout, load_settings
-from hub.runtime import Runtime, open_runtime
+from hub.runtime import Runtime, bus_publisher, open_runtime
 from workers.compile import RECONCILE_EVERY, compile_initiative, reconcile_intents
-from workers.events import RELAY_EVERY, publisher, relay_events
+from workers.events import RELAY_EVERY, relay_events
 from workers.mail import (
     MAX_TRIES,
     deliver_mail,
@@ -61,7 +61,7 @@ async def startup(ctx: dict[str, Any]) -> None:
         ctx["_runtime_manager"] = manager
         runtime: Runtime = await manager.__aenter__()
         # The worker has Redis: what its jobs' actions emit is published at once, not relayed.
-        runtime.publisher = publisher(runtime)
+        runtime.publisher = bus_publisher(runtime)
         ctx["runtime"] = runtime
 
 

@@ -8,6 +8,7 @@ from sqlmodel import col, select
 
 from hub.actions.context import Context
 from hub.models import Network, Thread, User
+from hub.permissions import Action
 
 
 @dataclass(frozen=True)
@@ -31,8 +32,6 @@ async def recent_threads(
         .order_by(col(Thread.pinned).desc(), col(Thread.last_activity_at).desc())
         .limit(limit)
     )
-    from hub.permissions import Action
-
     return [
         ThreadSummary(thread, network, author)
         for thread, network, author in rows.all()

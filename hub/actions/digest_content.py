@@ -17,7 +17,7 @@ from hub.actions.committee_inbox import DECIDABLE
 from hub.actions.context import Context
 from hub.actions.errors import N_
 from hub.actions.notifications import KIND_TEXT
-from hub.actions.proposals import readable_clause
+from hub.actions.proposal_reads import readable_clause
 from hub.models import Initiative, Network, Notification, Post, Proposal, Thread
 from hub.models.notifications import NotificationKind
 from hub.models.proposals import ProposalStatus

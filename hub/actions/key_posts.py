@@ -11,7 +11,7 @@ from sqlmodel import col
 
 from hub.actions.context import Context
 from hub.actions.errors import N_, NotFound
-from hub.actions.threads import access_thread
+from hub.actions.thread_access import access_thread
 from hub.models import Post
 from hub.models.initiatives import KeyPost
 from hub.permissions import Action

@@ -15,7 +15,8 @@ from hub.actions.bodies import access_network
 from hub.actions.context import Context
 from hub.actions.errors import N_, Conflict, Invalid
 from hub.actions.posts import access_post
-from hub.actions.threads import access_thread, thread_public
+from hub.actions.thread_access import access_thread
+from hub.actions.threads import thread_public
 from hub.actions.validate import check_line
 from hub.db import utcnow
 from hub.events import Event

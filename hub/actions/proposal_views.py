@@ -14,8 +14,9 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from hub.actions.context import Context
+from hub.actions.proposal_reads import readable_clause
 from hub.actions.proposal_states import EDITABLE, MERGE_TARGETS, TRANSITIONS, By, Move, moves_from
-from hub.actions.proposals import ProposalAccess, load_authors, readable_clause
+from hub.actions.proposals import ProposalAccess, load_authors
 from hub.models import Network
 from hub.models.proposals import Proposal, ProposalAuthor, ProposalStatus
 from hub.permissions import Action

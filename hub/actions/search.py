@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, delete, text
+from sqlalchemy import bindparam, delete, text, update
 from sqlmodel import col, select
 
 from hub.actions.context import Context
@@ -129,8 +129,6 @@ async def unindex(ctx: Context, *, kind: str, object_id: int) -> None:
 
 async def move_documents(ctx: Context, *, thread_id: int, network_id: int) -> None:
     """A thread moved to another network: its documents follow it."""
-    from sqlalchemy import update
-
     await ctx.db.exec(
         update(SearchDocument)
         .where(col(SearchDocument.thread_id) == thread_id)

@@ -21,7 +21,8 @@ from hub.actions.proposal_coauthors import do_accept_coauthor
 from hub.actions.proposal_review import do_review, do_submit
 from hub.actions.proposal_text import ProposalText
 from hub.actions.proposals import do_create_proposal
-from hub.actions.votes import do_cast, do_close_vote, do_open_vote
+from hub.actions.vote_cast import do_cast
+from hub.actions.votes import do_close_vote, do_open_vote
 from hub.db import utcnow
 from hub.models import Proposal, User
 

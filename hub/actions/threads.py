@@ -12,11 +12,13 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 
 from hub.actions import cursors, search
+from hub.actions.bodies import access_network
 from hub.actions.context import Context
-from hub.actions.errors import N_, Invalid, NotFound
+from hub.actions.errors import N_, Invalid
 from hub.actions.notifications import mark_target_read
 from hub.actions.posts import PostView, check_body, do_write_post, load_post_views
-from hub.actions.validate import MAX_ID, check_line
+from hub.actions.thread_access import access_thread
+from hub.actions.validate import check_line
 from hub.db import utcnow
 from hub.events import Event
 from hub.models import Network, Post, Thread, ThreadKind, ThreadRead, User
@@ -46,25 +48,6 @@ def check_title(value: str | None) -> str:
     return check_line(value, "title", TITLE_MAX, required=TITLE_REQUIRED)
 
 
-async def access_thread(
-    ctx: Context, thread_id: int, action: Action = Action.VIEW_NETWORK
-) -> tuple[Thread, Network]:
-    """The thread and its network, if the actor may read it (else NotFound) and do `action`."""
-    if not 0 < thread_id <= MAX_ID:  # no such row; the database would refuse the number
-        raise NotFound(N_("No such thread."))
-    row = await ctx.db.exec(
-        select(Thread, Network)
-        .join(Network, col(Network.id) == Thread.network_id)
-        .where(Thread.id == thread_id)
-    )
-    found = row.first()
-    if found is None or not ctx.may(Action.VIEW_NETWORK, found[1]):
-        raise NotFound(N_("No such thread."))
-    if action is not Action.VIEW_NETWORK:
-        ctx.require(action, found[1])
-    return found
-
-
 def thread_public(thread: Thread, network: Network) -> dict[str, object]:
     return {
         "id": thread.id,
@@ -91,8 +74,6 @@ async def do_create_thread(
 ) -> tuple[Thread, Post]:
     """Start a thread; its first post is `body`. Members of the network only.
     `kind` PROPOSAL is a proposal's discussion (hub.actions.proposal_review opens it)."""
-    from hub.actions.bodies import access_network
-
     network = await access_network(ctx, network_slug, Action.POST_IN_NETWORK)
     user = ctx.require_user()
     title = check_title(title)

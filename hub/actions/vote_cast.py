@@ -1,4 +1,4 @@
-"""Casting a ballot (`hub.actions.votes.do_cast` calls `cast`), in as few statements as it takes.
+"""Casting a ballot (`do_cast`), in as few statements as it takes.
 
 The rules are those of hub.actions.votes; what this module adds is how cheaply a cast keeps them:
 
@@ -26,20 +26,18 @@ from sqlalchemy import Integer, TextualSelect, bindparam, text, update
 from sqlmodel import col, select
 
 from hub import ratelimit
-from hub.actions.context import Context, act
+from hub.actions.context import Context
 from hub.actions.errors import N_, Forbidden, NotFound, RateLimited
 from hub.actions.proposal_text import conflict_in_state
 from hub.actions.proposals import NO_PROPOSAL, access_proposal
 from hub.actions.validate import check_choice, check_text
 from hub.actions.vote_count import CHOICES
 from hub.actions.vote_live import tally_soon
-from hub.actions.vote_tally import current_count, tally_public
-from hub.actions.votes import _closed_conflict, close_apart, is_due, notify_tally, vote_of
+from hub.actions.votes import _closed_conflict, close_apart, is_due, vote_of
 from hub.db import UTCDateTime, execute, utcnow
 from hub.models import Network, Proposal
 from hub.models.votes import REASON_MAX, Vote, VoteBallot, VoteStatus
 from hub.permissions import Action
-from hub.runtime import Runtime
 
 
 async def check_vote_rate(ctx: Context, user_id: int) -> None:
@@ -114,7 +112,7 @@ async def _vote_for_cast(ctx: Context, proposal_id: int) -> tuple[Vote, int]:
     return vote, network.id or 0
 
 
-async def cast(
+async def do_cast(
     ctx: Context, proposal_id: int, choice: str | None, reason: str | None = ""
 ) -> VoteBallot:
     """Cast or change the actor's ballot (yes, no or abstain, with an optional reason): electors
@@ -171,14 +169,3 @@ async def _refuse_cast(ctx: Context, vote: Vote, proposal_id: int, now: dt.datet
     if current is None or current.status != VoteStatus.OPEN or current.closes_at <= now:
         raise await _closed_conflict(ctx, proposal_id)
     raise Forbidden(N_("Only those who were members of the network when the vote opened may vote."))
-
-
-async def publish_tally(runtime: Runtime, proposal_id: int) -> None:
-    """A `vote.tally` event with the vote's tally as it stands, if it is still open (the live
-    tally: hub.actions.vote_live calls it; the close sends its own)."""
-    async with act(runtime, system=True) as ctx:
-        vote = await vote_of(ctx, proposal_id)
-        if vote is None or vote.status != VoteStatus.OPEN:
-            return
-        access = await access_proposal(ctx, proposal_id)
-        ctx.emit(notify_tally(access, vote, tally_public(vote, await current_count(ctx, vote))))

@@ -17,6 +17,11 @@ import asyncio
 import logging
 import time
 
+from hub.actions.context import act
+from hub.actions.proposals import access_proposal
+from hub.actions.vote_tally import current_count, tally_public
+from hub.actions.votes import notify_tally, vote_of
+from hub.models.votes import VoteStatus
 from hub.runtime import Runtime
 
 log = logging.getLogger("hub.actions")
@@ -47,8 +52,6 @@ async def _flush(runtime: Runtime, proposal_id: int, delay: float) -> None:
         await asyncio.sleep(delay)
     runtime.extras[_PENDING].pop(proposal_id, None)  # before counting: see the docstring
     runtime.extras[_LAST][proposal_id] = time.monotonic()
-    from hub.actions.vote_cast import publish_tally  # vote_cast imports this module
-
     try:
         await publish_tally(runtime, proposal_id)
     except Exception:  # the ballot is stored; the next ballot, a read or the close shows it
@@ -66,3 +69,14 @@ async def drain(runtime: Runtime) -> None:
             pending.pop(proposal_id).cancel()
         flushes = [_flush(runtime, proposal_id, 0) for proposal_id in now]
         await asyncio.gather(*list(running), *flushes, return_exceptions=True)
+
+
+async def publish_tally(runtime: Runtime, proposal_id: int) -> None:
+    """A `vote.tally` event with the vote's tally as it stands, if it is still open (the live
+    tally; the close sends its own)."""
+    async with act(runtime, system=True) as ctx:
+        vote = await vote_of(ctx, proposal_id)
+        if vote is None or vote.status != VoteStatus.OPEN:
+            return
+        access = await access_proposal(ctx, proposal_id)
+        ctx.emit(notify_tally(access, vote, tally_public(vote, await current_count(ctx, vote))))

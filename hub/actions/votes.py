@@ -235,17 +235,6 @@ async def _closed_conflict(ctx: Context, proposal_id: int) -> Conflict:
     return conflict_in_state(access.proposal.status)
 
 
-async def do_cast(
-    ctx: Context, proposal_id: int, choice: str | None, reason: str | None = ""
-) -> VoteBallot:
-    """Cast or change the actor's ballot (yes, no or abstain, with an optional reason): electors
-    only, while the vote is open. Returns the caller's ballot as stored. In
-    hub.actions.vote_cast."""
-    from hub.actions.vote_cast import cast  # vote_cast builds on this module
-
-    return await cast(ctx, proposal_id, choice, reason)
-
-
 async def my_ballot(ctx: Context, vote: Vote, user_id: int) -> VoteBallot:
     found = await ctx.db.exec(
         select(VoteBallot)

@@ -14,6 +14,7 @@ from pathlib import Path
 from babel import Locale
 from babel.dates import format_date as _format_date
 from babel.dates import format_datetime as _format_datetime
+from babel.dates import get_timezone
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -74,8 +75,6 @@ def format_date(value: dt.date | dt.datetime, language: str, form: str = "long")
 
 def format_datetime(value: dt.datetime, language: str, tz: str = "Europe/Belgrade") -> str:
     """A date with the time of day in Belgrade: `5. februar 2026. 14:05`."""
-    from babel.dates import get_timezone
-
     pattern = "d. MMMM y. HH:mm" if language.startswith("sr") else "MMMM d, y, HH:mm"
     return _format_datetime(value, pattern, tzinfo=get_timezone(tz), locale=BABEL_LOCALES[language])
 
@@ -113,8 +112,6 @@ def format_date_in_text(value: dt.date | dt.datetime, language: str) -> str:
 def format_datetime_in_text(value: dt.datetime, language: str, tz: str = "Europe/Belgrade") -> str:
     """A moment inside a sentence, in Belgrade time: `5. decembra 2026. u 18:18`,
     `5. децембра 2026. у 18:18`, `December 5, 2026 at 18:18`."""
-    from babel.dates import get_timezone
-
     local = value.astimezone(get_timezone(tz))
     return gettext(
         language,

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import hub.models  # noqa: F401  (registers every table)
+from hub.config import load_settings
 from hub.db import make_engine
 from hub.migrate import include_name
 
@@ -19,8 +20,6 @@ target_metadata = SQLModel.metadata
 def _url() -> str:
     url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
     if not url:
-        from hub.config import load_settings
-
         url = load_settings().database_url
     return str(url)
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from starlette.applications import Starlette
@@ -19,6 +19,7 @@ from hub.config import Settings
 from hub.migrate import is_current
 from hub.runtime import Runtime, open_runtime
 from hub.web.errors import action_error_handler, client_gone_handler, http_error_handler
+from hub.web.live import register
 from hub.web.middleware import (
     BodyLimitMiddleware,
     CSRFMiddleware,
@@ -26,8 +27,8 @@ from hub.web.middleware import (
     InputGuardMiddleware,
     VisitorMiddleware,
 )
-from hub.web.pages.board_forms import body_limit
-from hub.web.routes import all_routes
+from hub.web.routes import all_routes, body_limit
+from realtime.service import Realtime
 
 log = logging.getLogger("hub.web")
 
@@ -36,8 +37,16 @@ class OutdatedSchema(RuntimeError):
     pass
 
 
-def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Starlette:
-    """The ASGI app. With `runtime` given (tests), the caller owns it and its lifetime."""
+# What runs the job worker beside the app, given the app's runtime: `hub serve` passes
+# workers.in_process.in_process_worker (the web layer does not import the workers).
+WorkerStarter = Callable[[Runtime], AbstractAsyncContextManager[None]]
+
+
+def create_app(
+    settings: Settings, *, runtime: Runtime | None = None, worker: WorkerStarter | None = None
+) -> Starlette:
+    """The ASGI app. With `runtime` given (tests), the caller owns it and its lifetime. With
+    `worker` given and settings.run_worker, the app runs the job worker in-process."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -53,8 +62,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Starlet
             app.state.runtime = rt
             if runtime is None:
                 await stack.enter_async_context(_realtime(app, rt))
-            if settings.run_worker and runtime is None:
-                await stack.enter_async_context(_in_process_worker(rt))
+            if worker is not None and settings.run_worker and runtime is None:
+                await stack.enter_async_context(worker(rt))
             if runtime is None:  # a server process of its own (not a test's app)
                 await stack.enter_async_context(gc_policy.scheduled())
             log.info("started", extra={"base_url": settings.base_url})
@@ -92,9 +101,6 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Starlet
 @contextlib.asynccontextmanager
 async def _realtime(app: Starlette, runtime: Runtime) -> AsyncIterator[None]:
     """The real-time service: events published after commit go to Redis, then to sockets."""
-    from hub.web.live import register
-    from realtime.service import Realtime
-
     register(runtime)
     service = Realtime(runtime)
     await service.start()
@@ -104,43 +110,3 @@ async def _realtime(app: Starlette, runtime: Runtime) -> AsyncIterator[None]:
         yield
     finally:
         await service.stop()
-
-
-@contextlib.asynccontextmanager
-async def _in_process_worker(runtime: Runtime) -> AsyncIterator[None]:
-    """The arq worker inside `hub serve` (the embedded default); `hub worker` runs it alone."""
-    from arq.worker import Worker
-
-    from workers.settings import worker_kwargs
-
-    worker = Worker(
-        **worker_kwargs(),
-        redis_pool=runtime.jobs,
-        ctx={"runtime": runtime},
-        handle_signals=False,
-    )
-    task = asyncio.create_task(worker.async_run())
-    try:
-        yield
-    finally:
-        # arq stops a worker that handles no signals of its own as if it had got SIGUSR1, and
-        # logs "shutdown on SIGUSR1": no signal was sent, so that line is dropped for ours.
-        arq_log = logging.getLogger("arq.worker")
-        arq_log.addFilter(_no_pretend_signal)
-        try:
-            await worker.close()
-        finally:
-            arq_log.removeFilter(_no_pretend_signal)
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        log.info(
-            "worker stopped (jobs complete: %d, failed: %d, retried: %d)",
-            worker.jobs_complete,
-            worker.jobs_failed,
-            worker.jobs_retried,
-        )
-
-
-def _no_pretend_signal(record: logging.LogRecord) -> bool:
-    return not (isinstance(record.args, tuple) and "SIGUSR1" in record.args)

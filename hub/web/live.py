@@ -1,4 +1,5 @@
-"""The web layer's part of live updates: partial renderers for events, and the ids pages embed.
+"""The web layer's part of live updates: partial renderers for events (the ids pages embed
+are in hub.web.live_since).
 
 Registered into realtime.partials.RENDERERS when the app starts, so the realtime layer renders
 the same templates as the pages without importing the web layer.
@@ -10,9 +11,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.requests import Request
-
-from hub.actions import posts, proposals
+from hub.actions import posts, proposal_reads, proposals
 from hub.actions.context import act
 from hub.actions.posts import PostInPlace
 from hub.actions.threads import BoardRow
@@ -20,6 +19,14 @@ from hub.models import InitiativeComment, Network, Thread, User
 from hub.models.proposals import Proposal, ProposalTransition
 from hub.permissions import Action, can
 from hub.runtime import Runtime
+from hub.web.pages.partials import (
+    post_partial,
+    proposal_state_partial,
+    thread_row_partial,
+    vote_tally_partial,
+)
+from hub.web.pages.thread import Viewer as PageViewer
+from hub.web.templating import language, render_string
 from realtime.bus import Published
 from realtime.partials import RENDERERS, Renderer, Viewer
 
@@ -51,16 +58,6 @@ def rights_in(viewer: Viewer, network: Network) -> tuple[bool, bool]:
 
 
 def register(runtime: Runtime) -> None:
-    # Imported here: the page modules import live_since from this module.
-    from hub.web.pages.partials import (
-        post_partial,
-        proposal_state_partial,
-        thread_row_partial,
-        vote_tally_partial,
-    )
-    from hub.web.pages.thread import Viewer as PageViewer
-    from hub.web.templating import language, render_string
-
     async def prepare_post(event: Published) -> PostInPlace | None:
         post_id = event.data.get("id")
         if not isinstance(post_id, int):
@@ -116,7 +113,7 @@ def register(runtime: Runtime) -> None:
             return None
         async with act(runtime, system=True) as ctx:
             access = await proposals.access_proposal(ctx, proposal_id)
-            return ProposalState(access.proposal, await proposals.timeline(ctx, access))
+            return ProposalState(access.proposal, await proposal_reads.timeline(ctx, access))
 
     def render_proposal(event: Published, prepared: ProposalState, viewer: Viewer) -> str:
         return str(proposal_state_partial(prepared.proposal, prepared.timeline, viewer.language))
@@ -153,16 +150,3 @@ def register(runtime: Runtime) -> None:
 
     # The same tally for every reader (V5 applied by the actions): by language only.
     RENDERERS["vote.tally"] = Renderer(prepare_tally, thread_variant, render_tally)
-
-
-async def live_since(request: Request, channel: str) -> str | None:
-    """The channel's newest event id, read BEFORE the page loads its state (R9): the client
-    resumes after it, so whatever commits meanwhile arrives live (and duplicates are dropped)."""
-    service = getattr(request.app.state, "realtime", None)
-    if service is None:
-        return None
-    try:
-        last: str | None = await service.bus.last_id(channel)
-    except Exception:  # Redis away: the page still renders; the client subscribes without since
-        return None
-    return last

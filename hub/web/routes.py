@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+import re
+from collections.abc import Callable, Iterable
+
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute, compile_path
 from starlette.staticfiles import StaticFiles
 
+from hub.actions.attachments import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS_PER_POST
 from hub.web import health
 from hub.web.api import archive as archive_api
 from hub.web.api import board as board_api
@@ -12,6 +16,7 @@ from hub.web.api import committee as committee_api
 from hub.web.api import initiative_return as return_api
 from hub.web.api import initiatives as initiatives_api
 from hub.web.api import notifications as notifications_api
+from hub.web.api import proposal_moves as proposal_moves_api
 from hub.web.api import proposals as proposals_api
 from hub.web.api import votes as votes_api
 from hub.web.api.openapi import endpoint as openapi_endpoint
@@ -76,6 +81,7 @@ API_ROUTES = [
     *ACCOUNT_API_ROUTES,
     *board_api.ROUTES,
     *proposals_api.ROUTES,
+    *proposal_moves_api.ROUTES,
     *committee_api.ROUTES,
     *return_api.ROUTES,
     *archive_api.ROUTES,
@@ -169,3 +175,35 @@ def all_routes() -> list[BaseRoute]:
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
         *page_routes(),
     ]
+
+
+# The handlers whose POST bodies may carry attachments, and how large such a body may be. Their
+# paths come from the table above, so a route moved there keeps its limit.
+UPLOAD_HANDLERS = (board.create_thread, thread.reply, board_api.upload)
+UPLOAD_LIMIT = MAX_ATTACHMENT_BYTES * MAX_ATTACHMENTS_PER_POST + 1024 * 1024
+
+
+def upload_paths(routes: Iterable[BaseRoute], prefix: str = "") -> list[str]:
+    """The full paths (templates, as declared) of the upload handlers' POST routes."""
+    found = []
+    for route in routes:
+        if isinstance(route, Mount):
+            found += upload_paths(route.routes, prefix + route.path)
+        elif (
+            isinstance(route, Route)
+            and route.endpoint in UPLOAD_HANDLERS
+            and "POST" in (route.methods or ())
+        ):
+            found.append(prefix + route.path)
+    return found
+
+
+def body_limit(default: int) -> Callable[[str], int]:
+    """The BodyLimitMiddleware limit: larger on the paths that accept files."""
+    pattern = "|".join(compile_path(path)[0].pattern for path in upload_paths(all_routes()))
+    uploads = re.compile(pattern)
+
+    def limit(path: str) -> int:
+        return max(default, UPLOAD_LIMIT) if uploads.match(path) else default
+
+    return limit

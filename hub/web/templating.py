@@ -19,6 +19,7 @@ from starlette.responses import HTMLResponse
 from hub import i18n
 from hub.i18n.script import for_script, html_for_script
 from hub.models.engagement import REACTION_EMOJI, ReactionKind
+from hub.web.visitor import visitor
 
 ROOT = Path(__file__).resolve().parent.parent  # the hub package: templates and static ship in it
 TEMPLATES_DIR = ROOT / "templates"
@@ -162,8 +163,6 @@ def render(
     *,
     status_code: int = 200,
 ) -> HTMLResponse:
-    from hub.web.visitor import visitor
-
     found = visitor(request)
     settings = request.app.state.runtime.settings
     full = {

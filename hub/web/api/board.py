@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from hub.actions import attachments, bodies, posts, threads
+from hub.actions import attachments, bodies, post_changes, posts, thread_access, threads
 from hub.actions.attachments import MAX_ATTACHMENTS_PER_POST
 from hub.actions.errors import N_, Invalid
 from hub.ids import MAX_ID
@@ -128,7 +128,7 @@ async def create_thread(request: Request) -> Response:
             body=data["body"],
             attachment_ids=data["attachments"] or [],
         )
-        network = (await threads.access_thread(ctx, thread.id or 0))[1]
+        network = (await thread_access.access_thread(ctx, thread.id or 0))[1]
         views = await posts.load_post_views(ctx, network, [post.id or 0])
     body = {"thread": threads.thread_public(thread, network), "post": posts.post_public(views[0])}
     return JSONResponse(body, status_code=201)
@@ -145,7 +145,7 @@ async def get_thread(request: Request) -> Response:
     signed_in(request)
     thread_id = path_id(request, "thread_id", NO_THREAD)
     async with action(request) as ctx:
-        thread, network = await threads.access_thread(ctx, thread_id)
+        thread, network = await thread_access.access_thread(ctx, thread_id)
     return JSONResponse(threads.thread_public(thread, network))
 
 
@@ -225,7 +225,7 @@ async def edit_post(request: Request) -> Response:
     post_id = path_id(request, "post_id", NO_POST)
     data = await EDIT_POST.read(request)
     async with action(request) as ctx:
-        await posts.do_edit_post(ctx, post_id, body=data["body"])
+        await post_changes.do_edit_post(ctx, post_id, body=data["body"])
         return await post_json(ctx, post_id)
 
 
@@ -244,7 +244,7 @@ async def delete_post(request: Request) -> Response:
     signed_in(request)
     post_id = path_id(request, "post_id", NO_POST)
     async with action(request) as ctx:
-        await posts.do_delete_post(ctx, post_id)
+        await post_changes.do_delete_post(ctx, post_id)
     return Response(status_code=204)
 
 
@@ -259,7 +259,7 @@ async def post_history(request: Request) -> Response:
     signed_in(request)
     post_id = path_id(request, "post_id", NO_POST)
     async with action(request) as ctx:
-        _post, _thread, _network, revisions = await posts.post_history(ctx, post_id)
+        _post, _thread, _network, revisions = await post_changes.post_history(ctx, post_id)
     items = [
         {
             "body": r.body,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from hub.actions import bodies, mentions, search, threads
+from hub.actions import bodies, mentions, search, thread_access
 from hub.actions.errors import N_
 from hub.actions.search import MAX_QUERY
 from hub.web.api.board_common import NO_THREAD, signed_in
@@ -85,7 +85,7 @@ async def mentionable(request: Request) -> Response:
     thread_id = path_id(request, "thread_id", NO_THREAD)
     query = MENTIONABLE.params(request)
     async with action(request) as ctx:
-        _thread, network = await threads.access_thread(ctx, thread_id)
+        _thread, network = await thread_access.access_thread(ctx, thread_id)
         people = await mentions.mentionable(ctx, network, query["q"] or "")
     items = [{"id": u.id, "name": u.name, "handle": u.handle} for u in people]
     return JSONResponse({"items": items, "next": None})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from hub.actions import moderation, posts, threads
+from hub.actions import moderation, post_changes, thread_access, threads
 from hub.actions.moderation import REASON_MAX
 from hub.ids import MAX_ID
 from hub.models import ReactionKind
@@ -43,7 +43,7 @@ async def _react(request: Request, on: bool) -> Response:
     post_id = path_id(request, "post_id", NO_POST)
     kind = KIND.read(request.path_params["kind"])
     async with action(request) as ctx:
-        counts = await posts.do_react(ctx, post_id, kind=kind, on=on)
+        counts = await post_changes.do_react(ctx, post_id, kind=kind, on=on)
     return JSONResponse({"post_id": post_id, "reactions": counts})
 
 
@@ -147,7 +147,7 @@ async def _thread_act(request: Request, what: str, on: bool = True) -> Response:
             await moderation.do_lock(ctx, thread_id, locked=on)
         else:
             await moderation.do_move(ctx, thread_id, to_network=data["network"])
-        thread, network = await threads.access_thread(ctx, thread_id)
+        thread, network = await thread_access.access_thread(ctx, thread_id)
     return JSONResponse(threads.thread_public(thread, network))
 
 

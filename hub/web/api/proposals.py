@@ -1,5 +1,5 @@
-"""The proposals' JSON endpoints (ROUTES): write and edit, co-authors, submit and withdraw, the
-coordinator's review and queue, reading and listing.
+"""The proposals' JSON endpoints (ROUTES): write and edit, the coordinator's queue, reading and
+listing (co-authors, submit and withdraw, the review: hub.web.api.proposal_moves).
 
 Each handler reads its input through its Spec (hub.web.api.spec), calls one action in one
 transaction and returns the proposal as hub.actions.proposals.proposal_public shapes it. A draft
@@ -15,11 +15,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from hub.actions import proposal_coauthors as coauthors
+from hub.actions import proposal_reads, proposals, vote_read
 from hub.actions import proposal_review as review
-from hub.actions import proposals, vote_read
 from hub.actions.errors import N_
-from hub.actions.proposal_states import REVIEW_MOVES
 from hub.actions.proposal_text import ProposalText
 from hub.actions.proposals import ProposalAccess
 from hub.models.proposals import (
@@ -97,9 +95,9 @@ async def proposal_detail(ctx: Context, access: ProposalAccess) -> dict[str, Any
     body = proposals.proposal_public(access)
     body["timeline"] = [
         {**review.transition_public(row), "actor": {"id": u.id, "name": u.name} if u else None}
-        for row, u in await proposals.timeline(ctx, access)
+        for row, u in await proposal_reads.timeline(ctx, access)
     ]
-    body["merged_from"] = await proposals.merged_from(ctx, access)
+    body["merged_from"] = await proposal_reads.merged_from(ctx, access)
     body["vote"] = vote
     return body
 
@@ -191,7 +189,7 @@ async def proposal_history(request: Request) -> Response:
     signed_in(request)
     proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
     async with action(request) as ctx:
-        revisions = await proposals.proposal_history(ctx, proposal_id)
+        revisions = await proposal_reads.proposal_history(ctx, proposal_id)
     items = [
         {
             "version": r.version,
@@ -257,7 +255,7 @@ async def _list(request: Request, spec: Spec, *, queue: bool) -> Response:
     signed_in(request)
     query = spec.params(request)
     async with action(request) as ctx:
-        page_, next_id = await proposals.list_proposals(
+        page_, next_id = await proposal_reads.list_proposals(
             ctx,
             request.path_params["slug"],
             status=query.get("status") or None,
@@ -279,126 +277,6 @@ async def review_queue(request: Request) -> Response:
     return await _list(request, QUEUE, queue=True)
 
 
-@Spec(
-    summary="Submit a draft, or a proposal with requested changes, for review (its authors)",
-    responses={
-        200: (
-            "the proposal, status `submitted`; the first submission opens its discussion thread",
-            DETAIL,
-        ),
-        **BY_AUTHORS,
-        404: "no such proposal, or a draft of others",
-        409: "not a draft nor waiting for changes (the message names its state)",
-    },
-)
-async def submit_proposal(request: Request) -> Response:
-    signed_in(request)
-    proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
-    async with action(request) as ctx:
-        body = await proposal_detail(ctx, await review.do_submit(ctx, proposal_id))
-    return JSONResponse(body)
-
-
-WITHDRAW = Spec(
-    summary="Withdraw a proposal before any vote (its authors)",
-    body=(NOTE,),
-    responses={
-        200: ("the proposal, status `withdrawn`", DETAIL),
-        **BY_AUTHORS,
-        404: "no such proposal, or a draft of others",
-        409: "already voted on, decided or withdrawn (the message names its state)",
-        422: "an over-long note",
-    },
-)
-
-
-@WITHDRAW
-async def withdraw_proposal(request: Request) -> Response:
-    signed_in(request)
-    proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
-    data = await WITHDRAW.read(request)
-    async with action(request) as ctx:
-        body = await proposal_detail(
-            ctx, await review.do_withdraw(ctx, proposal_id, note=data["note"])
-        )
-    return JSONResponse(body)
-
-
-REVIEW = Spec(
-    summary="The coordinator's review of a submitted proposal",
-    description="`request_changes` and `reject` need a `note`; `merge` needs `into`, another "
-    "live proposal of the same network, which gains the duplicate's authors.",
-    body=(
-        Field("action", required=True, choices=tuple(m.value for m in REVIEW_MOVES)),
-        NOTE,
-        Field("into", "id", description="for `merge`: the proposal this one duplicates"),
-    ),
-    responses={
-        200: (
-            "the proposal, status `approved`, `changes_requested`, `rejected` or `merged`",
-            DETAIL,
-        ),
-        403: "not the network's coordinator",
-        404: "no such proposal, or a draft of others",
-        409: "not waiting for review (the message names its state)",
-        422: "unknown action, no note for request_changes or reject, no valid `into` for merge",
-    },
-)
-
-
-@REVIEW
-async def review_proposal(request: Request) -> Response:
-    signed_in(request)
-    proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
-    data = await REVIEW.read(request)
-    async with action(request) as ctx:
-        access = await review.do_review(
-            ctx, proposal_id, action=data["action"], note=data["note"], into=data["into"]
-        )
-        body = await proposal_detail(ctx, access)
-    return JSONResponse(body)
-
-
-INVITE = Spec(
-    summary="Invite a member of the network to co-author (its authors, before a vote)",
-    body=(Field("user_id", "id", required=True, description="a member of the network"),),
-    responses={
-        201: ("the proposal with the invitation", DETAIL),
-        200: ("already invited: nothing changed", DETAIL),
-        **BY_AUTHORS,
-        404: "no such proposal, or a draft of others",
-        409: "no longer open to new authors (the message names its state)",
-        422: "not a member of the network",
-    },
-)
-
-
-@INVITE
-async def invite_coauthor(request: Request) -> Response:
-    signed_in(request)
-    proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
-    data = await INVITE.read(request)
-    async with action(request) as ctx:
-        access, created = await coauthors.do_invite_coauthor(ctx, proposal_id, data["user_id"])
-        body = await proposal_detail(ctx, access)
-    return JSONResponse(body, status_code=201 if created else 200)
-
-
-@Spec(
-    summary="Accept an invitation to co-author (the invited member)",
-    responses={
-        200: ("the proposal, the caller now among its authors", DETAIL),
-        404: "no such proposal, or no invitation for the caller",
-    },
-)
-async def accept_coauthor(request: Request) -> Response:
-    signed_in(request)
-    proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
-    async with action(request) as ctx:
-        body = await proposal_detail(ctx, await coauthors.do_accept_coauthor(ctx, proposal_id))
-    return JSONResponse(body)
-
-
 ROUTES = [
     Route("/networks/{slug}/proposals", list_proposals, methods=["GET"]),
     Route("/networks/{slug}/proposals", create_proposal, methods=["POST"]),
@@ -406,9 +284,4 @@ ROUTES = [
     Route("/proposals/{proposal_id}", get_proposal, methods=["GET"]),
     Route("/proposals/{proposal_id}", edit_proposal, methods=["PATCH"]),
     Route("/proposals/{proposal_id}/history", proposal_history, methods=["GET"]),
-    Route("/proposals/{proposal_id}/submit", submit_proposal, methods=["POST"]),
-    Route("/proposals/{proposal_id}/withdraw", withdraw_proposal, methods=["POST"]),
-    Route("/proposals/{proposal_id}/review", review_proposal, methods=["POST"]),
-    Route("/proposals/{proposal_id}/coauthors", invite_coauthor, methods=["POST"]),
-    Route("/proposals/{proposal_id}/coauthors/accept", accept_coauthor, methods=["POST"]),
 ]

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from hub.actions import vote_read, votes
+from hub.actions import vote_cast, vote_read, votes
 from hub.actions.errors import N_
 from hub.models.votes import REASON_MAX, BallotKind, Choice, Counting
 from hub.web.api.board_common import signed_in
@@ -137,7 +137,7 @@ async def cast(request: Request) -> Response:
     proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
     data = await CAST.read(request)
     async with action(request) as ctx:
-        ballot = await votes.do_cast(ctx, proposal_id, data["choice"], data["reason"] or "")
+        ballot = await vote_cast.do_cast(ctx, proposal_id, data["choice"], data["reason"] or "")
         body = vote_read.ballot_public(ballot)
     return JSONResponse(body)
 

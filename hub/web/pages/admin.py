@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 import hub.web.convertors  # noqa: F401  (registers the "id" path convertor)
-from hub.actions import accounts, admin, bodies, invitations
+from hub.actions import accounts, admin, audit_log, bodies, invitations
 from hub.actions.context import Context
 from hub.actions.errors import Conflict, Invalid
 from hub.models import MunicipalityKind, NetworkRole
@@ -34,7 +34,7 @@ def _page_context(request: Request, extra: dict[str, Any] | None) -> dict[str, A
 async def overview(request: Request) -> Response:
     async with action(request) as ctx:
         counts = await admin.overview(ctx)
-        recent = await admin.list_audit(ctx, limit=10)
+        recent = await audit_log.list_audit(ctx, limit=10)
     lines = audit_view.present(recent.items, visitor(request).language)
     return render(request, "admin/overview.html", {"counts": counts, "recent": lines})
 
@@ -319,7 +319,7 @@ async def audit_page(request: Request) -> Response:
     query = request.query_params
     filters = {"action": query.get("action", "")[:80], "actor": query.get("actor", "")[:100]}
     async with action(request) as ctx:
-        page = await admin.list_audit(
+        page = await audit_log.list_audit(
             ctx, action=filters["action"], actor=filters["actor"], cursor=query.get("after")
         )
     return render(

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from hub.actions.admin import AuditRow
+from hub.actions.audit_log import AuditRow
 from hub.actions.errors import N_
 from hub.i18n import gettext
 from hub.i18n.script import for_script

@@ -12,7 +12,7 @@ from hub.actions.threads import BoardFilter
 from hub.permissions import Action
 from hub.web import fragments  # noqa: F401  (thread_row_html for board/_board.html)
 from hub.web.forms import action, read_upload_form, text
-from hub.web.live import live_since
+from hub.web.live_since import live_since
 from hub.web.pages.board_forms import FORM_ERRORS, form_errors, ids, store_uploads
 from hub.web.templating import render
 

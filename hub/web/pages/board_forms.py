@@ -1,22 +1,19 @@
 """What the board's pages share: form errors, attachments stored before their post, next paths.
 
 Forms that carry files are multipart; their CSRF token travels in the query string of the
-form's action (CSRFMiddleware reads it there), and their bodies may be larger (UPLOAD_PATHS).
+form's action (CSRFMiddleware reads it there), and their bodies may be larger
+(hub.web.routes.UPLOAD_HANDLERS).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 
 from hub.actions import attachments
 from hub.actions.attachments import (
-    MAX_ATTACHMENT_BYTES,
-    MAX_ATTACHMENTS_PER_POST,
     TooLarge,
     UnsupportedType,
 )
@@ -26,21 +23,8 @@ from hub.web.errors import translate
 from hub.web.forms import action, as_id, file_pairs, text
 from hub.web.pages.auth import safe_next
 
-# Paths whose POST bodies may carry attachments, and how large such a body may be.
-UPLOAD_PATHS = re.compile(r"^/(?:networks/[^/]+/threads/new|threads/\d+/posts|api/v1/attachments)$")
-UPLOAD_LIMIT = MAX_ATTACHMENT_BYTES * MAX_ATTACHMENTS_PER_POST + 1024 * 1024
-
 # Errors a form shows beside its fields (the rest get the error page).
 FORM_ERRORS = (Invalid, Conflict, TooLarge, UnsupportedType, RateLimited)
-
-
-def body_limit(default: int) -> Any:
-    """The BodyLimitMiddleware limit: larger on the paths that accept files."""
-
-    def limit(path: str) -> int:
-        return max(default, UPLOAD_LIMIT) if UPLOAD_PATHS.match(path) else default
-
-    return limit
 
 
 def ids(form: FormData, key: str) -> list[int]:

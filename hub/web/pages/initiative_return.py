@@ -14,6 +14,7 @@ from hub.actions.proposal_text import ProposalText
 from hub.actions.proposals import NO_PROPOSAL
 from hub.web.forms import action, path_id, query_id, read_form, text
 from hub.web.pages.board_forms import FORM_ERRORS, form_errors
+from hub.web.pages.initiatives import initiative_page
 from hub.web.templating import render
 
 FIELDS = returned.SECTIONS
@@ -84,8 +85,6 @@ async def recompile(request: Request) -> Response:
             ctx.require_user()
             await returned.do_recompile(ctx, initiative_id)
     except FORM_ERRORS as error:
-        from hub.web.pages.initiatives import initiative_page
-
         extra = {"errors": {"recompile": form_errors(request, error)}}
         return await initiative_page(request, extra, error.status)
     return RedirectResponse(f"/initiatives/{initiative_id}?done=recompiled#status", 303)

@@ -31,7 +31,7 @@ from hub.actions.notifications import mark_target_read
 from hub.models import Decision, FollowUpKind, InitiativeStatus, RevisionStatus
 from hub.permissions import Action
 from hub.web.forms import Context, action, path_id, read_form, text
-from hub.web.live import live_since
+from hub.web.live_since import live_since
 from hub.web.pages.archive import public_page
 from hub.web.pages.board_forms import FORM_ERRORS, form_errors
 from hub.web.pages.document import document_body

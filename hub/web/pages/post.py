@@ -8,7 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from hub.actions import moderation, posts
+from hub.actions import moderation, post_changes, posts
 from hub.actions.context import Context
 from hub.models import Network, Post, Thread
 from hub.permissions import Action
@@ -69,12 +69,14 @@ def _access(needed: Action) -> Access:
 async def edit_page(
     request: Request, extra: dict[str, Any] | None = None, status: int = 200
 ) -> Response:
-    return await _page(request, "board/edit_post.html", posts.access_post_to_edit, extra, status)
+    return await _page(
+        request, "board/edit_post.html", post_changes.access_post_to_edit, extra, status
+    )
 
 
 async def edit(request: Request) -> Response:
     async def write(ctx: Context, post_id: int, body: str) -> Post:
-        return await posts.do_edit_post(ctx, post_id, body=body)
+        return await post_changes.do_edit_post(ctx, post_id, body=body)
 
     return await _submit(request, "body", write, edit_page, "edited")
 
@@ -84,7 +86,7 @@ async def delete(request: Request) -> Response:
     form = await read_form(request)
     async with action(request) as ctx:
         ctx.require_user()
-        post = await posts.do_delete_post(ctx, post_id)
+        post = await post_changes.do_delete_post(ctx, post_id)
     return RedirectResponse(next_path(form, to_post(post, "deleted")), status_code=303)
 
 
@@ -92,7 +94,7 @@ async def history_page(request: Request) -> Response:
     """The versions of an edited post, newest first."""
     post_id = path_id(request, "post_id", NO_POST)
     async with action(request) as ctx:
-        post, thread, network, revisions = await posts.post_history(ctx, post_id)
+        post, thread, network, revisions = await post_changes.post_history(ctx, post_id)
         moderator = ctx.may(Action.MODERATE_NETWORK, network)
     shown = post.deleted_at is None and (post.hidden_at is None or moderator)
     return render(
@@ -114,7 +116,9 @@ async def react(request: Request) -> Response:
     form = await read_form(request)
     async with action(request) as ctx:
         ctx.require_user()
-        await posts.do_react(ctx, post_id, kind=text(form, "kind"), on=text(form, "on") == "1")
+        await post_changes.do_react(
+            ctx, post_id, kind=text(form, "kind"), on=text(form, "on") == "1"
+        )
         post = await ctx.db.get(Post, post_id)  # loaded by do_react: no second query
     assert post is not None
     return RedirectResponse(to_post(post), status_code=303)

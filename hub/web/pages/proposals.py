@@ -13,7 +13,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hub.actions import bodies, proposal_views, proposals
+from hub.actions import bodies, proposal_reads, proposal_views, proposals
 from hub.actions.context import Context
 from hub.actions.errors import N_
 from hub.actions.notifications import mark_target_read
@@ -22,7 +22,7 @@ from hub.actions.proposals import ProposalAccess
 from hub.models.proposals import ProposalRevision, ProposalStatus
 from hub.permissions import Action
 from hub.web.forms import action, path_id, query_id
-from hub.web.live import live_since
+from hub.web.live_since import live_since
 from hub.web.pages import vote_section
 from hub.web.pages.notifications import recount
 from hub.web.templating import render
@@ -39,7 +39,7 @@ async def list_page(request: Request) -> Response:
     status = status if status in STATES else ""
     cursor = query_id(request, "cursor")
     async with action(request) as ctx:
-        page, next_id = await proposals.list_proposals(
+        page, next_id = await proposal_reads.list_proposals(
             ctx, slug, status=status or None, before=cursor
         )
         network = await bodies.access_network(ctx, slug)
@@ -82,12 +82,14 @@ async def load_page_context(ctx: Context, access: ProposalAccess) -> dict[str, A
         if access.proposal.merged_into_id
         else None
     )
-    merged_from = await proposals.access_proposals(ctx, await proposals.merged_from(ctx, access))
+    merged_from = await proposals.access_proposals(
+        ctx, await proposal_reads.merged_from(ctx, access)
+    )
     return {
         "access": access,
         "proposal": access.proposal,
         "network": access.network,
-        "timeline": await proposals.timeline(ctx, access),
+        "timeline": await proposal_reads.timeline(ctx, access),
         "outcome": await outcome_of(ctx, access.proposal.id or 0),
         "moves": moves,
         "viewer_is_author": access.author_row(ctx.actor.id if ctx.actor else None) is not None,
@@ -97,7 +99,7 @@ async def load_page_context(ctx: Context, access: ProposalAccess) -> dict[str, A
         ),
         "merged_into": merged_into,
         "merged_from": merged_from,
-        "revision_count": len(await proposals.proposal_history(ctx, access.proposal.id or 0)),
+        "revision_count": len(await proposal_reads.proposal_history(ctx, access.proposal.id or 0)),
         # proposal.html includes proposals/_vote.html when it is set (hub.web.pages.vote_section).
         "vote": vote,
     }
@@ -149,7 +151,7 @@ async def history_page(request: Request) -> Response:
     proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
     async with action(request) as ctx:
         access = await proposals.access_proposal(ctx, proposal_id)
-        revisions = await proposals.proposal_history(ctx, proposal_id)
+        revisions = await proposal_reads.proposal_history(ctx, proposal_id)
     current = access.proposal
     versions: dict[int, Any] = {r.version: r for r in revisions}
     versions[current.version] = current
@@ -193,7 +195,7 @@ async def queue_page(request: Request) -> Response:
     cursor = query_id(request, "cursor")
     async with action(request) as ctx:
         ctx.require_user()
-        items, next_id = await proposals.list_proposals(ctx, slug, before=cursor, queue=True)
+        items, next_id = await proposal_reads.list_proposals(ctx, slug, before=cursor, queue=True)
         network = await bodies.access_network(ctx, slug)
     return render(
         request,

@@ -9,7 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
-from hub.actions import attachments, bodies, moderation, posts, threads
+from hub.actions import attachments, bodies, moderation, posts, thread_access, threads
 from hub.actions.errors import N_
 from hub.actions.posts import PostView
 from hub.permissions import Action
@@ -23,7 +23,7 @@ from hub.web.forms import (
     read_upload_form,
     text,
 )
-from hub.web.live import live_since
+from hub.web.live_since import live_since
 from hub.web.pages.board_forms import FORM_ERRORS, form_errors, ids, store_uploads
 from hub.web.pages.notifications import recount
 from hub.web.templating import render
@@ -161,7 +161,7 @@ async def reply(request: Request) -> Response:
         kept += await store_uploads(
             request,
             files,
-            lambda ctx: threads.access_thread(ctx, thread_id, Action.POST_IN_NETWORK),
+            lambda ctx: thread_access.access_thread(ctx, thread_id, Action.POST_IN_NETWORK),
         )
         async with action(request) as ctx:
             ctx.require_user()

@@ -10,7 +10,7 @@ import datetime as dt
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hub.actions import votes
+from hub.actions import vote_cast, votes
 from hub.actions.context import Context
 from hub.actions.errors import Forbidden
 from hub.ids import ascii_int
@@ -62,7 +62,7 @@ async def cast(request: Request) -> Response:
     form = await read_form(request)
 
     async def write(ctx: Context, proposal_id: int) -> object:
-        return await votes.do_cast(
+        return await vote_cast.do_cast(
             ctx, proposal_id, text(form, "choice") or None, text(form, "reason")
         )
 
