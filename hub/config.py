@@ -61,6 +61,18 @@ class Settings:
     digest_hour: int = 7  # UTC hour the digests go out (daily; weekly on Mondays)
     extra: Mapping[str, str] = field(default_factory=dict)
 
+    def origin_allowed(self, origin: str, host: str) -> bool:
+        """Whether a browser's `Origin` header is the hub's own (the origin of base_url, or the
+        `Host` the request reached) or one of allowed_origins: the one Origin rule, for the
+        CSRF check of requests and for the WebSocket handshake. Whether a missing or `null`
+        Origin is checked at all is the caller's choice."""
+        origin = origin.rstrip("/")
+        base = urlsplit(self.base_url)
+        own = {f"{base.scheme}://{base.netloc}"}
+        if host:
+            own |= {f"http://{host}", f"https://{host}"}
+        return origin in own or origin in self.allowed_origins
+
     @property
     def secure_cookies(self) -> bool:
         return self.base_url.startswith("https://")

@@ -8,7 +8,6 @@ import json
 import logging
 from collections.abc import Coroutine, Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 from starlette.websockets import WebSocket
 
@@ -73,12 +72,7 @@ class Realtime:
         origin = ws.headers.get("origin")
         if origin is None:
             return True  # not a browser: no cookie can be ridden without one
-        settings = self.runtime.settings
-        base = urlsplit(settings.base_url)
-        own = {f"{base.scheme}://{base.netloc}"}
-        host = ws.headers.get("host", "")
-        own |= {f"http://{host}", f"https://{host}"} if host else set()
-        return origin.rstrip("/") in own or origin.rstrip("/") in settings.allowed_origins
+        return self.runtime.settings.origin_allowed(origin, ws.headers.get("host", ""))
 
     async def credential_alive(self, client: Client) -> bool:
         """Whether the session or API token that opened the socket still stands (S9): the same

@@ -178,3 +178,18 @@ async def test_a_data_dir_that_cannot_be_made_is_named(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("")
     with pytest.raises(ConfigError, match="HUB_DATA_DIR"):
         load_settings(env_in(tmp_path / "file" / "data"))
+
+
+async def test_the_origin_rule_of_requests_and_sockets(tmp_path: Path) -> None:
+    settings = load_settings(
+        env_in(
+            tmp_path / "data",
+            HUB_BASE_URL="https://hub.example.org",
+            HUB_ALLOWED_ORIGINS="https://partner.example.org",
+        )
+    )
+    for own in ("https://hub.example.org", "https://hub.example.org/", "http://10.0.0.5:8000"):
+        assert settings.origin_allowed(own, "10.0.0.5:8000"), own
+    assert settings.origin_allowed("https://partner.example.org", "")
+    for foreign in ("https://evil.example", "http://hub.example.org", "null", "http://", ""):
+        assert not settings.origin_allowed(foreign, ""), foreign

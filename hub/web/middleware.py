@@ -9,7 +9,7 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from http.cookies import SimpleCookie
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from prometheus_client import Counter, Histogram
 from starlette.datastructures import Headers
@@ -152,7 +152,11 @@ class CSRFMiddleware:
         found: Visitor = scope["state"]["visitor"]
         headers = Headers(scope=scope)
         origin = headers.get("origin")
-        if origin and origin != "null" and not origin_allowed(origin, headers, settings):
+        if (
+            origin
+            and origin != "null"
+            and not settings.origin_allowed(origin, headers.get("host", ""))
+        ):
             await _refuse(scope, send, found, N_("Requests from other sites are not accepted."))
             return
         if _csrf_exempt(scope, headers, found):
@@ -252,16 +256,6 @@ def _csrf_exempt(scope: Scope, headers: Headers, found: Visitor) -> bool:
     if path.startswith("/unsubscribe/"):  # RFC 8058: the signed token is the authority
         return True
     return path in CSRF_EXEMPT_PATHS or (path.startswith("/api/") and not found.signed_in)
-
-
-def origin_allowed(origin: str, headers: Headers, settings: Any) -> bool:
-    origin = origin.rstrip("/")
-    own = {
-        f"{urlsplit(settings.base_url).scheme}://{urlsplit(settings.base_url).netloc}",
-        f"http://{headers.get('host', '')}",
-        f"https://{headers.get('host', '')}",
-    }
-    return origin in own or origin in settings.allowed_origins
 
 
 async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
