@@ -15,7 +15,14 @@ from hub.actions.context import act
 from hub.actions.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.actions.mentions import mentionable
 from hub.actions.moderation import do_lock, do_pin
-from hub.actions.post_changes import do_delete_post, do_edit_post, do_react, post_history
+from hub.actions.post_changes import (
+    do_delete_post,
+    do_edit_post,
+    do_react,
+    edit_refusal,
+    may_change,
+    post_history,
+)
 from hub.actions.posts import do_create_post, load_post_views, post_public
 from hub.actions.search import search
 from hub.actions.threads import (
@@ -572,3 +579,19 @@ async def test_reading_again_writes_nothing(seeded: Runtime, people: dict[str, i
     moved = await _read_marker(seeded, people["bojan"], thread)  # a new post read: it moves
     assert moved.last_read_post_id > first.last_read_post_id and moved.read_at > first.read_at
     assert (await unread_of(seeded, people["bojan"]))[thread] == 0
+
+
+def test_the_edit_rule_the_actions_raise_and_the_pages_ask() -> None:
+    """edit_refusal is pure: do_edit_post raises what it returns, the thread page shows an Edit
+    link only where it returns None (hub.web.pages.thread.Viewer)."""
+    post = Post(id=1, thread_id=1, author_id=7, body="b", html="b")
+    assert edit_refusal(post, actor_id=7, moderator=False, locked=False) is None
+    assert edit_refusal(post, actor_id=8, moderator=True, locked=True) is None
+    assert isinstance(edit_refusal(post, actor_id=8, moderator=False, locked=False), Forbidden)
+    assert isinstance(edit_refusal(post, actor_id=None, moderator=False, locked=False), Forbidden)
+    assert isinstance(edit_refusal(post, actor_id=7, moderator=False, locked=True), Conflict)
+    assert may_change(post, actor_id=7, moderator=False)
+    assert not may_change(post, actor_id=None, moderator=False)
+    post.deleted_at = utcnow()
+    assert isinstance(edit_refusal(post, actor_id=7, moderator=True, locked=False), Conflict)
+    assert may_change(post, actor_id=7, moderator=False)  # deleting again is a no-op, not refused

@@ -7,7 +7,7 @@ from sqlmodel import col, select
 
 from hub.actions import search
 from hub.actions.context import Context
-from hub.actions.errors import N_, Conflict, Forbidden, Invalid
+from hub.actions.errors import N_, ActionError, Conflict, Forbidden, Invalid
 from hub.actions.posts import (
     access_post,
     check_body,
@@ -23,21 +23,34 @@ from hub.permissions import Action
 from hub.upsert import insert_ignore
 
 
-def _may_change(ctx: Context, post: Post, network: Network) -> bool:
-    mine = ctx.actor is not None and post.author_id == ctx.actor.id
-    return mine or ctx.may(Action.MODERATE_NETWORK, network)
+def may_change(post: Post, *, actor_id: int | None, moderator: bool) -> bool:
+    """Whether the actor may edit or delete `post` at all: its author, or a coordinator of its
+    network (`moderator`). Pure, so the pages ask it about each post they show."""
+    return (actor_id is not None and post.author_id == actor_id) or moderator
+
+
+def edit_refusal(
+    post: Post, *, actor_id: int | None, moderator: bool, locked: bool
+) -> ActionError | None:
+    """Why the actor may not edit `post` now, or None if they may: the one rule, raised by
+    do_edit_post and asked by the thread page before it offers an Edit link."""
+    if not may_change(post, actor_id=actor_id, moderator=moderator):
+        return Forbidden(N_("You can only edit your own posts."))
+    if post.deleted_at is not None:
+        return Conflict(N_("A deleted post cannot be edited."))
+    if locked and not moderator:
+        return Conflict(N_("This thread is locked: no new posts."))
+    return None
 
 
 async def access_post_to_edit(ctx: Context, post_id: int) -> tuple[Post, Thread, Network]:
     """The post, if the actor may edit it now (the checks of do_edit_post, without writing)."""
     post, thread, network = await access_post(ctx, post_id)
-    ctx.require_user()
-    if not _may_change(ctx, post, network):
-        raise Forbidden(N_("You can only edit your own posts."))
-    if post.deleted_at is not None:
-        raise Conflict(N_("A deleted post cannot be edited."))
-    if thread.locked and not ctx.may(Action.MODERATE_NETWORK, network):
-        raise Conflict(N_("This thread is locked: no new posts."))
+    user = ctx.require_user()
+    moderator = ctx.may(Action.MODERATE_NETWORK, network)
+    refusal = edit_refusal(post, actor_id=user.id, moderator=moderator, locked=thread.locked)
+    if refusal is not None:
+        raise refusal
     return post, thread, network
 
 
@@ -90,8 +103,8 @@ async def do_edit_post(ctx: Context, post_id: int, *, body: str | None) -> Post:
 async def do_delete_post(ctx: Context, post_id: int) -> Post:
     """Soft-delete: the post keeps its place and shows as deleted; its text stays in history."""
     post, thread, network = await access_post(ctx, post_id)
-    ctx.require_user()
-    if not _may_change(ctx, post, network):
+    user = ctx.require_user()
+    if not may_change(post, actor_id=user.id, moderator=ctx.may(Action.MODERATE_NETWORK, network)):
         raise Forbidden(N_("You can only delete your own posts."))
     if post.deleted_at is not None:
         return post

@@ -9,7 +9,15 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
-from hub.actions import attachments, bodies, moderation, posts, thread_access, threads
+from hub.actions import (
+    attachments,
+    bodies,
+    moderation,
+    post_changes,
+    posts,
+    thread_access,
+    threads,
+)
 from hub.actions.errors import N_
 from hub.actions.posts import PostView
 from hub.permissions import Action
@@ -55,11 +63,15 @@ class Viewer:
         return self.can_post and view.visible
 
     def may_edit(self, view: PostView) -> bool:
-        may = self.owns(view) or self.can_moderate
-        return may and view.post.deleted_at is None and (not self.locked or self.can_moderate)
+        refusal = post_changes.edit_refusal(
+            view.post, actor_id=self.user_id, moderator=self.can_moderate, locked=self.locked
+        )
+        return refusal is None
 
     def may_delete(self, view: PostView) -> bool:
-        return (self.owns(view) or self.can_moderate) and view.post.deleted_at is None
+        """do_delete_post's rule; an already deleted post offers no button."""
+        may = post_changes.may_change(view.post, actor_id=self.user_id, moderator=self.can_moderate)
+        return may and view.post.deleted_at is None
 
     def may_flag(self, view: PostView) -> bool:
         """Not one's own post, nor one already hidden: its readers no longer see it."""
