@@ -49,6 +49,19 @@ class Principal:
     def coordinates_any(self) -> bool:
         return NetworkRole.COORDINATOR in self.networks.values()
 
+    @property
+    def coordinated(self) -> list[int]:
+        """The ids of the networks they coordinate (an admin's rights aside)."""
+        return [n for n, role in self.networks.items() if role == NetworkRole.COORDINATOR]
+
+    def member_of(self, network_id: int | None) -> bool:
+        """A member of the network by id, in any role (an admin's rights aside)."""
+        return network_id is not None and network_id in self.networks
+
+    def coordinates(self, network_id: int | None) -> bool:
+        """The network's coordinator by id (an admin's rights aside)."""
+        return network_id is not None and self.networks.get(network_id) == NetworkRole.COORDINATOR
+
     def network_role(self, network: Network) -> str | None:
         return self.networks.get(network.id) if network.id is not None else None
 
@@ -87,9 +100,9 @@ def _can_network(who: Principal, action: Action, network: Network) -> bool:
             return who.signed_in
         return role is not None
     if action in (Action.POST_IN_NETWORK, Action.PROPOSE):
-        return role is not None
+        return who.member_of(network.id)
     if action in (Action.MODERATE_NETWORK, Action.MANAGE_NETWORK_MEMBERS, Action.REVIEW_PROPOSALS):
-        return role == NetworkRole.COORDINATOR
+        return who.coordinates(network.id)
     return False  # EDIT_NETWORK: admins only
 
 

@@ -301,3 +301,15 @@ async def test_route_matrix(
     async with runtime.sessionmaker() as db:
         rows = await db.exec(select(User.email).where(col(User.email).startswith("new.")))
         assert rows.all() == ["new.admin@example.org"]
+
+
+def test_membership_by_id_is_one_rule() -> None:
+    """Principal.member_of / coordinates / coordinated: the membership checks actions make by
+    network id (votes, initiatives, invitations), and the ones `can` makes for a network."""
+    who = Principal(user_id=1, networks={3: "member", 4: "coordinator"})
+    assert who.member_of(3) and who.member_of(4)
+    assert not who.member_of(5) and not who.member_of(None)
+    assert who.coordinates(4) and not who.coordinates(3) and not who.coordinates(None)
+    assert who.coordinated == [4]
+    admin = Principal(user_id=2, is_admin=True)
+    assert not admin.member_of(3) and admin.coordinated == []  # rights, not memberships

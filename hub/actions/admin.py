@@ -27,7 +27,6 @@ from hub.models import (
     NetworkMembership,
     User,
 )
-from hub.models.bodies import NetworkRole
 from hub.permissions import Action
 
 T = TypeVar("T")
@@ -260,8 +259,7 @@ async def invitable_networks(ctx: Context) -> list[Network]:
     ctx.require(Action.INVITE)
     query = select(Network).order_by(Network.name)
     if not ctx.principal.is_admin:
-        mine = [n for n, role in ctx.principal.networks.items() if role == NetworkRole.COORDINATOR]
-        query = query.where(col(Network.id).in_(mine))
+        query = query.where(col(Network.id).in_(ctx.principal.coordinated))
     return list((await ctx.db.exec(query)).all())
 
 

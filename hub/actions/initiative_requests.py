@@ -34,7 +34,6 @@ from hub.actions.initiatives import (
 from hub.actions.proposals import access_proposal
 from hub.i18n import BABEL_LOCALES
 from hub.models import Committee, JobIntent, ProposalStatus
-from hub.models.bodies import NetworkRole
 from hub.models.initiatives import (
     INITIATIVE_TITLE_MAX,
     SUPERSEDABLE,
@@ -97,7 +96,7 @@ async def do_create_initiative(
 
     chair = ctx.may(Action.DECIDE_FOR_COMMITTEE, committee)
     for access in accesses:
-        if not chair and ctx.principal.network_role(access.network) != NetworkRole.COORDINATOR:
+        if not chair and not ctx.principal.coordinates(access.network.id):
             raise Forbidden(
                 N_("Only the committee's chair or the proposals' coordinators may do that.")
             )

@@ -21,7 +21,6 @@ from hub.actions.errors import N_, Conflict, NotFound
 from hub.db import utcnow
 from hub.events import Event
 from hub.models import Committee, JobIntent, Network, Proposal
-from hub.models.bodies import NetworkRole
 from hub.models.initiatives import (
     Initiative,
     InitiativeCounter,
@@ -72,7 +71,7 @@ class InitiativeAccess:
 def may_see(ctx: Context, committee: Committee, network_ids: set[int]) -> bool:
     if ctx.may(Action.VIEW_COMMITTEE_INBOX, committee):
         return True
-    return any(n in ctx.principal.networks for n in network_ids)
+    return any(ctx.principal.member_of(n) for n in network_ids)
 
 
 def may_manage(ctx: Context, committee: Committee, network_ids: set[int]) -> bool:
@@ -80,7 +79,7 @@ def may_manage(ctx: Context, committee: Committee, network_ids: set[int]) -> boo
     coordinator of one of the networks, an admin."""
     if ctx.may(Action.DECIDE_FOR_COMMITTEE, committee):
         return True
-    return any(ctx.principal.networks.get(n) == NetworkRole.COORDINATOR for n in network_ids)
+    return any(ctx.principal.coordinates(n) for n in network_ids)
 
 
 async def load_initiative(ctx: Context, initiative_id: int) -> InitiativeAccess | None:

@@ -289,9 +289,6 @@ async def list_invitations(ctx: Context) -> list[Invitation]:
     query = select(Invitation).order_by(col(Invitation.created_at).desc())
     if not ctx.principal.is_admin:
         ctx.require(Action.INVITE)
-        coordinated = [
-            nid for nid, role in ctx.principal.networks.items() if role == NetworkRole.COORDINATOR
-        ]
-        query = query.where(col(Invitation.network_id).in_(coordinated))
+        query = query.where(col(Invitation.network_id).in_(ctx.principal.coordinated))
     rows = await ctx.db.exec(query.limit(200))
     return list(rows.all())

@@ -125,7 +125,7 @@ async def do_cast(
     if is_due(vote):
         await close_apart(ctx.runtime, proposal_id)
         raise await _closed_conflict(ctx, proposal_id)
-    if network_id not in ctx.principal.networks:
+    if not ctx.principal.member_of(network_id):
         raise Forbidden(N_("Only members of the network may vote."))
     choice_ = check_choice(choice, tuple(CHOICES), field="choice")
     reason_ = check_text(reason, "reason", REASON_MAX)
