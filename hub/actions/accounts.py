@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import bindparam, delete, func, literal, update
 from sqlalchemy import select as select_columns
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub import ratelimit
 from hub.actions.context import Context, KnownActor, membership_columns, principal_from
@@ -22,7 +24,7 @@ from hub.actions.validate import (
     check_storable,
 )
 from hub.auth import hashed, needs_rehash, new_token, password_matches, token_hash
-from hub.db import utcnow
+from hub.db import make_sessionmaker, utcnow
 from hub.events import Event
 from hub.models import ApiToken, AuditEntry, AuthSession, Municipality, Notification, User
 from hub.models.users import free_handle, handle_base
@@ -264,6 +266,19 @@ _TOKEN_LOOKUP = (
 )
 
 
+def _credentials_db(runtime: Runtime) -> AsyncSession:
+    """A session for the credential lookups below. On PostgreSQL it runs without a transaction
+    (autocommit: each of their statements stands alone), so a lookup is one round trip, not
+    three (BEGIN, the SELECT, ROLLBACK)."""
+    made: async_sessionmaker[AsyncSession] | None = runtime.extras.get("credentials_db")
+    if made is None:
+        engine = runtime.engine
+        if engine.dialect.name == "postgresql":
+            engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        made = runtime.extras["credentials_db"] = make_sessionmaker(engine)
+    return made()
+
+
 async def resolve_session(
     runtime: Runtime, token: str | None, *, with_unread: bool = False
 ) -> tuple[AuthSession, Identity] | None:
@@ -274,7 +289,7 @@ async def resolve_session(
         return None
     now = utcnow()
     idle = dt.timedelta(minutes=runtime.settings.session_idle_minutes)
-    async with runtime.sessionmaker() as db:
+    async with _credentials_db(runtime) as db:
         row = await db.exec(
             _SESSION_LOOKUP[with_unread],
             params={"token_hash": token_hash(token)},  # type: ignore[call-overload]
@@ -325,7 +340,7 @@ async def resolve_api_token(runtime: Runtime, token: str | None) -> Identity | N
     and a write at most every few minutes."""
     if not token or len(token) > 100:
         return None
-    async with runtime.sessionmaker() as db:
+    async with _credentials_db(runtime) as db:
         row = await db.exec(
             _TOKEN_LOOKUP,
             params={"token_hash": token_hash(token)},  # type: ignore[call-overload]
