@@ -70,7 +70,7 @@ def asgi_caller(app: Any) -> Handle:
     return call
 
 
-async def main_async(args: argparse.Namespace, env: dict[str, str], log_path: Path) -> None:
+async def main_async(args: argparse.Namespace, env: dict[str, str], log_path: Path) -> int:
     from sqlalchemy import event
 
     from hub.config import load_settings
@@ -123,6 +123,7 @@ async def main_async(args: argparse.Namespace, env: dict[str, str], log_path: Pa
             data = json.dumps({"choice": choice}).encode()
             return await call("PUT", f"{path}/vote", tokens[i % len(tokens)], data)
 
+        failed = 0
         for name, fn in (("GET /api/v1/me", me), ("PUT vote", vote)):
             for i in range(min(50, args.requests)):  # warm-up: statement caches, templates
                 await fn(i)
@@ -140,6 +141,7 @@ async def main_async(args: argparse.Namespace, env: dict[str, str], log_path: Pa
             for i in range(args.requests):
                 status, _ = await fn(i + 50)
                 bad += status != 200
+            failed += bad
             cpu = time.process_time() - cpu0
             calls = ""
             if profiler:
@@ -158,6 +160,7 @@ async def main_async(args: argparse.Namespace, env: dict[str, str], log_path: Pa
                 f"{redis / n:4.1f} Redis commands/request"
                 f"{calls}  non-200: {bad}  load {os.getloadavg()[0]:.2f}"
             )
+        return failed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -176,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from hub.embedded_redis import EmbeddedRedis
 
+    failed = 0
     with tempfile.TemporaryDirectory(prefix="hub-bench-floor-") as tmp:
         root = Path(tmp)
         redis = None
@@ -189,11 +193,11 @@ def main(argv: list[str] | None = None) -> int:
             if not args.sqlite:
                 asyncio.run(reset_postgres(args.database_url))
                 env["HUB_DATABASE_URL"] = args.database_url
-            asyncio.run(main_async(args, env, root / "server.log"))
+            failed = asyncio.run(main_async(args, env, root / "server.log"))
         finally:
             if redis:
                 redis.stop()
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
