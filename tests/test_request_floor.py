@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
 
 from hub.actions.accounts import resolve_api_token, resolve_session
 from hub.actions.bodies import do_remove_network_member
@@ -113,3 +114,24 @@ async def test_a_role_taken_away_shows_on_the_next_request(
         await do_remove_network_member(ctx, "gis", uid)
     me = await client.get("/api/v1/me", headers=headers)
     assert me.json()["networks"] == []
+
+
+async def test_a_credential_lookup_leaves_no_autocommit_behind(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """The lookups run without a transaction on PostgreSQL; the pooled connection they used
+    must go back transactional, or the next action's writes would not roll back."""
+    uid = await make_user(runtime, "clan@example.org")
+    token = (await api_token(client, "clan@example.org"))["Authorization"][7:]
+    engine = make_engine(runtime.settings.database_url, pool_size=1, max_overflow=0)
+    one = Runtime(runtime.settings, engine, make_sessionmaker(engine), runtime.redis)
+    try:
+        assert await resolve_api_token(one, token) is not None  # the pool's one connection
+        with pytest.raises(RuntimeError):
+            async with act(one, system=True) as ctx:
+                await ctx.db.exec(update(User).where(col(User.id) == uid).values(title="x"))  # type: ignore[call-overload]
+                raise RuntimeError("rolled back")
+    finally:
+        await engine.dispose()
+    async with runtime.sessionmaker() as db:
+        assert (await db.get(User, uid)).title != "x"  # type: ignore[union-attr]
