@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVarTuple, overload
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Dialect, Result
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -65,7 +66,17 @@ def _common_pragmas(cursor: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
 
 
-def make_engine(url: str, *, for_migrations: bool = False, **kwargs: Any) -> AsyncEngine:
+# A pooled PostgreSQL connection idle for longer than this is pinged before it is handed out.
+PING_AFTER_IDLE_SECONDS = 5.0
+
+
+def make_engine(
+    url: str,
+    *,
+    for_migrations: bool = False,
+    ping_after_idle: float = PING_AFTER_IDLE_SECONDS,
+    **kwargs: Any,
+) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(url, **kwargs)
         pragmas = _sqlite_pragmas_for_migrations if for_migrations else _sqlite_pragmas
@@ -73,8 +84,38 @@ def make_engine(url: str, *, for_migrations: bool = False, **kwargs: Any) -> Asy
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_async_engine(url, **kwargs)
+    kwargs.setdefault("pool_recycle", 1800)
+    engine = create_async_engine(url, **kwargs)
+    _ping_when_idle(engine, ping_after_idle)
+    return engine
+
+
+def _ping_when_idle(engine: AsyncEngine, after: float) -> None:
+    """Ping a pooled connection before handing it out only when it has been idle `after`
+    seconds (SQLAlchemy's pool_pre_ping pings at every checkout: on asyncpg that is BEGIN, a
+    query and ROLLBACK, three round trips per checkout, most of a small request's).
+
+    What drops a connection (a restarted server, an idle timeout, a firewall forgetting it)
+    finds it idle, and a dead one is replaced before anyone uses it. One that dies while in
+    steady use fails its request, and that error (a disconnect) makes the pool discard every
+    connection made before it, so the requests after it get new ones.
+    """
+    dialect = engine.sync_engine.dialect
+
+    def checkin(_dbapi_conn: Any, record: ConnectionPoolEntry) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    def checkout(dbapi_conn: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        since = record.info.pop("idle_since", None)
+        if since is None or time.monotonic() - since < after:
+            return  # just made, or back from a request a moment ago
+        try:
+            dialect.do_ping(dbapi_conn)
+        except Exception as error:  # the pool discards it and tries another
+            raise exc.DisconnectionError("the pooled connection is gone") from error
+
+    event.listen(engine.sync_engine, "checkin", checkin)
+    event.listen(engine.sync_engine, "checkout", checkout)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

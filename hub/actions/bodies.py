@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import bindparam, delete, func, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 
@@ -326,23 +326,30 @@ async def do_update_municipality(
     return municipality
 
 
+# Built once (GET /api/v1/me runs them on every call).
+_MY_NETWORKS = (
+    select(Network)
+    .where(col(Network.id).in_(bindparam("ids", expanding=True)))
+    .order_by(Network.name)
+)
+_MY_COMMITTEES = (
+    select(Committee)
+    .where(col(Committee.id).in_(bindparam("ids", expanding=True)))
+    .order_by(Committee.name)
+)
+
+
 async def my_bodies(ctx: Context) -> tuple[list[tuple[Network, str]], list[tuple[Committee, str]]]:
     """The actor's networks and committees, each with the actor's role."""
     networks: list[tuple[Network, str]] = []
     committees: list[tuple[Committee, str]] = []
     if ctx.principal.networks:
-        rows = await ctx.db.exec(
-            select(Network)
-            .where(col(Network.id).in_(list(ctx.principal.networks)))
-            .order_by(Network.name)
-        )
+        ids = {"ids": list(ctx.principal.networks)}
+        rows = await ctx.db.exec(_MY_NETWORKS, params=ids)
         networks = [(n, ctx.principal.networks[n.id or 0]) for n in rows.all()]
     if ctx.principal.committees:
-        rows2 = await ctx.db.exec(
-            select(Committee)
-            .where(col(Committee.id).in_(list(ctx.principal.committees)))
-            .order_by(Committee.name)
-        )
+        ids = {"ids": list(ctx.principal.committees)}
+        rows2 = await ctx.db.exec(_MY_COMMITTEES, params=ids)
         committees = [(c, ctx.principal.committees[c.id or 0]) for c in rows2.all()]
     return networks, committees
 

@@ -9,7 +9,19 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import CompoundSelect, String, bindparam, delete, insert, literal, union_all
+from sqlalchemy import (
+    CompoundSelect,
+    ScalarSelect,
+    String,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    inspect,
+    literal,
+    union_all,
+)
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -47,6 +59,67 @@ _MEMBERSHIPS: CompoundSelect[str, int, str] = union_all(
 )
 
 
+def membership_columns() -> tuple[ScalarSelect[str], ScalarSelect[str]]:
+    """The actor's network and committee roles as two text columns ("12:member,15:coordinator"),
+    correlated to `users.id`, for the query that finds the user for a credential: the
+    principal comes in the same round trip (`principal_from`)."""
+
+    def roles(body_id: Any, role: Any, user_id: Any) -> ScalarSelect[str]:
+        pair = cast(body_id, String()) + literal(":", String()) + role
+        return (
+            select(func.aggregate_strings(pair, ","))
+            .where(user_id == User.id)
+            .correlate(User)
+            .scalar_subquery()
+        )
+
+    return (
+        roles(
+            col(NetworkMembership.network_id),
+            col(NetworkMembership.role),
+            col(NetworkMembership.user_id),
+        ),
+        roles(
+            col(CommitteeMembership.committee_id),
+            col(CommitteeMembership.role),
+            col(CommitteeMembership.user_id),
+        ),
+    )
+
+
+def _roles(text: str | None) -> dict[int, str]:
+    pairs = (item.partition(":") for item in (text or "").split(",") if item)
+    return {int(body_id): role for body_id, _, role in pairs}
+
+
+def principal_from(user: User, networks: str | None, committees: str | None) -> Principal:
+    """The principal from `membership_columns()`, as load_principal would load it."""
+    if user.id is None or not user.is_active:
+        return ANONYMOUS
+    return Principal(
+        user_id=user.id,
+        is_admin=user.is_admin,
+        networks=_roles(networks),
+        committees=_roles(committees),
+    )
+
+
+@dataclass(frozen=True)
+class KnownActor:
+    """The user and principal a request's credential was checked against (one query, just
+    before): its first act() starts from them instead of loading both again."""
+
+    user: User
+    principal: Principal
+
+
+def _reusable(known: KnownActor | None, actor_id: int | None) -> bool:
+    if known is None or actor_id is None or known.user.id != actor_id:
+        return False
+    state = inspect(known.user)
+    return state.detached and not state.expired_attributes
+
+
 @dataclass
 class Context:
     runtime: Runtime
@@ -57,6 +130,7 @@ class Context:
     events: list[Event] = field(default_factory=list)
     after_commit_jobs: list[tuple[str, str, tuple[Any, ...]]] = field(default_factory=list)
     after_commit_calls: list[Callable[[], None]] = field(default_factory=list)
+    audits: list[dict[str, Any]] = field(default_factory=list)
 
     def emit(self, event: Event) -> None:
         self.events.append(event)
@@ -66,17 +140,20 @@ class Context:
         self.after_commit_jobs.append((function, job_id, args))
 
     def audit(self, action: str, obj: SQLModel | None = None, /, **data: Any) -> None:
+        """An audit row, written in this transaction (at its end, with the others, in one
+        INSERT: no ORM object, nothing reads it back before the commit)."""
         object_type = getattr(obj, "__tablename__", "") if obj is not None else ""
         object_id = str(getattr(obj, "id", "") or "") if obj is not None else ""
-        self.db.add(
-            AuditEntry(
-                actor_id=self.actor.id if self.actor else None,
-                action=action,
-                object_type=object_type,
-                object_id=object_id,
-                data=data,
-                ip=self.ip,
-            )
+        self.audits.append(
+            {
+                "at": utcnow(),
+                "actor_id": self.actor.id if self.actor else None,
+                "action": action,
+                "object_type": object_type,
+                "object_id": object_id,
+                "data": data,
+                "ip": self.ip,
+            }
         )
 
     def require_user(self) -> User:
@@ -151,20 +228,38 @@ async def _after_commit(ctx: Context) -> None:
 
 @asynccontextmanager
 async def act(
-    runtime: Runtime, *, actor_id: int | None = None, ip: str = "", system: bool = False
+    runtime: Runtime,
+    *,
+    actor_id: int | None = None,
+    ip: str = "",
+    system: bool = False,
+    known: KnownActor | None = None,
 ) -> AsyncIterator[Context]:
     """Run actions in one transaction as `actor_id`; commit on success, then publish and enqueue.
 
     `system` is for the operator's own tools (the CLI, workers): it may do what an admin may.
+    `known`: the actor as the request's credential check just loaded them (the web layer's
+    first action of a request); otherwise the user and their memberships are loaded here.
     """
     async with runtime.sessionmaker() as db:
-        actor = await db.get(User, actor_id) if actor_id is not None else None
+        principal: Principal | None = None
+        if known is not None and _reusable(known, actor_id):
+            db.add(known.user)  # attached to this session as it was loaded: no query
+            actor: User | None = known.user
+            principal = known.principal
+        else:
+            actor = await db.get(User, actor_id) if actor_id is not None else None
         if actor is not None and not actor.is_active:
-            actor = None
+            actor, principal = None, None
         ctx = Context(runtime=runtime, db=db, actor=actor, ip=ip)
-        ctx.principal = SYSTEM if system else await load_principal(db, actor)
+        if system:
+            ctx.principal = SYSTEM
+        else:
+            ctx.principal = principal or await load_principal(db, actor)
         try:
             yield ctx
+            if ctx.audits:
+                await db.exec(insert(AuditEntry), params=ctx.audits)
             if ctx.events:  # always: a process without a publisher leaves them to the relay
                 await _write_outbox(ctx)
             await db.commit()
@@ -176,8 +271,11 @@ async def act(
 
 async def _clear_outbox(runtime: Runtime, uids: list[str]) -> None:
     """The events are on the bus: their rows go, in a transaction of a bare connection."""
+    engine = runtime.engine
+    if engine.dialect.name == "postgresql":  # one statement: no BEGIN and COMMIT around it
+        engine = engine.execution_options(isolation_level="AUTOCOMMIT")
     try:
-        async with runtime.engine.begin() as conn:
+        async with engine.begin() as conn:
             await conn.execute(_CLEAR_OUTBOX, {"uids": uids})
     except Exception:  # harmless: the relay publishes them again and the stream drops duplicates
         log.exception("clearing the event outbox failed")

@@ -111,7 +111,13 @@ def runtime_of(request: Request) -> Runtime:
 def action(request: Request) -> AbstractAsyncContextManager[Context]:
     """`async with action(request) as ctx:` runs actions as the visitor, in one transaction."""
     runtime = runtime_of(request)
-    return act(runtime, actor_id=visitor(request).user_id, ip=client_ip(request, runtime.settings))
+    found = visitor(request)
+    # The first action starts from the user and roles the credential check loaded a moment
+    # ago; a later one in the same request loads them again (the first may have changed them).
+    known, found.known = found.known, None
+    return act(
+        runtime, actor_id=found.user_id, ip=client_ip(request, runtime.settings), known=known
+    )
 
 
 __all__ = [

@@ -100,6 +100,8 @@ class VisitorMiddleware:
         if identity is not None:
             found.user_id, found.name = identity.user_id, identity.name
             found.is_admin, found.language = identity.is_admin, identity.language
+            if scope["type"] == "http":  # a socket lives on: it must not keep the user row
+                found.known = identity.known
             if found.via == "session":
                 found.unread = identity.unread
         else:

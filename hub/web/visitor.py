@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from starlette.requests import HTTPConnection
 
+from hub.actions.context import KnownActor
 from hub.auth import csrf_token, token_hash
 from hub.config import Settings
 
@@ -26,6 +27,8 @@ class Visitor:
     anon_id: str | None = None
     set_anon_cookie: bool = False
     unread: int = 0  # the bell: unread notifications (pages of signed-in browsers only)
+    # The user and principal the credential check loaded: taken by the request's first action.
+    known: KnownActor | None = None
 
     @property
     def signed_in(self) -> bool:
