@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from hub import channels
 from hub.actions.bodies import access_committee, access_network
 from hub.actions.context import act
 from hub.actions.errors import ActionError
@@ -14,8 +14,6 @@ from hub.actions.thread_access import access_thread
 from hub.models import Network
 from hub.permissions import Action, Principal, can
 from hub.runtime import Runtime
-
-_CHANNEL = re.compile(r"^(network|thread|proposal|initiative|committee|user):([a-z0-9-]{1,80})$")
 
 
 @dataclass(frozen=True)
@@ -34,9 +32,10 @@ class Refused(Exception):
 
 
 def parse(channel: object) -> tuple[str, str]:
-    if not isinstance(channel, str) or not (match := _CHANNEL.match(channel)):
+    parsed = channels.parse(channel)  # the names hub.channels makes, and nothing else
+    if parsed is None:
         raise Refused("bad_request", "unknown channel name")
-    return match.group(1), match.group(2)
+    return parsed
 
 
 async def authorize(runtime: Runtime, user_id: int | None, channel: str) -> tuple[Grant, Principal]:
@@ -44,23 +43,23 @@ async def authorize(runtime: Runtime, user_id: int | None, channel: str) -> tupl
     kind, key = parse(channel)
     try:
         async with act(runtime, actor_id=user_id) as ctx:
-            if kind == "network":
+            if kind == channels.NETWORK:
                 network = await access_network(ctx, key)
                 return _grant(ctx.principal, channel, network), ctx.principal
-            if kind == "thread" and key.isdigit():
+            if kind == channels.THREAD and key.isdigit():
                 _thread, network = await access_thread(ctx, int(key))
                 return _grant(ctx.principal, channel, network), ctx.principal
-            if kind == "proposal" and key.isdigit():
+            if kind == channels.PROPOSAL and key.isdigit():
                 access = await access_proposal(ctx, int(key))
                 return _grant(ctx.principal, channel, access.network), ctx.principal
-            if kind == "initiative" and key.isdigit():
+            if kind == channels.INITIATIVE and key.isdigit():
                 # Its committee's members and its proposals' networks' members (as the API).
                 await access_initiative(ctx, int(key))
                 return Grant(channel, None, False, False), ctx.principal
-            if kind == "committee":  # it carries the committee's discussion: its members only
+            if kind == channels.COMMITTEE:  # the committee's discussion: its members only
                 await access_committee(ctx, key, Action.VIEW_COMMITTEE_INBOX)
                 return Grant(channel, None, False, False), ctx.principal
-            if kind == "user" and key.isdigit():
+            if kind == channels.USER and key.isdigit():
                 if ctx.actor is None or ctx.actor.id != int(key):
                     raise Refused("forbidden", "this channel belongs to someone else")
                 return Grant(channel, None, False, False), ctx.principal

@@ -8,6 +8,7 @@ import json
 import time
 from typing import TYPE_CHECKING
 
+from hub import channels
 from realtime.bus import PREFIX
 from realtime.frames import Person
 
@@ -52,7 +53,7 @@ async def refresh(hub: Realtime) -> None:
         if client.visitor.user_id is None:
             continue
         for channel in client.subs:
-            if channel.startswith("thread:"):
+            if channels.kind(channel) == channels.THREAD:
                 entries.setdefault(channel, {})[_member(client.visitor)] = expiry
     for channel, members in entries.items():
         await hub.redis.zadd(_key(channel), members)

@@ -11,6 +11,7 @@ from typing import Any
 
 from starlette.websockets import WebSocket
 
+from hub import channels
 from hub.actions.accounts import resolve_api_token, resolve_session
 from hub.events import Event
 from hub.i18n.script import for_script
@@ -108,11 +109,11 @@ class Realtime:
                 if client.visitor.user_id in affected:
                     await client.recheck()
         elif event.type == "network.updated":
-            slug = event.channel.partition(":")[2]  # only what that network governs
+            slug = channels.key(event.channel)  # only what that network governs
             for client in list(self.clients):
                 if any(grant.network_slug == slug for grant in client.grants.values()):
                     await client.recheck()
-        elif event.type == "thread.moved" and event.channel.startswith("thread:"):
+        elif event.type == "thread.moved" and channels.kind(event.channel) == channels.THREAD:
             # Into a network some of its readers may not read: they stop hearing of it (R8).
             for client in list(self.clients):
                 if event.channel in client.subs:

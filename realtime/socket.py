@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from prometheus_client import Gauge
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from hub import channels
 from realtime import presence
 from realtime.bus import Published, parse_id
 from realtime.channels import Grant, Refused, authorize
@@ -295,7 +296,7 @@ class Client:
         for event in replay:
             await self.hub.manager.prepare(event)
         sub.go_live(replay)
-        if channel.startswith("thread:"):
+        if channels.kind(channel) == channels.THREAD:
             if self.visitor.user_id is not None:
                 await presence.join(self.hub, channel, self.visitor)
             # Who is here now, named in this reader's script.
@@ -309,7 +310,7 @@ class Client:
             return
         self.grants.pop(sub.channel, None)
         self.hub.manager.remove(sub)
-        if sub.channel.startswith("thread:") and self.visitor.user_id is not None:
+        if channels.kind(sub.channel) == channels.THREAD and self.visitor.user_id is not None:
             await presence.leave(self.hub, sub.channel, self.visitor, self)
 
     async def typing(self, channel: object) -> None:

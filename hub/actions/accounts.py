@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hub import ratelimit
+from hub import channels, ratelimit
 from hub.actions.context import Context, KnownActor, membership_columns, principal_from
 from hub.actions.errors import N_, Conflict, Invalid, NotFound, RateLimited
 from hub.actions.validate import (
@@ -207,10 +207,14 @@ def revoked(ctx: Context, user_id: int | None, reason: str) -> None:
     (realtime.service), so one event per user and transaction is enough."""
     if user_id is None:
         return
-    channel = f"user:{user_id}"
-    if any(e.type == "session.revoked" and e.channel == channel for e in ctx.events):
+    event = notify_revoked(user_id, reason)
+    if any(e.type == event.type and e.channel == event.channel for e in ctx.events):
         return
-    ctx.emit(Event(channel, "session.revoked", {"user_id": user_id, "reason": reason}))
+    ctx.emit(event)
+
+
+def notify_revoked(user_id: int, reason: str) -> Event:
+    return Event(channels.user(user_id), "session.revoked", {"user_id": user_id, "reason": reason})
 
 
 async def do_sign_out(ctx: Context, *, token: str) -> None:

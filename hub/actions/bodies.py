@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, delete, func, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 
+from hub import channels
 from hub.actions.accounts import access_user
 from hub.actions.context import Context
 from hub.actions.errors import N_, Conflict, Invalid, NotFound
@@ -143,7 +144,7 @@ async def do_set_network_member(
         assert membership is not None
         if added is not None:
             ctx.audit("network.member_set", network, user_id=user.id, role=role)
-            ctx.emit(_membership_event(f"network:{network.slug}", user, role))
+            ctx.emit(notify_membership(channels.network(network.slug), user, role))
             return membership
     if membership.role == role:
         return membership
@@ -152,7 +153,7 @@ async def do_set_network_member(
         await ensure_not_last_coordinator(ctx, network, user.id)
     await _change_role(ctx, membership, role, N_("This person is not a member of the network."))
     ctx.audit("network.member_set", network, user_id=user.id, role=role)
-    ctx.emit(_membership_event(f"network:{network.slug}", user, role))
+    ctx.emit(notify_membership(channels.network(network.slug), user, role))
     return membership
 
 
@@ -175,7 +176,7 @@ async def do_remove_network_member(ctx: Context, slug: str, user_id: int) -> Non
     if not result.rowcount:
         raise NotFound(N_("This person is not a member of the network."))
     ctx.audit("network.member_removed", network, user_id=user.id)
-    ctx.emit(_membership_event(f"network:{network.slug}", user, None))
+    ctx.emit(notify_membership(channels.network(network.slug), user, None))
 
 
 async def do_set_committee_member(
@@ -193,13 +194,13 @@ async def do_set_committee_member(
         assert membership is not None
         if added is not None:
             ctx.audit("committee.member_set", committee, user_id=user.id, role=role)
-            ctx.emit(_membership_event(f"committee:{committee.slug}", user, role))
+            ctx.emit(notify_membership(channels.committee(committee.slug), user, role))
             return membership
     if membership.role == role:
         return membership
     await _change_role(ctx, membership, role, N_("This person is not a member of the committee."))
     ctx.audit("committee.member_set", committee, user_id=user.id, role=role)
-    ctx.emit(_membership_event(f"committee:{committee.slug}", user, role))
+    ctx.emit(notify_membership(channels.committee(committee.slug), user, role))
     return membership
 
 
@@ -215,7 +216,7 @@ async def do_remove_committee_member(ctx: Context, slug: str, user_id: int) -> N
     if not result.rowcount:
         raise NotFound(N_("This person is not a member of the committee."))
     ctx.audit("committee.member_removed", committee, user_id=user.id)
-    ctx.emit(_membership_event(f"committee:{committee.slug}", user, None))
+    ctx.emit(notify_membership(channels.committee(committee.slug), user, None))
 
 
 async def _membership(ctx: Context, model: type[_M], key: dict[str, int]) -> _M | None:
@@ -241,7 +242,7 @@ async def _change_role(
     set_committed_value(membership, "role", role)  # as the database has it: nothing to flush
 
 
-def _membership_event(channel: str, user: User, role: str | None) -> Event:
+def notify_membership(channel: str, user: User, role: str | None) -> Event:
     assert user.id is not None
     return Event(
         channel=channel,
@@ -281,8 +282,14 @@ async def do_update_network(
     network.confirmed = True
     ctx.db.add(network)
     ctx.audit("network.updated", network, before=before, visibility=network.visibility)
-    ctx.emit(Event(channel=f"network:{network.slug}", type="network.updated", data={"slug": slug}))
+    ctx.emit(notify_network_updated(network, slug))
     return network
+
+
+def notify_network_updated(network: Network, slug: str) -> Event:
+    return Event(
+        channel=channels.network(network.slug), type="network.updated", data={"slug": slug}
+    )
 
 
 async def do_update_committee(
@@ -296,10 +303,14 @@ async def do_update_committee(
     committee.confirmed = True
     ctx.db.add(committee)
     ctx.audit("committee.updated", committee, before=before)
-    ctx.emit(
-        Event(channel=f"committee:{committee.slug}", type="committee.updated", data={"slug": slug})
-    )
+    ctx.emit(notify_committee_updated(committee, slug))
     return committee
+
+
+def notify_committee_updated(committee: Committee, slug: str) -> Event:
+    return Event(
+        channel=channels.committee(committee.slug), type="committee.updated", data={"slug": slug}
+    )
 
 
 async def list_municipalities(ctx: Context, kind: str | None = None) -> list[Municipality]:

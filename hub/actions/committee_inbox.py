@@ -17,6 +17,7 @@ from enum import StrEnum
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from hub import channels
 from hub.actions import cursors
 from hub.actions.bodies import access_committee
 from hub.actions.context import Context
@@ -55,11 +56,11 @@ def require_committee(ctx: Context, access: InitiativeAccess) -> None:
         raise Forbidden(N_("Only the committee's members may do that."))
 
 
-def channels(access: InitiativeAccess) -> list[str]:
+def step_channels(access: InitiativeAccess) -> list[str]:
     """Where a step of the committee's is told: the initiative's channel, its committee's
     (the inbox) and each proposal's (the proposal's page shows what became of it)."""
-    own = [f"initiative:{access.initiative.id}", f"committee:{access.committee.slug}"]
-    return own + [f"proposal:{p.id}" for p, _n in access.proposals]
+    own = [channels.initiative(access.initiative.id), channels.committee(access.committee.slug)]
+    return own + [channels.proposal(p.id) for p, _n in access.proposals]
 
 
 async def current_status(ctx: Context, initiative_id: int) -> str:

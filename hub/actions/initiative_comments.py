@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
+from hub import channels
 from hub.actions.committee_inbox import DECIDABLE, require_committee
 from hub.actions.context import Context
 from hub.actions.initiative_decisions import begin_review
@@ -38,7 +39,7 @@ def notify_comment(
     access: InitiativeAccess, comment: InitiativeComment, author: User | None
 ) -> Event:
     return Event(
-        channel=f"committee:{access.committee.slug}",
+        channel=channels.committee(access.committee.slug),
         type="initiative.comment",
         data=comment_public(comment, author),
     )

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from hub.actions.committee_inbox import DECIDABLE, channels, current_status
+from hub.actions.committee_inbox import DECIDABLE, current_status, step_channels
 from hub.actions.context import Context
 from hub.actions.errors import N_, Invalid
 from hub.actions.initiative_notices import notify_networks
@@ -71,7 +71,7 @@ def follow_up_public(row: InitiativeFollowUp) -> dict[str, Any]:
 def notify_status(access: InitiativeAccess, extra: dict[str, Any]) -> list[Event]:
     """`initiative.status`: the initiative as hub.actions.initiatives shapes it, with the step."""
     data = {**initiative_public(access), **extra}
-    return [Event(channel=c, type="initiative.status", data=data) for c in channels(access)]
+    return [Event(channel=c, type="initiative.status", data=data) for c in step_channels(access)]
 
 
 async def _move(ctx: Context, access: InitiativeAccess, sources: tuple[str, ...], to: str) -> None:
@@ -185,9 +185,8 @@ async def do_follow_up(
     ctx.db.add(row)
     await ctx.db.flush()
     ctx.audit("initiative.followed_up", access.initiative, kind=chosen, date=day.isoformat())
-    data = {**initiative_public(access), "follow_up": follow_up_public(row)}
-    for channel in channels(access):
-        ctx.emit(Event(channel=channel, type="initiative.follow_up", data=data))
+    for event in notify_follow_up(access, row):
+        ctx.emit(event)
     networks = [n for _p, n in access.proposals]
     kind = Kind.INITIATIVE_FOLLOW_UP
     await notify_networks(ctx, access.initiative, networks, kind, row.id or 0)
@@ -223,3 +222,8 @@ async def follow_ups(
     for row in rows.all():
         out[row.initiative_id].append(row)
     return out
+
+
+def notify_follow_up(access: InitiativeAccess, row: InitiativeFollowUp) -> list[Event]:
+    data = {**initiative_public(access), "follow_up": follow_up_public(row)}
+    return [Event(channel=c, type="initiative.follow_up", data=data) for c in step_channels(access)]

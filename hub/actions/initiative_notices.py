@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from sqlmodel import select
 
+from hub import channels
 from hub.actions.context import Context
 from hub.actions.notifications import Kind, members_of, notify_people
 from hub.models import Committee, CommitteeMembership, Initiative, Network, NetworkRole
@@ -25,7 +26,7 @@ async def _tell(
         kind,
         users,
         source_id=source,
-        target=f"initiative:{initiative.id}",
+        target=channels.initiative(initiative.id),
         url=f"/initiatives/{initiative.id}",
         title=initiative.title,
         network=network,

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import col, select
 
+from hub import channels
 from hub.actions.context import Context
 from hub.actions.errors import N_, Conflict, NotFound
 from hub.db import utcnow
@@ -200,7 +201,7 @@ def initiative_public(access: InitiativeAccess, formats: list[str] | None = None
 def notify_progress(access: InitiativeAccess) -> Event:
     """`initiative.progress` on the initiative's own channel (its page's progress bar)."""
     return Event(
-        channel=f"initiative:{access.initiative.id}",
+        channel=channels.initiative(access.initiative.id),
         type="initiative.progress",
         data=initiative_public(access),
     )
@@ -210,8 +211,12 @@ def notify_status(access: InitiativeAccess) -> list[Event]:
     """`initiative.status` on the initiative's channel and its committee's (the inbox)."""
     data = initiative_public(access)
     return [
-        Event(channel=f"initiative:{access.initiative.id}", type="initiative.status", data=data),
-        Event(channel=f"committee:{access.committee.slug}", type="initiative.status", data=data),
+        Event(
+            channel=channels.initiative(access.initiative.id), type="initiative.status", data=data
+        ),
+        Event(
+            channel=channels.committee(access.committee.slug), type="initiative.status", data=data
+        ),
     ]
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, update
 from sqlmodel import col, select
 
+from hub import channels
 from hub.actions import search
 from hub.actions.bodies import access_network
 from hub.actions.context import Context
@@ -36,11 +37,11 @@ def check_reason(value: str | None) -> str:
     return check_line(value, "reason", REASON_MAX, required=REASON_REQUIRED)
 
 
-def _thread_event(thread: Thread, network: Network) -> list[Event]:
+def notify_thread_updated(thread: Thread, network: Network) -> list[Event]:
     data = thread_public(thread, network)
     return [
-        Event(channel=f"thread:{thread.id}", type="thread.updated", data=data),
-        Event(channel=f"network:{network.slug}", type="thread.updated", data=data),
+        Event(channel=channels.thread(thread.id), type="thread.updated", data=data),
+        Event(channel=channels.network(network.slug), type="thread.updated", data=data),
     ]
 
 
@@ -50,7 +51,7 @@ async def do_pin(ctx: Context, thread_id: int, *, pinned: bool) -> Thread:
         thread.pinned = pinned
         ctx.db.add(thread)
         ctx.audit("thread.pinned" if pinned else "thread.unpinned", thread)
-        for event in _thread_event(thread, network):
+        for event in notify_thread_updated(thread, network):
             ctx.emit(event)
     return thread
 
@@ -61,7 +62,7 @@ async def do_lock(ctx: Context, thread_id: int, *, locked: bool) -> Thread:
         thread.locked = locked
         ctx.db.add(thread)
         ctx.audit("thread.locked" if locked else "thread.unlocked", thread)
-        for event in _thread_event(thread, network):
+        for event in notify_thread_updated(thread, network):
             ctx.emit(event)
     return thread
 
@@ -79,11 +80,19 @@ async def do_move(ctx: Context, thread_id: int, *, to_network: str | None) -> Th
     ctx.db.add(thread)
     await search.move_documents(ctx, thread_id=thread.id, network_id=target.id)
     ctx.audit("thread.moved", thread, source=source.slug, target=target.slug)
-    data = thread_public(thread, target)
-    ctx.emit(Event(channel=f"thread:{thread.id}", type="thread.moved", data=data))
-    ctx.emit(Event(channel=f"network:{source.slug}", type="thread.moved", data=data))
-    ctx.emit(Event(channel=f"network:{target.slug}", type="thread.created", data=data))
+    for event in notify_moved(thread, source, target):
+        ctx.emit(event)
     return thread
+
+
+def notify_moved(thread: Thread, source: Network, target: Network) -> list[Event]:
+    """Moved away, on the thread's channel and its old board; a new thread on its new board."""
+    data = thread_public(thread, target)
+    return [
+        Event(channel=channels.thread(thread.id), type="thread.moved", data=data),
+        Event(channel=channels.network(source.slug), type="thread.moved", data=data),
+        Event(channel=channels.network(target.slug), type="thread.created", data=data),
+    ]
 
 
 async def _hide(ctx: Context, post: Post, thread: Thread, reason: str, by: int | None) -> None:
@@ -92,13 +101,7 @@ async def _hide(ctx: Context, post: Post, thread: Thread, reason: str, by: int |
     post.hidden_by_id = by
     ctx.db.add(post)
     await search.unindex(ctx, kind="post", object_id=post.id or 0)
-    ctx.emit(
-        Event(
-            channel=f"thread:{thread.id}",
-            type="post.hidden",
-            data={"id": post.id, "thread_id": thread.id, "hidden": True},
-        )
-    )
+    ctx.emit(notify_hidden(post, thread, hidden=True))
 
 
 async def do_hide_post(ctx: Context, post_id: int, *, reason: str | None) -> Post:
@@ -126,14 +129,16 @@ async def do_unhide_post(ctx: Context, post_id: int) -> Post:
         await search.index_post(ctx, post, network.id or 0)
     await _resolve_flags(ctx, post, "kept")
     ctx.audit("post.unhidden", post, thread_id=thread.id)
-    ctx.emit(
-        Event(
-            channel=f"thread:{thread.id}",
-            type="post.hidden",
-            data={"id": post.id, "thread_id": thread.id, "hidden": False},
-        )
-    )
+    ctx.emit(notify_hidden(post, thread, hidden=False))
     return post
+
+
+def notify_hidden(post: Post, thread: Thread, *, hidden: bool) -> Event:
+    return Event(
+        channel=channels.thread(thread.id),
+        type="post.hidden",
+        data={"id": post.id, "thread_id": thread.id, "hidden": hidden},
+    )
 
 
 async def _resolve_flags(ctx: Context, post: Post, decision: str) -> None:

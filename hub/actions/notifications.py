@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlmodel import col, select
 
+from hub import channels
 from hub.actions.context import Context
 from hub.actions.errors import N_
 from hub.actions.mentions import may_read
@@ -78,9 +79,14 @@ async def notify_people(
     )
     counts = await unread_counts(ctx, made)
     for user_id in made:
-        data = {"kind": str(kind), "title": title, "url": url, "unread": counts.get(user_id, 0)}
-        ctx.emit(Event(f"user:{user_id}", "notification", data, audience=(user_id,)))
+        ctx.emit(notify_new(user_id, kind, title, url, counts.get(user_id, 0)))
     return made
+
+
+def notify_new(user_id: int, kind: Kind, title: str, url: str, unread: int) -> Event:
+    """The bell of its one reader rings (even if they may no longer read where it happened)."""
+    data = {"kind": str(kind), "title": title, "url": url, "unread": unread}
+    return Event(channels.user(user_id), "notification", data, audience=(user_id,))
 
 
 async def members_of(ctx: Context, network: Network, role: str | None = None) -> list[int]:
@@ -163,8 +169,12 @@ async def _mark(ctx: Context, *conditions: Any) -> int:
     count = int(result.rowcount or 0)
     if count:
         unread = await unread_count(ctx)
-        ctx.emit(Event(f"user:{user.id}", "notification.read", {"unread": unread}))
+        ctx.emit(notify_read(user, unread))
     return count
+
+
+def notify_read(user: User, unread: int) -> Event:
+    return Event(channels.user(user.id), "notification.read", {"unread": unread})
 
 
 async def do_mark_read(ctx: Context, *, ids: list[int] | None = None, every: bool = False) -> int:

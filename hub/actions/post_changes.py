@@ -5,10 +5,12 @@ from __future__ import annotations
 from sqlalchemy import delete, func
 from sqlmodel import col, select
 
+from hub import channels
 from hub.actions import search
 from hub.actions.context import Context
 from hub.actions.errors import N_, ActionError, Conflict, Forbidden, Invalid
 from hub.actions.posts import (
+    PostView,
     access_post,
     check_body,
     load_post_views,
@@ -96,8 +98,12 @@ async def do_edit_post(ctx: Context, post_id: int, *, body: str | None) -> Post:
     if ctx.actor is not None and post.author_id != ctx.actor.id:
         ctx.audit("post.edited_by_moderator", post, thread_id=thread.id)
     views = await load_post_views(ctx, network, [post.id or 0])
-    ctx.emit(Event(channel=f"thread:{thread.id}", type="post.edited", data=post_public(views[0])))
+    ctx.emit(notify_edited(thread, views[0]))
     return post
+
+
+def notify_edited(thread: Thread, view: PostView) -> Event:
+    return Event(channel=channels.thread(thread.id), type="post.edited", data=post_public(view))
 
 
 async def do_delete_post(ctx: Context, post_id: int) -> Post:
@@ -116,14 +122,16 @@ async def do_delete_post(ctx: Context, post_id: int) -> Post:
     ctx.audit(
         "post.deleted", post, thread_id=thread.id, by_author=post.author_id == post.deleted_by_id
     )
-    ctx.emit(
-        Event(
-            channel=f"thread:{thread.id}",
-            type="post.deleted",
-            data={"id": post.id, "thread_id": thread.id},
-        )
-    )
+    ctx.emit(notify_deleted(post, thread))
     return post
+
+
+def notify_deleted(post: Post, thread: Thread) -> Event:
+    return Event(
+        channel=channels.thread(thread.id),
+        type="post.deleted",
+        data={"id": post.id, "thread_id": thread.id},
+    )
 
 
 async def do_react(ctx: Context, post_id: int, *, kind: str | None, on: bool) -> dict[str, int]:
@@ -152,20 +160,18 @@ async def do_react(ctx: Context, post_id: int, *, kind: str | None, on: bool) ->
     if not changed:
         return await reaction_counts(ctx, post.id or 0)
     counts = await reaction_counts(ctx, post.id or 0)
-    ctx.emit(
-        Event(
-            channel=f"thread:{thread.id}",
-            type="reaction.changed",
-            data={
-                "post_id": post.id,
-                "reactions": counts,
-                "user_id": user.id,
-                "kind": kind,
-                "on": on,
-            },
-        )
-    )
+    ctx.emit(notify_reaction(post, thread, user, kind, on, counts))
     return counts
+
+
+def notify_reaction(
+    post: Post, thread: Thread, user: User, kind: str | None, on: bool, counts: dict[str, int]
+) -> Event:
+    return Event(
+        channel=channels.thread(thread.id),
+        type="reaction.changed",
+        data={"post_id": post.id, "reactions": counts, "user_id": user.id, "kind": kind, "on": on},
+    )
 
 
 async def reaction_counts(ctx: Context, post_id: int) -> dict[str, int]:

@@ -9,7 +9,7 @@ from sqlalchemy import case, func, literal, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
-from hub import ratelimit
+from hub import channels, ratelimit
 from hub.actions import search
 from hub.actions.attachments import attachments_of, claim_uploads
 from hub.actions.context import Context
@@ -255,9 +255,13 @@ async def do_write_post(
     await _bump_thread(ctx, thread, post)
     await search.index_post(ctx, post, network.id, new=True)
     view = PostView(post=post, author=user, attachments=files)
-    ctx.emit(Event(channel=f"thread:{thread.id}", type="post.created", data=post_public(view)))
+    ctx.emit(notify_post_created(thread, view))
     await notify_post(ctx, post, thread, network, mentioned, {parent_author, thread.author_id})
     return view
+
+
+def notify_post_created(thread: Thread, view: PostView) -> Event:
+    return Event(channel=channels.thread(thread.id), type="post.created", data=post_public(view))
 
 
 async def notify_post(
@@ -277,7 +281,7 @@ async def notify_post(
             kind,
             users,
             source_id=post.id or 0,
-            target=f"thread:{thread.id}",
+            target=channels.thread(thread.id),
             url=f"/threads/{thread.id}#post-{post.id}",
             title=thread.title,
             network=network,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from hub import channels
 from hub.actions.context import Context
 from hub.actions.notifications import Kind, members_of, notify_people
 from hub.models.proposals import ProposalTransition
@@ -23,7 +24,7 @@ async def _tell(
         kind,
         users,
         source_id=source,
-        target=f"proposal:{proposal.id}",
+        target=channels.proposal(proposal.id),
         url=f"/proposals/{proposal.id}",
         title=proposal.title,
         network=access.network,

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import col, select
 
+from hub import channels
 from hub.actions import search, threads
 from hub.actions.context import Context
 from hub.actions.errors import N_, Invalid, NotFound
@@ -62,9 +63,11 @@ def notify_status(access: ProposalAccess, row: ProposalTransition) -> list[Event
     """`proposal.status` on the proposal's channel, and on the network's once it is public
     (a draft withdrawn before it was ever submitted stays among its authors)."""
     data = {**proposal_public(access), "transition": transition_public(row)}
-    events = [Event(channel=f"proposal:{access.proposal.id}", type="proposal.status", data=data)]
+    events = [
+        Event(channel=channels.proposal(access.proposal.id), type="proposal.status", data=data)
+    ]
     if access.proposal.submitted_at is not None:
-        channel = f"network:{access.network.slug}"
+        channel = channels.network(access.network.slug)
         events.append(Event(channel=channel, type="proposal.status", data=data))
     return events
 

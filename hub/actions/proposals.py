@@ -15,6 +15,7 @@ from dataclasses import dataclass, fields
 from sqlalchemy import update
 from sqlmodel import col, select
 
+from hub import channels
 from hub.actions import search
 from hub.actions.bodies import access_network
 from hub.actions.context import Context
@@ -190,7 +191,7 @@ def proposal_public(access: ProposalAccess) -> dict[str, object]:
 def notify_updated(access: ProposalAccess) -> Event:
     """The text or the authors changed: told on the proposal's own channel."""
     return Event(
-        channel=f"proposal:{access.proposal.id}",
+        channel=channels.proposal(access.proposal.id),
         type="proposal.updated",
         data=proposal_public(access),
     )

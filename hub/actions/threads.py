@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 
+from hub import channels
 from hub.actions import cursors, search
 from hub.actions.bodies import access_network
 from hub.actions.context import Context
@@ -112,14 +113,16 @@ async def do_create_thread(
         new=True,
     )
     ctx.audit("thread.created", thread, network=network.slug)
-    ctx.emit(
-        Event(
-            channel=f"network:{network.slug}",
-            type="thread.created",
-            data=thread_public(thread, network),
-        )
-    )
+    ctx.emit(notify_created(thread, network))
     return thread, post
+
+
+def notify_created(thread: Thread, network: Network) -> Event:
+    return Event(
+        channel=channels.network(network.slug),
+        type="thread.created",
+        data=thread_public(thread, network),
+    )
 
 
 @dataclass(frozen=True)
@@ -286,7 +289,7 @@ async def thread_window(
     if me is not None and posts:
         await _mark_read(ctx, thread, me, read, max(p.post.id or 0 for p in posts))
         if any_unread_notices:
-            marked = await mark_target_read(ctx, f"thread:{thread.id}")
+            marked = await mark_target_read(ctx, channels.thread(thread.id))
     return ThreadWindow(
         thread, network, posts, has_before, has_after, first_unread if me else None, marked
     )

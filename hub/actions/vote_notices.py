@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from sqlmodel import col, select
 
+from hub import channels
 from hub.actions.context import Context, act
 from hub.actions.notifications import Kind, notify_people
 from hub.actions.proposal_notices import authors_of
@@ -27,7 +28,7 @@ async def _tell(
         kind,
         users,
         source_id=vote.id or 0,
-        target=f"proposal:{access.proposal.id}",
+        target=channels.proposal(access.proposal.id),
         url=f"/proposals/{access.proposal.id}#vote",
         title=access.proposal.title,
         network=access.network,

@@ -28,6 +28,7 @@ from sqlalchemy import Integer, literal, update
 from sqlalchemy import insert as sql_insert
 from sqlmodel import col, select
 
+from hub import channels
 from hub.actions.context import Context, act
 from hub.actions.errors import N_, Conflict, Invalid, NotFound
 from hub.actions.proposal_review import _after, _move
@@ -60,7 +61,7 @@ def notify_tally(access: ProposalAccess, vote: Vote, tally: dict[str, object]) -
     """`vote.tally` on the proposal's channel: the tally as the API shows it (secret rules
     applied: it names no voter and, while a secret vote is open, no totals)."""
     return Event(
-        channel=f"proposal:{access.proposal.id}",
+        channel=channels.proposal(access.proposal.id),
         type="vote.tally",
         data={"proposal_id": access.proposal.id, **tally},
     )

@@ -7,6 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from hub import channels
 from hub.actions import attachments, bodies, moderation, threads
 from hub.actions.threads import BoardFilter
 from hub.permissions import Action
@@ -24,7 +25,7 @@ async def network_board(request: Request) -> Response:
     slug = request.path_params["slug"]
     chosen = request.query_params.get("filter", "")
     cursor = request.query_params.get("cursor") or None
-    since = await live_since(request, f"network:{slug}")
+    since = await live_since(request, channels.network(slug))
     async with action(request) as ctx:
         network = await bodies.access_network(ctx, slug)
         page = await threads.board(ctx, network, filter_=chosen, cursor=cursor)

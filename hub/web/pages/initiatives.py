@@ -13,6 +13,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from hub import channels
 from hub.actions import committee_inbox as inbox
 from hub.actions import initiative_comments as comments
 from hub.actions import initiative_decisions as decisions
@@ -74,14 +75,14 @@ async def initiative_page(
             access = await access_initiative(ctx, initiative_id)
             ours = in_committee(ctx, access)
             slug = access.committee.slug
-            since = await live_since(request, f"committee:{slug}") if ours else None
-            initiative_since = await live_since(request, f"initiative:{initiative_id}")
+            since = await live_since(request, channels.committee(slug)) if ours else None
+            initiative_since = await live_since(request, channels.initiative(initiative_id))
             document, formats = await _document(ctx, access)
             steps = (await decisions.decisions(ctx, [initiative_id]))[initiative_id]
             later = (await decisions.follow_ups(ctx, [initiative_id]))[initiative_id]
             discussion = await comments.list_comments(ctx, initiative_id) if ours else []
             is_chair = ctx.may(Action.DECIDE_FOR_COMMITTEE, access.committee)
-            await mark_target_read(ctx, f"initiative:{initiative_id}")
+            await mark_target_read(ctx, channels.initiative(initiative_id))
             coordinates = any(ctx.may(Action.REVIEW_PROPOSALS, n) for _p, n in access.proposals)
             manage = may_manage(ctx, access.committee, access.network_ids)
     except NotFound as error:

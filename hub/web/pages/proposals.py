@@ -13,6 +13,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from hub import channels
 from hub.actions import bodies, proposal_reads, proposal_views, proposals
 from hub.actions.context import Context
 from hub.actions.errors import N_
@@ -113,11 +114,11 @@ async def proposal_page(
     `extra` (a refused move) carries `errors` by form and what was typed, shown beside it.
     """
     proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
-    since = await live_since(request, f"proposal:{proposal_id}")
+    since = await live_since(request, channels.proposal(proposal_id))
     async with action(request) as ctx:
         access = await proposals.access_proposal(ctx, proposal_id)
         context = await load_page_context(ctx, access)
-        await mark_target_read(ctx, f"proposal:{proposal_id}")
+        await mark_target_read(ctx, channels.proposal(proposal_id))
     await recount(request)
     context |= {
         "live_since": since,

@@ -9,6 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
+from hub import channels
 from hub.actions import (
     attachments,
     bodies,
@@ -98,7 +99,7 @@ async def thread_page(
     thread_id = path_id(request, "thread_id", NO_THREAD)
     after, before = query_id(request, "after"), query_id(request, "before")
     around, quote = query_id(request, "around"), query_id(request, "quote")
-    since = await live_since(request, f"thread:{thread_id}")
+    since = await live_since(request, channels.thread(thread_id))
     async with action(request) as ctx:
         window = await threads.thread_window(
             ctx,
