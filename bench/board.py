@@ -72,7 +72,7 @@ async def populate(env: dict[str, str]) -> tuple[int, str]:
     from hub.actions.seed import do_seed
     from hub.actions.threads import do_create_thread
     from hub.config import load_settings
-    from hub.runtime import open_runtime
+    from hub.plumbing.runtime import open_runtime
 
     settings = load_settings(env).with_(run_worker=False)
     async with open_runtime(settings, with_jobs=False) as runtime:
@@ -217,8 +217,8 @@ def run(n: int = 2000, concurrency: int = 8, database_url: str | None = None) ->
 
 def measure_all(n: int, concurrency: int, database_url: str | None = None) -> list[Result]:
     """Fresh data, both servers, `n` requests of each page: baseline, board, thread."""
-    from hub.embedded_redis import EmbeddedRedis
-    from hub.migrate import upgrade
+    from hub.plumbing.embedded_redis import EmbeddedRedis
+    from hub.plumbing.migrate import upgrade
 
     with tempfile.TemporaryDirectory(prefix="hub-bench-") as tmp:
         root = Path(tmp)

@@ -65,7 +65,7 @@ class Result:
 
 def gc_totals(url: str | None) -> tuple[int, float]:
     """How many scheduled full collections the hub has run, and their pauses in all (seconds),
-    from its /metrics (hub.gc_policy)."""
+    from its /metrics (hub.plumbing.gc_policy)."""
     if url is None:
         return 0, 0.0
     found = {"count": 0.0, "sum": 0.0}

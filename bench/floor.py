@@ -74,8 +74,8 @@ async def main_async(args: argparse.Namespace, env: dict[str, str], log_path: Pa
     from sqlalchemy import event
 
     from hub.config import load_settings
-    from hub.logs import setup_logging
-    from hub.migrate import upgrade
+    from hub.plumbing.logs import setup_logging
+    from hub.plumbing.migrate import upgrade
     from hub.web.app import create_app
 
     settings = load_settings(env).with_(run_worker=False)
@@ -177,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show-sql", action="store_true", help="print one request's SQL")
     parser.add_argument("--profile", default="", help="cProfile (CPU clock) to OUT.<round>.prof")
     args = parser.parse_args(argv)
-    from hub.embedded_redis import EmbeddedRedis
+    from hub.plumbing.embedded_redis import EmbeddedRedis
 
     failed = 0
     with tempfile.TemporaryDirectory(prefix="hub-bench-floor-") as tmp:

@@ -251,8 +251,8 @@ def profiler(path: Path, i: int) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     from hub.config import load_settings
-    from hub.embedded_redis import EmbeddedRedis
-    from hub.migrate import upgrade
+    from hub.plumbing.embedded_redis import EmbeddedRedis
+    from hub.plumbing.migrate import upgrade
 
     database_url = None if args.sqlite else args.database_url
     if database_url:

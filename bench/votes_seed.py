@@ -59,7 +59,7 @@ async def populate(env: Mapping[str, str], voters: int) -> Seeded:
     from hub.models.bodies import Network, NetworkMembership
     from hub.models.municipalities import Municipality
     from hub.models.users import User
-    from hub.runtime import open_runtime
+    from hub.plumbing.runtime import open_runtime
 
     settings = load_settings(env).with_(run_worker=False)
     password_hash = hash_password(PASSWORD)

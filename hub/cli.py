@@ -19,7 +19,7 @@ from typing import NoReturn
 
 from hub import __version__
 from hub.config import ConfigError, Settings, load_settings
-from hub.logs import setup_logging
+from hub.plumbing.logs import setup_logging
 
 
 class UsageError(Exception):
@@ -109,7 +109,7 @@ def _migrate(settings: Settings) -> int:
 def _upgrade(settings: Settings) -> None:
     """Migrate, having first made sure the database answers (a bad URL is bad input)."""
     from hub.db import make_engine  # lazy: a command loads only what it runs
-    from hub.migrate import upgrade  # lazy: a command loads only what it runs
+    from hub.plumbing.migrate import upgrade  # lazy: a command loads only what it runs
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
 
@@ -145,7 +145,7 @@ def _sqlite_file(url: str) -> Path | None:
 
 async def _ensure_current(settings: Settings) -> None:
     from hub.db import make_engine  # lazy: a command loads only what it runs
-    from hub.migrate import is_current  # lazy: a command loads only what it runs
+    from hub.plumbing.migrate import is_current  # lazy: a command loads only what it runs
 
     missing = _sqlite_file(settings.database_url)
     if missing is not None and not missing.exists():
@@ -181,7 +181,7 @@ async def _seed(settings: Settings, *, demo: bool) -> int:
         do_seed,
         do_seed_demo,
     )
-    from hub.runtime import open_runtime  # lazy: a command loads only what it runs
+    from hub.plumbing.runtime import open_runtime  # lazy: a command loads only what it runs
 
     await _ensure_current(settings)
     async with (
@@ -201,7 +201,7 @@ async def _seed(settings: Settings, *, demo: bool) -> int:
 async def _reindex_proposals(settings: Settings) -> int:
     from hub.actions.context import act  # lazy: a command loads only what it runs
     from hub.actions.search import reindex_proposals  # lazy: a command loads only what it runs
-    from hub.runtime import open_runtime  # lazy: a command loads only what it runs
+    from hub.plumbing.runtime import open_runtime  # lazy: a command loads only what it runs
 
     await _ensure_current(settings)
     async with (
@@ -217,7 +217,7 @@ async def _user_add(settings: Settings, args: argparse.Namespace) -> int:
     from hub.actions.context import act  # lazy: a command loads only what it runs
     from hub.actions.errors import ActionError  # lazy: a command loads only what it runs
     from hub.i18n import gettext  # lazy: a command loads only what it runs
-    from hub.runtime import open_runtime  # lazy: a command loads only what it runs
+    from hub.plumbing.runtime import open_runtime  # lazy: a command loads only what it runs
 
     await _ensure_current(settings)
     async with open_runtime(_offline(settings), with_jobs=False) as runtime:
@@ -268,7 +268,7 @@ def _serve(settings: Settings, host: str, port: int, *, run_worker: bool) -> int
 
     import uvicorn  # lazy: a command loads only what it runs
 
-    from hub.embedded_redis import EmbeddedRedis  # lazy: a command loads only what it runs
+    from hub.plumbing.embedded_redis import EmbeddedRedis  # lazy: a command loads only what it runs
     from hub.web.app import create_app  # lazy: a command loads only what it runs
     from realtime.wire import direct_protocol  # lazy: a command loads only what it runs
     from workers.in_process import in_process_worker  # lazy: a command loads only what it runs
@@ -328,7 +328,7 @@ def _worker(settings: Settings) -> int:
         raise UsageError("hub worker needs HUB_REDIS_URL (hub serve runs a worker in-process)")
     from arq.worker import run_worker  # lazy: a command loads only what it runs
 
-    from hub.runtime import arq_settings  # lazy: a command loads only what it runs
+    from hub.plumbing.runtime import arq_settings  # lazy: a command loads only what it runs
     from workers.settings import WorkerSettings  # lazy: a command loads only what it runs
 
     run_worker(WorkerSettings, redis_settings=arq_settings(settings.redis_url))

@@ -13,7 +13,7 @@ from hub.actions.proposals import access_proposal
 from hub.actions.thread_access import access_thread
 from hub.models import Network
 from hub.permissions import Action, Principal, can
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from hub.actions.accounts import resolve_api_token, resolve_session
 from hub.events import Event
 from hub.i18n.script import for_script
 from hub.permissions import ANONYMOUS
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from realtime import presence
 from realtime.bus import EventBus, Published
 from realtime.frames import Notice, Person, Presence, Typing

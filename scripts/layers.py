@@ -55,7 +55,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     (
         "workers",
         ("hub.web", "realtime", "starlette"),
-        "workers call actions and publish through hub.runtime; never the web, nor Starlette",
+        "workers call actions and publish through the runtime; never the web, nor Starlette",
     ),
     ("realtime", ("hub.web", "workers"), "realtime calls actions, never the web"),
     ("hub.web", ("workers",), "the web runs no jobs itself: `hub serve` hands it the worker"),

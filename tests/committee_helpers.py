@@ -24,7 +24,7 @@ from hub.models import (
     InitiativeRevision,
 )
 from hub.models.proposals import ProposalStatus
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.conftest import make_user
 from tests.proposal_helpers import make_people, proposal_in
 

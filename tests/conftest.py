@@ -26,9 +26,9 @@ from hub.actions.context import act
 from hub.auth import configure_hasher
 from hub.config import Settings, load_settings
 from hub.db import make_engine
-from hub.embedded_redis import EmbeddedRedis
-from hub.migrate import upgrade
-from hub.runtime import Runtime, open_runtime
+from hub.plumbing.embedded_redis import EmbeddedRedis
+from hub.plumbing.migrate import upgrade
+from hub.plumbing.runtime import Runtime, open_runtime
 from hub.web.app import create_app
 
 PASSWORD = "correct horse battery"

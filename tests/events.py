@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from hub.events import Event
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 
 
 class Heard(list[Event]):

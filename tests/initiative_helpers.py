@@ -26,7 +26,7 @@ from hub.models import (
 )
 from hub.models.initiatives import KeyPost
 from hub.models.proposals import ProposalStatus
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.proposal_helpers import NET, as_user, proposal_in
 
 TITLE = "Čišćenje ćorsokaka: đubrište i šljunak u žutoj zoni"

@@ -14,7 +14,7 @@ from typing import Any
 from arq.worker import run_worker
 
 from hub.config import load_settings
-from hub.runtime import arq_settings
+from hub.plumbing.runtime import arq_settings
 from workers.settings import WorkerSettings, startup
 
 

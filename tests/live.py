@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 if TYPE_CHECKING:
-    from hub.runtime import Runtime
+    from hub.plumbing.runtime import Runtime
 
 HUB = [sys.executable, "-m", "hub.cli"]
 

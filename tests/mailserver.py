@@ -23,7 +23,7 @@ from aiosmtpd.controller import Controller
 from arq.worker import Worker
 
 from hub.config import Settings
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from workers.settings import worker_kwargs
 
 

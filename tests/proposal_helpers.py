@@ -18,7 +18,7 @@ from hub.actions.proposals import do_create_proposal
 from hub.db import utcnow
 from hub.models import AuditEntry, Proposal, ProposalTransition
 from hub.models.proposals import ProposalStatus
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.conftest import api_token, make_user
 
 S = ProposalStatus

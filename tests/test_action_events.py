@@ -22,7 +22,7 @@ from hub.actions.post_changes import do_delete_post, do_edit_post, do_react
 from hub.actions.posts import do_create_post, do_reply
 from hub.actions.threads import do_create_thread
 from hub.models import User
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.conftest import make_user
 from tests.events import capture_events
 

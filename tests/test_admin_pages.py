@@ -11,7 +11,7 @@ from sqlmodel import col, select
 
 from hub.actions.admin import USERS_PER_PAGE
 from hub.models import AuditEntry, Municipality, Network, NetworkMembership, User
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.conftest import csrf_of, make_user, sign_in
 
 ADMIN = "admin@example.org"

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.conftest import PASSWORD, api_token, make_user
 
 pytestmark = pytest.mark.usefixtures("seeded")

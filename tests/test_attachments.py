@@ -25,7 +25,7 @@ from hub.actions.post_changes import do_delete_post
 from hub.actions.posts import access_post, do_create_post, load_post_views
 from hub.actions.threads import do_create_thread
 from hub.models import Attachment, Post
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.conftest import make_user
 
 OPEN = "elektronska-uprava"

@@ -21,7 +21,7 @@ from hub.auth import hashed, password_matches
 from hub.config import Settings
 from hub.db import utcnow
 from hub.models import AuthSession, User
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from hub.web.app import create_app
 from tests.conftest import PASSWORD, csrf_of, make_user, sign_in
 

@@ -30,7 +30,7 @@ from hub.actions.proposals import do_create_proposal
 from hub.actions.validate import UNSTORABLE_MESSAGE
 from hub.db import utcnow
 from hub.i18n import gettext
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from hub.web.routes import all_routes
 from tests.conftest import PASSWORD, api_token, csrf_of, make_user, sign_in
 from tests.test_board_pages import NETWORKS, World, make_world

@@ -34,7 +34,7 @@ from hub.actions.threads import (
 )
 from hub.db import utcnow
 from hub.models import Mention, Network, Post, Thread, ThreadRead, User
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.conftest import make_user
 
 NET = "elektronska-uprava"  # visible to everyone signed in

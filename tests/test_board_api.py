@@ -10,7 +10,7 @@ import pytest
 from hub.actions.attachments import MAX_ATTACHMENT_BYTES
 from hub.actions.context import act
 from hub.actions.moderation import do_lock
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.conftest import api_token, make_user
 from tests.test_board_pages import (
     NETWORKS,

@@ -13,7 +13,7 @@ from sqlmodel import select
 from hub.config import load_settings
 from hub.i18n import gettext
 from hub.models.initiatives import Initiative
-from hub.runtime import Runtime, open_runtime
+from hub.plumbing.runtime import Runtime, open_runtime
 from tests.browser import browser, require_chromium
 from tests.conftest import PASSWORD, make_user
 from tests.initiative_helpers import TITLE, committee_of, passed_proposal

@@ -15,7 +15,7 @@ from sqlmodel import select
 from hub.events import Event
 from hub.models import AuditEntry
 from hub.models.committee_work import DECISION_NOTE_MAX, UPDATE_NOTE_MAX
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from realtime.channels import Refused, authorize
 from tests.committee_helpers import (
     COMMITTEE,

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from lxml import etree
 
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.committee_helpers import committee_people, initiative_in
 from tests.proposal_helpers import tokens
 

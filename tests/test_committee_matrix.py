@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.committee_helpers import COMMITTEE, committee_people, initiative_in
 from tests.proposal_helpers import tokens
 

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.committee_helpers import COMMITTEE, committee_people, counts, initiative_in, status_of
 from tests.conftest import csrf_of, sign_in
 

@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import select
 
 from hub.models import InitiativeRevision, JobIntent
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.committee_helpers import committee_people, counts, error_of, initiative_in, status_of
 from tests.conftest import csrf_of, sign_in
 from tests.initiative_helpers import worker_ctx

@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from hub.config import Settings
 from hub.i18n import gettext
 from hub.models import NetworkMembership, User
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from hub.web.app import create_app
 from hub.web.middleware import CSRF_EXEMPT_PATHS
 from tests.conftest import api_token, csrf_of, make_user, sign_in

@@ -12,7 +12,7 @@ from hub.actions.initiative_decisions import do_follow_up
 from hub.actions.proposal_coauthors import do_accept_coauthor, do_invite_coauthor
 from hub.actions.proposals import do_edit_proposal
 from hub.models.initiatives import Initiative
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.committee_helpers import COMMITTEE, committee_people, initiative_in
 from tests.conftest import make_user
 from tests.events import capture_events

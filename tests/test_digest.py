@@ -25,7 +25,7 @@ from hub.actions.votes import do_open_vote
 from hub.db import utcnow
 from hub.i18n import gettext
 from hub.models import DigestSent, MailMessage, User
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.committee_helpers import committee_people, initiative_in
 from tests.mailserver import (  # noqa: F401
     MailServer,

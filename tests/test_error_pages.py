@@ -17,7 +17,7 @@ from hub.actions.accounts import do_set_language
 from hub.actions.context import act
 from hub.i18n import gettext
 from hub.models import User
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from hub.web import middleware
 from hub.web.middleware import CSP
 from tests.conftest import api_token, csrf_of, make_user, sign_in

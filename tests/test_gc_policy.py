@@ -1,4 +1,5 @@
-"""hub.gc_policy: `hub serve` freezes its startup heap and runs full collections on a schedule."""
+"""hub.plumbing.gc_policy: `hub serve` freezes its startup heap and runs full collections on
+a schedule."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import weakref
 
 from prometheus_client import REGISTRY
 
-from hub import gc_policy
+from hub.plumbing import gc_policy
 
 
 def full_collections() -> float:

@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from hub.i18n import gettext
 from hub.models import AuditEntry, Network, Proposal
 from hub.models.initiatives import Initiative, InitiativeRevision, KeyPost
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.conftest import api_token, make_user
 from tests.initiative_helpers import committee_of, passed_proposal, worker_ctx
 from tests.proposal_helpers import OTHER, make_people, proposal_in, tokens

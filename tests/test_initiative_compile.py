@@ -22,7 +22,7 @@ from hub.models.initiatives import (
     InitiativeDocument,
     InitiativeRevision,
 )
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.initiative_helpers import TITLE, committee_of, passed_proposal, worker_ctx
 from tests.proposal_helpers import make_people
 from workers import compile as job

@@ -18,7 +18,7 @@ from hub.actions.votes import do_close_vote, do_open_vote
 from hub.db import utcnow
 from hub.models import JobIntent
 from hub.models.initiatives import Initiative, InitiativeDocument, InitiativeRevision
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.committee_helpers import COMMITTEE, committee_people
 from tests.live import until
 from tests.proposal_helpers import S, as_user, proposal_in, tokens

@@ -12,7 +12,7 @@ from hub.actions.errors import Conflict
 from hub.actions.initiative_requests import do_create_initiative
 from hub.db import utcnow
 from hub.models.initiatives import Initiative
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.initiative_helpers import committee_of, passed_proposal
 from tests.proposal_helpers import make_people
 

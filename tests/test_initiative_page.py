@@ -11,7 +11,7 @@ from hub.actions.context import act
 from hub.actions.initiative_requests import do_create_initiative
 from hub.i18n import gettext
 from hub.models.initiatives import Initiative, InitiativeRevision
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.conftest import csrf_of, make_user, sign_in
 from tests.initiative_helpers import TITLE, committee_of, passed_proposal, worker_ctx
 from tests.proposal_helpers import make_people

@@ -20,7 +20,7 @@ from sqlmodel import col, select
 from hub.actions.initiatives import COMPILE_JOB
 from hub.models import JobIntent, Proposal
 from hub.models.initiatives import Initiative, InitiativeDocument, InitiativeRevision
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.initiative_helpers import passed_proposal
 from tests.live import hub_worker, until
 from tests.proposal_helpers import make_people

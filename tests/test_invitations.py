@@ -18,7 +18,7 @@ from sqlmodel import select
 from hub.db import utcnow
 from hub.i18n import gettext
 from hub.models import Invitation, MailMessage, NetworkMembership, User
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.conftest import api_token, csrf_of, make_user, sign_in
 from tests.mailserver import MailServer, link_in, run_worker, smtp_server, smtp_settings  # noqa: F401
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from hub.actions.context import act
 from hub.models import Post, User
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.conftest import api_token, make_user
 
 

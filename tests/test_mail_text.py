@@ -20,7 +20,7 @@ from hub.config import MAIL_NAMES, Settings, load_settings
 from hub.db import utcnow
 from hub.i18n import format_date_in_text, format_datetime_in_text, gettext
 from hub.models import Invitation
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.conftest import make_user
 from tests.mailserver import MailServer, body_of, run_worker, smtp_server  # noqa: F401
 

@@ -26,7 +26,7 @@ from sqlmodel import SQLModel
 import hub.models  # noqa: F401  (registers every table)
 from hub.config import load_settings
 from hub.db import make_engine
-from hub.migrate import alembic_config, head_revision, include_name
+from hub.plumbing.migrate import alembic_config, head_revision, include_name
 from hub.web.app import OutdatedSchema, create_app
 from tests.conftest import POSTGRES_URL
 

@@ -23,7 +23,7 @@ from hub.actions.posts import do_create_post, load_post_views, post_public
 from hub.actions.search import search
 from hub.actions.threads import do_create_thread, thread_window
 from hub.models import AuditEntry, Flag, Network, Post, SearchDocument, Thread
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.conftest import make_user
 
 NET = "elektronska-uprava"

@@ -20,7 +20,7 @@ from hub.actions.context import act
 from hub.actions.seed import do_seed, load_association
 from hub.i18n import gettext
 from hub.models import Network
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.conftest import api_token, make_user, sign_in
 
 OLD_NOTE = "Privremeni naziv mreže koji treba da proveri administrator."

@@ -10,7 +10,7 @@ from sqlmodel import select
 from hub.actions.context import act
 from hub.actions.threads import do_create_thread
 from hub.models import Notification, User
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.proposal_helpers import NET, make_people, tokens
 
 

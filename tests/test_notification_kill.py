@@ -20,7 +20,7 @@ from sqlmodel import col, select
 from hub.actions.notify_mail import mail_due_notifications
 from hub.db import utcnow
 from hub.models import MailMessage, Notification
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.live import HUB, hub_worker, until
 from tests.mailserver import MailServer, smtp_server, smtp_settings  # noqa: F401
 from tests.proposal_helpers import make_people

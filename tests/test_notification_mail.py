@@ -21,7 +21,7 @@ from hub.actions.notify_mail import (
 from hub.actions.threads import do_create_thread, thread_window
 from hub.db import utcnow
 from hub.models import MailMessage, NotificationPrefs, User
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.mailserver import (  # noqa: F401
     MailServer,
     body_of,

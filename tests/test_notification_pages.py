@@ -8,7 +8,7 @@ import re
 import httpx
 import pytest
 
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.conftest import csrf_of, sign_in
 from tests.proposal_helpers import make_people
 from tests.test_notification_api import mention, read_marks

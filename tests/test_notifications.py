@@ -20,7 +20,7 @@ from hub.actions.votes import do_close_vote
 from hub.db import utcnow
 from hub.models import Initiative, Notification, User
 from hub.models.notifications import NotificationKind as K
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.committee_helpers import committee_people, initiative_in
 from tests.proposal_helpers import CLOSED, NET, as_user, make_people, new_proposal, proposal_in
 from tests.vote_helpers import cast, open_vote

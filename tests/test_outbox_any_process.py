@@ -30,7 +30,7 @@ from hub.cli import _offline
 from hub.config import load_settings
 from hub.events import discard
 from hub.models import EventOutbox
-from hub.runtime import open_runtime
+from hub.plumbing.runtime import open_runtime
 from workers.settings import shutdown, startup
 
 async def run(runtime, user_id, thread_id, body):

@@ -14,7 +14,7 @@ from hub.actions.moderation import do_flag, do_hide_post
 from hub.actions.threads import do_create_thread
 from hub.i18n import gettext
 from hub.models import Network, User
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.conftest import PASSWORD, csrf_of, make_user, sign_in
 
 MEMBERS_ONLY = "romska-pitanja"

@@ -18,7 +18,7 @@ from sqlmodel import col, select
 from hub.models import Committee, Network, User
 from hub.models.bodies import Visibility
 from hub.permissions import ANONYMOUS, Action, Principal, can
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.conftest import csrf_of, make_user, sign_in
 
 A = Action

@@ -15,7 +15,7 @@ from hub.actions.moderation import do_hide_post
 from hub.actions.notifications import do_mark_read
 from hub.actions.post_changes import do_edit_post
 from hub.actions.posts import do_create_post
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from hub.web.fragments import CACHE
 from hub.web.templating import CSRF_SLOT
 from hub.web.visitor import LANG_COOKIE

@@ -14,7 +14,7 @@ from hub.actions.errors import RateLimited
 from hub.actions.posts import do_create_post
 from hub.actions.threads import do_create_thread
 from hub.models import Post
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from hub.web.app import create_app
 from tests.conftest import api_token, make_user, sign_in
 

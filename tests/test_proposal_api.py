@@ -22,7 +22,7 @@ from hub.models import (
     Thread,
 )
 from hub.models.proposals import SUMMARY_MAX, TITLE_MAX, ProposalStatus
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from realtime.channels import Refused, authorize
 from tests.proposal_helpers import (
     BODY,

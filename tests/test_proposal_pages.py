@@ -26,7 +26,7 @@ from hub.actions.vote_cast import do_cast
 from hub.actions.votes import do_close_vote, do_open_vote
 from hub.models import Proposal
 from hub.models.proposals import ProposalStatus
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.conftest import csrf_of, sign_in
 from tests.proposal_helpers import (
     NET,

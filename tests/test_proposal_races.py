@@ -20,7 +20,7 @@ from hub.actions.proposal_text import ProposalText
 from hub.actions.proposals import access_proposal, do_edit_proposal
 from hub.models import Proposal, ProposalAuthor, ProposalRevision, ProposalTransition
 from hub.models.proposals import ProposalStatus
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.conftest import make_user
 from tests.proposal_helpers import NET, make_people, new_proposal, proposal_in
 

@@ -13,7 +13,7 @@ from hub.actions.proposal_text import ProposalText
 from hub.actions.proposals import do_edit_proposal
 from hub.actions.search import search
 from hub.models.proposals import ProposalStatus
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.conftest import sign_in
 from tests.proposal_helpers import CLOSED, as_user, make_people, new_proposal, proposal_in
 

@@ -26,7 +26,7 @@ from hub.actions.proposal_text import _IN_STATE
 from hub.db import utcnow
 from hub.i18n import gettext
 from hub.models.proposals import ProposalStatus
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.proposal_helpers import (
     ROLES,
     make_people,

@@ -25,7 +25,7 @@ from hub.actions.threads import do_create_thread, do_mark_all_read
 from hub.config import load_settings
 from hub.db import make_engine
 from hub.models import ThreadRead
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from hub.search import normalize
 from tests.conftest import PASSWORD, POSTGRES_URL, make_user
 from tests.live import LiveServer, live_server, scratch_postgres

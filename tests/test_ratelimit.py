@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from hub.config import Settings
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from hub.web.app import create_app
 from tests.conftest import PASSWORD, csrf_of, make_user
 

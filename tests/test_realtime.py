@@ -34,8 +34,8 @@ from websockets.exceptions import InvalidStatus
 from hub.actions.seed import DEMO_ADMIN, DEMO_PASSWORD
 from hub.config import load_settings
 from hub.db import make_engine
-from hub.embedded_redis import EmbeddedRedis
 from hub.events import Event
+from hub.plumbing.embedded_redis import EmbeddedRedis
 from realtime.bus import EventBus, stream_key
 from realtime.socket import CLOSE_TOO_SLOW, SEND_BUFFER
 from tests.live import HUB, free_port, hub_env, run_hub, scratch_postgres

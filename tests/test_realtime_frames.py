@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import uvicorn
 
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from realtime.service import Realtime
 from tests.conftest import PASSWORD, make_user
 from tests.live import free_port

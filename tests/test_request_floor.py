@@ -16,7 +16,7 @@ from hub.actions.bodies import do_remove_network_member
 from hub.actions.context import act, load_principal
 from hub.db import make_engine, make_sessionmaker
 from hub.models import User
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.conftest import POSTGRES_URL, api_token, make_user, sign_in
 
 

@@ -16,7 +16,7 @@ from hub.actions.accounts import do_set_user_flags
 from hub.actions.context import act
 from hub.i18n import gettext
 from hub.models import AuthSession, MailMessage
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.conftest import PASSWORD, api_token, csrf_of, make_user, sign_in
 from tests.mailserver import MailServer, link_in, run_worker, smtp_server, smtp_settings  # noqa: F401
 

@@ -11,7 +11,7 @@ from hub.actions.post_changes import do_delete_post, do_edit_post
 from hub.actions.posts import do_create_post
 from hub.actions.search import MAX_QUERY, Hit, search
 from hub.actions.threads import do_create_thread
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from hub.search import MAX_STEMMED, normalize, parse_query, stem_text, terms
 from tests.conftest import make_user
 

@@ -24,7 +24,7 @@ from hub.actions.threads import do_create_thread
 from hub.config import Settings, load_settings
 from hub.models import SearchDocument
 from hub.models.proposals import ProposalStatus
-from hub.runtime import Runtime, open_runtime
+from hub.plumbing.runtime import Runtime, open_runtime
 from hub.search import stem_text
 from tests.conftest import make_user
 from tests.proposal_helpers import make_people, new_proposal, proposal_in

@@ -24,7 +24,7 @@ from hub.models import (
     Vote,
     VoteBallot,
 )
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 
 # Networks whose name or existence skgo.md marks as a guess, for an admin to confirm: the six
 # placeholders, and one real network whose exact name is a guess.

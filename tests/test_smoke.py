@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.conftest import make_user, sign_in
 
 

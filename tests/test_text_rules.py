@@ -31,7 +31,7 @@ from hub.actions.validate import (
 )
 from hub.i18n import gettext
 from hub.models import Attachment, Post, Thread, User
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.conftest import PASSWORD, csrf_of, make_user, sign_in
 from tests.test_board_pages import NETWORKS, PDF, World, count_rows, email_of, make_world
 

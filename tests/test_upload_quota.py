@@ -22,7 +22,7 @@ from hub.actions.stale_uploads import do_remove_stale_uploads, remove_files
 from hub.db import utcnow
 from hub.i18n import gettext
 from hub.models import Attachment
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from hub.web.app import create_app
 from tests.conftest import api_token, make_user, sign_in
 from tests.mailserver import run_worker

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from hub.db import utcnow
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.proposal_helpers import ROLES, S, make_people, proposal_in, tokens
 from tests.vote_helpers import make_due, open_vote, written
 

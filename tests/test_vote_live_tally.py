@@ -10,7 +10,7 @@ import pytest
 from hub.actions import vote_live
 from hub.actions.vote_read import read_tally
 from hub.events import Event
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.proposal_helpers import as_user, make_people
 from tests.vote_helpers import cast, open_vote
 

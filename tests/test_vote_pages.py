@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from hub.web.app import create_app
 from tests.proposal_helpers import ROLES, S, make_people, proposal_in, state_of
 from tests.test_proposal_pages import browser_as, post_form

@@ -20,7 +20,7 @@ from hub.actions.votes import close_due_votes, do_close_vote, do_open_vote
 from hub.db import utcnow
 from hub.models import JobIntent, Municipality, NetworkMembership, Proposal, User, VoteBallot
 from hub.models.votes import VoteElector
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.conftest import make_user
 from tests.proposal_helpers import NET, OTHER, S, as_user, make_people, proposal_in
 from tests.vote_helpers import RULES, cast, make_due, open_vote, soon, vote_row, written

@@ -114,7 +114,8 @@ def test_the_installed_hub_is_the_wheel(installed: Installed, tmp_path: Path) ->
     found = _run(
         installed.venv / "bin" / "python",
         "-c",
-        "import json, sys, hub, realtime, workers, hub.web.templating as t, hub.migrate as m;"
+        "import json, sys, hub, realtime, workers, hub.web.templating as t,"
+        " hub.plumbing.migrate as m;"
         "print(json.dumps({'modules': [hub.__file__, realtime.__file__, workers.__file__,"
         " str(t.TEMPLATES_DIR), str(t.STATIC_DIR), str(m.ROOT)], 'path': sys.path}))",
         cwd=tmp_path,

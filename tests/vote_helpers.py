@@ -13,7 +13,7 @@ from hub.actions.votes import do_open_vote
 from hub.db import utcnow
 from hub.models import AuditEntry, JobIntent, Proposal, ProposalTransition, Vote, VoteBallot
 from hub.models.votes import VoteElector
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from tests.proposal_helpers import S, as_user, proposal_in
 
 RULES: dict[str, Any] = {"quorum": 50, "threshold": 50, "counting": "member", "ballot": "open"}

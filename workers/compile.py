@@ -35,7 +35,7 @@ from hub.actions.initiatives import COMPILE_JOB
 from hub.db import utcnow
 from hub.models import JobIntent
 from hub.models.initiatives import InitiativeRevision, RevisionStatus
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 
 log = logging.getLogger("hub.workers.compile")
 RECONCILE_EVERY = 10  # seconds between reconciler runs

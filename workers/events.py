@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from hub.db import utcnow
 from hub.events import Event
 from hub.models import EventOutbox
-from hub.runtime import Runtime, bus_publisher
+from hub.plumbing.runtime import Runtime, bus_publisher
 
 GRACE = dt.timedelta(seconds=2)  # leave fresh rows to the process that wrote them
 RELAY_EVERY = 2  # seconds between runs: an event from the CLI reaches sockets within ~5 s

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 
 from arq.worker import Worker
 
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from workers.settings import worker_kwargs
 
 log = logging.getLogger("hub.web")  # as before the move: the serving process's log

@@ -15,7 +15,7 @@ from hub.actions.digest import send_digests
 from hub.actions.notify_mail import mail_due_notifications
 from hub.db import utcnow
 from hub.models import MailMessage
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 
 log = logging.getLogger("hub.workers.mail")
 MAX_TRIES = 5

@@ -12,7 +12,7 @@ from arq.typing import StartupShutdown, WorkerCoroutine
 from arq.worker import Function
 
 from hub.config import compile_timeout, load_settings
-from hub.runtime import Runtime, bus_publisher, open_runtime
+from hub.plumbing.runtime import Runtime, bus_publisher, open_runtime
 from workers.compile import RECONCILE_EVERY, compile_initiative, reconcile_intents
 from workers.events import RELAY_EVERY, relay_events
 from workers.mail import (

@@ -12,7 +12,7 @@ from hub.actions.stale_uploads import (
     remove_abandoned_parts,
     remove_files,
 )
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 
 log = logging.getLogger("hub.workers.uploads")
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from hub.actions.vote_notices import remind_closing_votes
 from hub.actions.votes import close_due_votes
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 
 log = logging.getLogger("hub.workers.votes")
 

@@ -29,7 +29,7 @@ from hub.events import Event
 from hub.models import ApiToken, AuditEntry, AuthSession, Municipality, Notification, User
 from hub.models.users import free_handle, handle_base
 from hub.permissions import Action
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from hub.upsert import insert_ignore
 
 SIGNIN_FAILED = N_("Wrong e-mail address or password.")

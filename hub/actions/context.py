@@ -38,7 +38,7 @@ from hub.models import (
     User,
 )
 from hub.permissions import ANONYMOUS, Action, Principal, can
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 
 log = logging.getLogger("hub.actions")
 

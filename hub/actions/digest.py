@@ -23,7 +23,7 @@ from hub.db import utcnow
 from hub.i18n import format_datetime_in_text, gettext, ngettext
 from hub.i18n.script import for_script
 from hub.models import DigestSent, NotificationPrefs, User
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from hub.upsert import insert_ignore
 
 LENGTH = {"daily": dt.timedelta(days=1), "weekly": dt.timedelta(days=7)}

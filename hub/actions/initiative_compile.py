@@ -50,7 +50,7 @@ from hub.models.initiatives import (
     InitiativeStatus,
     RevisionStatus,
 )
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from hub.upsert import insert_ignore
 
 log = logging.getLogger("hub.actions.compile")

@@ -18,7 +18,7 @@ from hub.db import utcnow
 from hub.events import Event
 from hub.models import Network, NetworkMembership, User
 from hub.models.notifications import Notification, NotificationKind
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from hub.upsert import insert_ignore_many
 
 Kind = NotificationKind

@@ -23,7 +23,7 @@ from hub.db import utcnow
 from hub.i18n import gettext
 from hub.i18n.script import for_script
 from hub.models import Network, Notification, User
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 
 UNSUBSCRIBE = "unsubscribe"
 UNSUBSCRIBE_VALID = 365 * 24 * 3600  # a year: old mails keep working

@@ -22,7 +22,7 @@ from hub.actions.proposals import access_proposal
 from hub.actions.vote_tally import current_count, tally_public
 from hub.actions.votes import notify_tally, vote_of
 from hub.models.votes import VoteStatus
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 
 log = logging.getLogger("hub.actions")
 

@@ -15,7 +15,7 @@ from hub.actions.proposal_notices import authors_of
 from hub.actions.proposals import ProposalAccess, access_proposal
 from hub.db import utcnow
 from hub.models.votes import Vote, VoteBallot, VoteElector, VoteStatus
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 
 REMIND_BEFORE = dt.timedelta(hours=24)
 

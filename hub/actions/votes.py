@@ -51,7 +51,7 @@ from hub.models.votes import (
     VoteStatus,
 )
 from hub.permissions import Action
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from hub.upsert import insert_ignore
 
 MAX_AHEAD = dt.timedelta(days=366)  # "at most a year ahead", leap years included

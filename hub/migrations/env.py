@@ -11,7 +11,7 @@ from sqlmodel import SQLModel
 import hub.models  # noqa: F401  (registers every table)
 from hub.config import load_settings
 from hub.db import make_engine
-from hub.migrate import include_name
+from hub.plumbing.migrate import include_name
 
 config = context.config
 target_metadata = SQLModel.metadata

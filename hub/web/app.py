@@ -13,11 +13,11 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect
 
-from hub import gc_policy
 from hub.actions.errors import ActionError
 from hub.config import Settings
-from hub.migrate import is_current
-from hub.runtime import Runtime, open_runtime
+from hub.plumbing import gc_policy
+from hub.plumbing.migrate import is_current
+from hub.plumbing.runtime import Runtime, open_runtime
 from hub.web.errors import action_error_handler, client_gone_handler, http_error_handler
 from hub.web.live import register
 from hub.web.middleware import (

@@ -15,7 +15,7 @@ from hub.actions.context import Context, act
 from hub.actions.errors import N_, Invalid, NotFound
 from hub.actions.validate import UNSTORABLE_MESSAGE, storable
 from hub.ids import as_id, ascii_int
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from hub.web.json_input import decode_json_body
 from hub.web.visitor import client_ip, visitor
 

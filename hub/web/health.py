@@ -7,7 +7,7 @@ from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 
 
 async def healthz(request: Request) -> Response:

@@ -18,7 +18,7 @@ from hub.actions.threads import BoardRow
 from hub.models import InitiativeComment, Network, Thread, User
 from hub.models.proposals import Proposal, ProposalTransition
 from hub.permissions import Action, can
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from hub.web.pages.partials import (
     post_partial,
     proposal_state_partial,

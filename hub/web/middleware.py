@@ -20,7 +20,7 @@ from hub.actions.errors import N_
 from hub.actions.validate import UNSTORABLE
 from hub.auth import csrf_valid
 from hub.i18n import gettext, normalize_language
-from hub.runtime import Runtime
+from hub.plumbing.runtime import Runtime
 from hub.web.errors import (
     error_response,
     reader_language,

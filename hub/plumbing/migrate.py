@@ -10,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-ROOT = Path(__file__).resolve().parent  # alembic.ini and migrations/ ship inside the package
+ROOT = Path(__file__).resolve().parent.parent  # alembic.ini and migrations/ ship in `hub`
 
 
 def alembic_config(database_url: str) -> Config:
