@@ -17,6 +17,7 @@ from subprocess import Popen
 from sqlalchemy import func, update
 from sqlmodel import col, select
 
+from hub.actions.compile_intents import enqueue_waiting
 from hub.actions.initiatives import COMPILE_JOB
 from hub.models import JobIntent, Proposal
 from hub.models.initiatives import Initiative, InitiativeDocument, InitiativeRevision
@@ -24,7 +25,6 @@ from hub.plumbing.runtime import Runtime
 from tests.initiative_helpers import passed_proposal
 from tests.live import hub_worker, until
 from tests.proposal_helpers import make_people
-from workers.compile import enqueue_waiting
 
 TIMEOUT = 8  # HUB_COMPILE_TIMEOUT of the workers: a killed run is taken over after 13-23 s
 

@@ -21,20 +21,14 @@ later, it finds the intent done and stops (J2).
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import secrets
 from typing import Any
 
 from arq import Retry
-from sqlalchemy import or_, update
-from sqlmodel import col, select
 
 from hub.actions import initiative_compile as steps
-from hub.actions.initiatives import COMPILE_JOB
-from hub.db import utcnow
-from hub.models import JobIntent
-from hub.models.initiatives import InitiativeRevision, RevisionStatus
+from hub.actions.compile_intents import enqueue_waiting
 from hub.plumbing.runtime import Runtime
 
 log = logging.getLogger("hub.workers.compile")
@@ -71,48 +65,4 @@ async def compile_initiative(ctx: dict[str, Any], key: str) -> str:
 
 async def reconcile_intents(ctx: dict[str, Any]) -> int:
     """Hand arq the compile intents waiting too long (J5); returns how many."""
-    runtime: Runtime = ctx["runtime"]
-    return await enqueue_waiting(runtime)
-
-
-async def enqueue_waiting(runtime: Runtime) -> int:
-    now = utcnow()
-    cutoff = now - dt.timedelta(seconds=runtime.settings.reenqueue_after)
-    async with runtime.sessionmaker() as db:
-        rows = await db.exec(
-            select(JobIntent.key).where(
-                JobIntent.kind == "compile",
-                col(JobIntent.status).in_(("pending", "running")),
-                or_(col(JobIntent.enqueued_at).is_(None), col(JobIntent.enqueued_at) < cutoff),
-            )
-        )
-        keys = list(rows.all())
-        if keys:
-            await db.exec(
-                update(JobIntent).where(col(JobIntent.key).in_(keys)).values(enqueued_at=now)
-            )
-            await db.commit()
-    for key in keys:
-        await runtime.queue.enqueue_job(COMPILE_JOB, key, _job_id=key)
-    return len(keys) + await take_over_dead_claims(runtime)
-
-
-async def take_over_dead_claims(runtime: Runtime) -> int:
-    stale = utcnow() - dt.timedelta(seconds=runtime.settings.compile_timeout + 5)
-    async with runtime.sessionmaker() as db:
-        rows = await db.exec(
-            select(JobIntent.key, InitiativeRevision.heartbeat_at)
-            .join(InitiativeRevision, col(InitiativeRevision.job_key) == JobIntent.key)
-            .where(
-                JobIntent.status == "running",
-                InitiativeRevision.status == RevisionStatus.COMPILING,
-                InitiativeRevision.claimed_by != "",
-                col(InitiativeRevision.heartbeat_at) < stale,
-            )
-        )
-        dead = list(rows.all())
-    for key, beat in dead:
-        assert beat is not None
-        job_id = f"{key}@{int(beat.timestamp())}"
-        await runtime.queue.enqueue_job(COMPILE_JOB, key, _job_id=job_id)
-    return len(dead)
+    return await enqueue_waiting(ctx["runtime"])

@@ -1,52 +1,17 @@
-"""Relay events whose publication after commit did not happen (the process died, Redis was away,
-or it had no publisher: the CLI writes its events to the outbox and leaves them to this job).
-
-The outbox row was committed with the change; publishing it twice is harmless because the bus
-drops an event whose uid it has seen.
-"""
+"""The relay job: events whose publication after commit did not happen reach the bus
+(hub.actions.outbox_relay), from any process's outbox rows."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from sqlalchemy import delete
-from sqlmodel import col, select
-
-from hub.db import utcnow
-from hub.events import Event
-from hub.models import EventOutbox
+from hub.actions.outbox_relay import relay_outbox
 from hub.plumbing.runtime import Runtime, bus_publisher
 
-GRACE = dt.timedelta(seconds=2)  # leave fresh rows to the process that wrote them
 RELAY_EVERY = 2  # seconds between runs: an event from the CLI reaches sockets within ~5 s
 
 
 async def relay_events(ctx: dict[str, Any]) -> int:
     runtime: Runtime = ctx["runtime"]
-    publish = bus_publisher(runtime)  # the bus itself, whatever publisher the runtime has
-    async with runtime.sessionmaker() as db:
-        rows = await db.exec(
-            select(EventOutbox)
-            .where(col(EventOutbox.created_at) < utcnow() - GRACE)
-            .order_by(col(EventOutbox.id))
-            .limit(500)
-        )
-        pending = list(rows.all())
-        if not pending:
-            return 0
-        await publish(
-            [
-                Event(
-                    channel=r.channel,
-                    type=r.type,
-                    data=r.data,
-                    audience=tuple(r.audience),
-                    uid=r.uid,
-                )
-                for r in pending
-            ]
-        )
-        await db.exec(delete(EventOutbox).where(col(EventOutbox.id).in_([r.id for r in pending])))
-        await db.commit()
-    return len(pending)
+    # The bus itself, whatever publisher the runtime has: this is where the outbox ends.
+    return await relay_outbox(runtime, bus_publisher(runtime))
