@@ -12,7 +12,7 @@ from typing import Any
 from starlette.websockets import WebSocket
 
 from hub import channels
-from hub.actions.accounts import resolve_api_token, resolve_session
+from hub.actions.credentials import resolve_api_token, resolve_session
 from hub.events import Event
 from hub.i18n.script import for_script
 from hub.permissions import ANONYMOUS

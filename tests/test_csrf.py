@@ -19,7 +19,7 @@ from hub.i18n import gettext
 from hub.models import NetworkMembership, User
 from hub.plumbing.runtime import Runtime
 from hub.web.app import create_app
-from hub.web.middleware import CSRF_EXEMPT_PATHS
+from hub.web.csrf import CSRF_EXEMPT_PATHS
 from tests.conftest import api_token, csrf_of, make_user, sign_in
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}

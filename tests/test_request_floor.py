@@ -11,9 +11,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
-from hub.actions.accounts import resolve_api_token, resolve_session
 from hub.actions.bodies import do_remove_network_member
 from hub.actions.context import act, load_principal
+from hub.actions.credentials import resolve_api_token, resolve_session
 from hub.db import make_engine, make_sessionmaker
 from hub.models import User
 from hub.plumbing.runtime import Runtime

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from dataclasses import dataclass
 
-from sqlalchemy import bindparam, delete, func, literal, update
-from sqlalchemy import select as select_columns
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy import delete, func, update
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub import channels, ratelimit
-from hub.actions.context import Context, KnownActor, membership_columns, principal_from
+from hub.actions.context import Context
 from hub.actions.errors import N_, Conflict, Invalid, NotFound, RateLimited
 from hub.actions.validate import (
     check_email,
@@ -24,17 +20,15 @@ from hub.actions.validate import (
     check_storable,
 )
 from hub.auth import hashed, needs_rehash, new_token, password_matches, token_hash
-from hub.db import make_sessionmaker, utcnow
+from hub.db import utcnow
 from hub.events import Event
-from hub.models import ApiToken, AuditEntry, AuthSession, Municipality, Notification, User
+from hub.models import ApiToken, AuditEntry, AuthSession, Municipality, User
 from hub.models.users import free_handle, handle_base
 from hub.permissions import Action
-from hub.plumbing.runtime import Runtime
 from hub.upsert import insert_ignore
 
 SIGNIN_FAILED = N_("Wrong e-mail address or password.")
 # Refresh last_seen_at at most this often, so reading pages does not write on every request.
-_TOUCH_EVERY = dt.timedelta(seconds=60)
 _HANDLE_TRIES = 10
 
 
@@ -227,101 +221,6 @@ async def do_sign_out(ctx: Context, *, token: str) -> None:
         revoked(ctx, user_id, "signout")
 
 
-@dataclass(frozen=True)
-class Identity:
-    """Who a session cookie or API token stands for: what every request needs of the user."""
-
-    user_id: int
-    name: str
-    is_admin: bool
-    language: str
-    unread: int = 0  # unread notifications, when asked for (the bell of a page)
-    # The user row and principal found by the same query, for the request's first act().
-    known: KnownActor | None = None
-
-
-# The statements every signed-in request runs, built once (building one costs about as much
-# CPU as running it): the credential's row, its user, and the user's roles.
-_NETWORKS, _COMMITTEES = membership_columns()
-_UNREAD = (
-    select(func.count())
-    .where(col(Notification.user_id) == User.id, col(Notification.read_at).is_(None))
-    .correlate(User)
-    .scalar_subquery()
-)
-_SESSION_LOOKUP = {
-    with_unread: select_columns(
-        AuthSession, User, _UNREAD if with_unread else literal(0), _NETWORKS, _COMMITTEES
-    )
-    .join(User, col(User.id) == AuthSession.user_id)
-    .where(col(AuthSession.token_hash) == bindparam("token_hash"))
-    for with_unread in (False, True)
-}
-_TOKEN_LOOKUP = (
-    select_columns(col(ApiToken.id), col(ApiToken.last_used_at), User, _NETWORKS, _COMMITTEES)
-    .join(User, col(User.id) == ApiToken.user_id)
-    .where(
-        col(ApiToken.token_hash) == bindparam("token_hash"),
-        col(ApiToken.revoked_at).is_(None),
-        col(User.is_active).is_(True),
-    )
-)
-
-
-def _credentials_db(runtime: Runtime) -> AsyncSession:
-    """A session for the credential lookups below. On PostgreSQL it runs without a transaction
-    (autocommit: each of their statements stands alone), so a lookup is one round trip, not
-    three (BEGIN, the SELECT, ROLLBACK)."""
-    made: async_sessionmaker[AsyncSession] | None = runtime.extras.get("credentials_db")
-    if made is None:
-        engine = runtime.engine
-        if engine.dialect.name == "postgresql":
-            engine = engine.execution_options(isolation_level="AUTOCOMMIT")
-        made = runtime.extras["credentials_db"] = make_sessionmaker(engine)
-    return made()
-
-
-async def resolve_session(
-    runtime: Runtime, token: str | None, *, with_unread: bool = False
-) -> tuple[AuthSession, Identity] | None:
-    """The live session for a cookie token and its user, or None (unknown, expired, idle too
-    long, user off). One query (with `with_unread`, the user's unread notifications counted in
-    the same one), and a write at most every few minutes."""
-    if not token or len(token) > 100:
-        return None
-    now = utcnow()
-    idle = dt.timedelta(minutes=runtime.settings.session_idle_minutes)
-    async with _credentials_db(runtime) as db:
-        row = await db.exec(
-            _SESSION_LOOKUP[with_unread],
-            params={"token_hash": token_hash(token)},  # type: ignore[call-overload]
-        )
-        found = row.first()
-        if found is None:
-            return None
-        session, user, unread_count, in_networks, in_committees = found
-        if not user.is_active or session.expires_at <= now or session.last_seen_at + idle <= now:
-            await db.exec(delete(AuthSession).where(col(AuthSession.id) == session.id))
-            await db.commit()
-            return None
-        if now - session.last_seen_at >= _TOUCH_EVERY:
-            await db.exec(
-                update(AuthSession)
-                .where(col(AuthSession.id) == session.id)
-                .values(last_seen_at=now)
-            )
-            await db.commit()
-        identity = Identity(
-            session.user_id,
-            user.name,
-            user.is_admin,
-            user.language,
-            int(unread_count or 0),
-            KnownActor(user, principal_from(user, in_networks, in_committees)),
-        )
-        return session, identity
-
-
 async def do_issue_api_token(
     ctx: Context, *, email: str | None, password: str | None, name: str = ""
 ) -> tuple[User, str]:
@@ -335,30 +234,6 @@ async def do_issue_api_token(
     await ctx.db.flush()
     ctx.audit("auth.token_issued", api_token)
     return user, token
-
-
-async def resolve_api_token(runtime: Runtime, token: str | None) -> Identity | None:
-    """The user an API token stands for, or None. One query (the user's memberships in it),
-    and a write at most every few minutes."""
-    if not token or len(token) > 100:
-        return None
-    async with _credentials_db(runtime) as db:
-        row = await db.exec(
-            _TOKEN_LOOKUP,
-            params={"token_hash": token_hash(token)},  # type: ignore[call-overload]
-        )
-        found = row.first()
-        if found is None:
-            return None
-        token_id, last_used, user, in_networks, in_committees = found
-        now = utcnow()
-        if last_used is None or now - last_used >= _TOUCH_EVERY:
-            await db.exec(
-                update(ApiToken).where(col(ApiToken.id) == token_id).values(last_used_at=now)
-            )
-            await db.commit()
-        known = KnownActor(user, principal_from(user, in_networks, in_committees))
-        return Identity(user.id or 0, user.name, user.is_admin, user.language, known=known)
 
 
 async def do_end_all_sessions(ctx: Context, user: User, reason: str = "signout") -> None:

@@ -18,11 +18,11 @@ from hub.config import Settings
 from hub.plumbing import gc_policy
 from hub.plumbing.migrate import is_current
 from hub.plumbing.runtime import Runtime, open_runtime
+from hub.web.csrf import CSRFMiddleware
 from hub.web.errors import action_error_handler, client_gone_handler, http_error_handler
 from hub.web.live import register
 from hub.web.middleware import (
     BodyLimitMiddleware,
-    CSRFMiddleware,
     HeadersAndMetricsMiddleware,
     InputGuardMiddleware,
     VisitorMiddleware,
