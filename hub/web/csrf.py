@@ -112,17 +112,7 @@ async def _first_part_token(receive: Receive, boundary: bytes) -> tuple[str | No
             if 'name="csrf_token"' in disposition and "filename=" not in disposition:
                 token = value.decode("latin-1")
             break
-    body = b"".join(chunks)
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": more}
-        return await receive()
-
-    return token, replay
+    return token, _replaying(b"".join(chunks), more, receive)
 
 
 # Takes e-mail and password in the body and answers with a token in the body: it never reads or
@@ -156,16 +146,21 @@ async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
         chunks.append(message.get("body", b""))
         more = message.get("more_body", False)
     body = b"".join(chunks)
+    return body, _replaying(body, False, receive)
+
+
+def _replaying(body: bytes, more: bool, receive: Receive) -> Receive:
+    """A receive that hands the app what was already read, as one message, then the rest."""
     sent = False
 
     async def replay() -> Message:
         nonlocal sent
         if not sent:
             sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
+            return {"type": "http.request", "body": body, "more_body": more}
         return await receive()
 
-    return body, replay
+    return replay
 
 
 async def _refuse(scope: Scope, send: Send, found: Visitor, message: str) -> None:
