@@ -10,6 +10,7 @@ from typing import Any, TypeVarTuple, overload
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Dialect, Result
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.selectable import TypedReturnsRows
@@ -116,6 +117,20 @@ def _ping_when_idle(engine: AsyncEngine, after: float) -> None:
 
     event.listen(engine.sync_engine, "checkin", checkin)
     event.listen(engine.sync_engine, "checkout", checkout)
+
+
+_BEGUN = "hub.begun"
+
+
+@event.listens_for(Session, "after_begin")
+def _on_begin(session: Session, _transaction: Any, _connection: Any) -> None:
+    session.info[_BEGUN] = True
+
+
+def has_begun(db: AsyncSession) -> bool:
+    """Whether the session has used the database yet (a connection taken, a transaction begun)
+    since it was made: until then, nothing it would commit exists."""
+    return bool(db.sync_session.info.get(_BEGUN))
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

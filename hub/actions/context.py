@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from hub.actions import identity_generation
 from hub.actions.errors import N_, Forbidden, NotSignedIn
 from hub.db import execute, utcnow
 from hub.events import Event, discard
@@ -266,16 +267,18 @@ async def act(
         except BaseException:
             await db.rollback()
             raise
+        # Who someone is changed (a token, a user, a role): every process's cached identities
+        # go stale before anyone hears of the change (a socket told `session.revoked` checks).
+        changed = identity_generation.changed_in(db.sync_session)
+        if changed and not await identity_generation.announce(runtime.redis):
+            runtime.extras.pop("token_cache", None)
     await _after_commit(ctx)
 
 
 async def _clear_outbox(runtime: Runtime, uids: list[str]) -> None:
     """The events are on the bus: their rows go, in a transaction of a bare connection."""
-    engine = runtime.engine
-    if engine.dialect.name == "postgresql":  # one statement: no BEGIN and COMMIT around it
-        engine = engine.execution_options(isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.begin() as conn:
+    try:  # one statement: on PostgreSQL no BEGIN and COMMIT around it
+        async with runtime.autocommit_engine.begin() as conn:
             await conn.execute(_CLEAR_OUTBOX, {"uids": uids})
     except Exception:  # harmless: the relay publishes them again and the stream drops duplicates
         log.exception("clearing the event outbox failed")

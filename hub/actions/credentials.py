@@ -1,23 +1,33 @@
 """Credentials resolved: a session cookie's or API token's row, its user and their roles, in
 one query per request (the read every signed-in request makes before its action), with the
 write that keeps a session alive at most every minute. Issuing and revoking them is
-hub.actions.accounts's."""
+hub.actions.accounts's.
+
+An API token's answer is kept in the process (`_TokenCache`) for as long as nothing about who
+its user is has changed (hub.actions.identity_generation: one Redis round trip per request
+instead of a query) and at most until its `last_used_at` is due to be written again.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import bindparam, delete, func, literal, update
 from sqlalchemy import select as select_columns
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from hub.actions import identity_generation
 from hub.actions.context import KnownActor, membership_columns, principal_from
 from hub.auth import token_hash
 from hub.db import make_sessionmaker, utcnow
 from hub.models import ApiToken, AuthSession, Notification, User
+from hub.permissions import Principal
 from hub.plumbing.runtime import Runtime
 
 _TOUCH_EVERY = dt.timedelta(seconds=60)
@@ -70,10 +80,7 @@ def _credentials_db(runtime: Runtime) -> AsyncSession:
     three (BEGIN, the SELECT, ROLLBACK)."""
     made: async_sessionmaker[AsyncSession] | None = runtime.extras.get("credentials_db")
     if made is None:
-        engine = runtime.engine
-        if engine.dialect.name == "postgresql":
-            engine = engine.execution_options(isolation_level="AUTOCOMMIT")
-        made = runtime.extras["credentials_db"] = make_sessionmaker(engine)
+        made = runtime.extras["credentials_db"] = make_sessionmaker(runtime.autocommit_engine)
     return made()
 
 
@@ -118,25 +125,95 @@ async def resolve_session(
         return session, identity
 
 
+@dataclass(frozen=True)
+class _Kept:
+    """What a token resolved to, and under which identity generation."""
+
+    generation: str
+    last_used: dt.datetime
+    user: dict[str, Any]  # the user row's columns: a fresh User per request is made of them
+    principal: Principal
+
+
+class _TokenCache:
+    """The identities API tokens resolved to in this process, by token hash; the least recently
+    used go first beyond `size`."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self.kept: OrderedDict[str, _Kept] = OrderedDict()
+
+    def get(self, key: str, generation: str | None, now: dt.datetime) -> _Kept | None:
+        kept = self.kept.get(key)
+        if kept is None or generation is None:
+            return None
+        if kept.generation != generation or now - kept.last_used >= _TOUCH_EVERY:
+            del self.kept[key]
+            return None
+        self.kept.move_to_end(key)
+        return kept
+
+    def put(self, key: str, kept: _Kept) -> None:
+        self.kept[key] = kept
+        self.kept.move_to_end(key)
+        while len(self.kept) > self.size:
+            self.kept.popitem(last=False)
+
+
+_USER_COLUMNS = tuple(column.key for column in User.__table__.columns)  # type: ignore[attr-defined]
+
+
+def _detached_user(columns: dict[str, Any]) -> User:
+    """A User as if loaded by a session now closed: act() attaches it without a query. Each
+    request gets its own: one object cannot be in two sessions at once."""
+    user = User(**columns)
+    make_transient_to_detached(user)
+    return user
+
+
+def token_cache(runtime: Runtime) -> _TokenCache:
+    cache: _TokenCache | None = runtime.extras.get("token_cache")
+    if cache is None:
+        cache = runtime.extras["token_cache"] = _TokenCache()
+    return cache
+
+
+def _identity(user: User, principal: Principal) -> Identity:
+    known = KnownActor(user, principal)
+    return Identity(user.id or 0, user.name, user.is_admin, user.language, known=known)
+
+
 async def resolve_api_token(runtime: Runtime, token: str | None) -> Identity | None:
-    """The user an API token stands for, or None. One query (the user's memberships in it),
-    and a write at most every few minutes."""
+    """The user an API token stands for, or None. From this process's cache while no identity
+    changed (one round trip to Redis), else one query (the user's memberships in it) and a
+    write at most every minute."""
     if not token or len(token) > 100:
         return None
+    key = token_hash(token)
+    # Read before the query: a change committed after it makes what the query finds stale.
+    generation = await identity_generation.current(runtime.redis)
+    now = utcnow()
+    cache = token_cache(runtime)
+    kept = cache.get(key, generation, now)
+    if kept is not None:
+        return _identity(_detached_user(kept.user), kept.principal)
     async with _credentials_db(runtime) as db:
         row = await db.exec(
             _TOKEN_LOOKUP,
-            params={"token_hash": token_hash(token)},  # type: ignore[call-overload]
+            params={"token_hash": key},  # type: ignore[call-overload]
         )
         found = row.first()
         if found is None:
             return None
         token_id, last_used, user, in_networks, in_committees = found
-        now = utcnow()
         if last_used is None or now - last_used >= _TOUCH_EVERY:
             await db.exec(
                 update(ApiToken).where(col(ApiToken.id) == token_id).values(last_used_at=now)
             )
             await db.commit()
-        known = KnownActor(user, principal_from(user, in_networks, in_committees))
-        return Identity(user.id or 0, user.name, user.is_admin, user.language, known=known)
+            last_used = now
+        principal = principal_from(user, in_networks, in_committees)
+        if generation is not None:
+            columns = {name: getattr(user, name) for name in _USER_COLUMNS}
+            cache.put(key, _Kept(generation, last_used, columns, principal))
+        return _identity(user, principal)

@@ -37,6 +37,18 @@ class Runtime:
             raise RuntimeError("no job queue here: the runtime was opened with_jobs=False")
         return self.jobs
 
+    @property
+    def autocommit_engine(self) -> AsyncEngine:
+        """The engine without transactions on PostgreSQL (each statement stands alone: one
+        round trip, no BEGIN and COMMIT around it); the engine itself on SQLite."""
+        engine: AsyncEngine | None = self.extras.get("autocommit_engine")
+        if engine is None:
+            engine = self.engine
+            if engine.dialect.name == "postgresql":
+                engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+            self.extras["autocommit_engine"] = engine
+        return engine
+
     async def close(self) -> None:
         # Work that must finish first (hub.actions.vote_live: the live tallies still waiting).
         for finish in self.extras.pop("before_close", {}).values():
