@@ -162,11 +162,7 @@ async def do_cast(
     target = _targets(ctx.runtime).get(proposal_id)
     # At once only as the first use of the action's session: the cast commits by itself, so it
     # must not depend on (or outlive) anything the caller wrote before it in its transaction.
-    if (
-        target is not None
-        and ctx.principal.member_of(target.network_id)
-        and not has_begun(ctx.db)
-    ):
+    if target is not None and ctx.principal.member_of(target.network_id) and not has_begun(ctx.db):
         try:
             choice_ = check_choice(choice, tuple(CHOICES), field="choice")
             reason_ = check_text(reason, "reason", REASON_MAX)
