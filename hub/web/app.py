@@ -27,6 +27,7 @@ from hub.web.middleware import (
     InputGuardMiddleware,
     VisitorMiddleware,
 )
+from hub.web.route_index import IndexedRouter
 from hub.web.routes import all_routes, body_limit
 from realtime.service import Realtime
 
@@ -87,12 +88,9 @@ def create_app(
         HTTPException: http_error_handler,
         ClientDisconnect: client_gone_handler,
     }
-    app = Starlette(
-        routes=all_routes(),
-        middleware=middleware,
-        exception_handlers=exception_handlers,
-        lifespan=lifespan,
-    )
+    app = Starlette(middleware=middleware, exception_handlers=exception_handlers)
+    # The route table behind a router that tries only the routes a path could match.
+    app.router = IndexedRouter(all_routes(), lifespan=lifespan)
     if runtime is not None:
         app.state.runtime = runtime
     return app

@@ -40,6 +40,7 @@ from hub.web.pages import (
     vote_forms,
 )
 from hub.web.pages import notifications as notification_pages
+from hub.web.route_index import IndexedRouter
 from hub.web.templating import STATIC_DIR
 from realtime.socket import endpoint as live_endpoint
 
@@ -171,7 +172,7 @@ def all_routes() -> list[BaseRoute]:
         Route("/favicon.ico", home.favicon, methods=["GET"]),
         WebSocketRoute("/ws", live_endpoint),
         Route("/api/v1/openapi.json", openapi_endpoint(API_ROUTES), methods=["GET"]),
-        Mount("/api/v1", routes=list(API_ROUTES)),
+        Mount("/api/v1", app=IndexedRouter(API_ROUTES)),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
         *page_routes(),
     ]
