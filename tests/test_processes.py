@@ -228,3 +228,35 @@ def test_processes_must_be_a_number_or_auto(tmp_path: Path) -> None:
     done = subprocess.run([*HUB, "serve"], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "HUB_PROCESSES" in done.stderr
     assert not (tmp_path / "hub.db").exists()
+
+
+async def test_a_process_that_never_served_stops_everything(tmp_path: Path) -> None:
+    """A child that dies before it serves is not started again (restarting what cannot start
+    helps nobody): the parent stops the other and Redis, says why, and exits with status 1."""
+    from tests.live import HUB, free_port, hub_env
+
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [*HUB, "serve", "--port", str(free_port()), "--processes", "2"],
+            env=hub_env(tmp_path / "data"),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        await until(lambda: _count(process.pid, 2), "two serving processes started")
+        victim = min(serving_children(process.pid))
+        os.kill(victim, signal.SIGSTOP)  # frozen: it cannot get to serving any more
+        assert f"hub.web [{victim}] started" not in log.read_text(), "it started too soon"
+        everyone = children(process.pid)
+        os.kill(victim, signal.SIGKILL)
+        assert process.wait(90) == 1, log.read_text()[-3000:]
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert not [pid for pid in everyone if alive(pid)]
+    text = log.read_text()
+    assert "was killed by SIGKILL before serving: stopping" in text, text[-3000:]
+    assert f"(pid {victim})" in text
+    assert "embedded Redis stopped" in text and "stopped cleanly" not in text
