@@ -105,20 +105,20 @@ async def token(http: httpx.AsyncClient, url: str, email: str) -> str:
 
 
 async def one_socket_on_each(url: str, token: str, pids: set[int]) -> dict[int, Socket]:
-    """Open sockets until one is served by each of `pids` (the others are closed)."""
+    """Open sockets, a few at once, until one is served by each of `pids` (the rest closed):
+    an idle process may win every accept of connections opened one after another."""
     port = urlsplit(url).port
     assert port is not None
     placed: dict[int, Socket] = {}
     extra: list[Socket] = []
-    for _ in range(60):
-        sock = await Socket.open(url, token)
-        client_port = sock.conn.local_address[1]
-        pid = server_side(port, client_port, pids)
-        assert pid is not None, "no serving process holds the socket's other end"
-        if pid in placed:
-            extra.append(sock)
-        else:
-            placed[pid] = sock
+    for _ in range(15):
+        for sock in await asyncio.gather(*(Socket.open(url, token) for _ in range(4))):
+            pid = server_side(port, sock.conn.local_address[1], pids)
+            assert pid is not None, "no serving process holds the socket's other end"
+            if pid in placed:
+                extra.append(sock)
+            else:
+                placed[pid] = sock
         if set(placed) == pids:
             break
     for sock in extra:
