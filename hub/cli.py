@@ -90,17 +90,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if args.command == "serve" and not 0 < args.port < 65536:
             raise UsageError(f"--port must be between 1 and 65535, got {args.port}")
+        if args.command == "serve" and (args.listen_fd is None) != (args.ready_fd is None):
+            raise UsageError("--listen-fd and --ready-fd go together (hub serve --processes)")
         settings = load_settings()
     except (UsageError, ConfigError) as exc:
         print(f"hub: error: {_one_line(exc)}", file=sys.stderr)
         return 2
 
     setup_logging(settings.log_format)
-    if args.command not in ("migrate", "serve"):
+    child = args.command == "serve" and args.listen_fd is not None  # the parent has migrated
+    if args.command not in ("migrate", "serve") or child:
         # Alembic announces every schema check at INFO; only migrating is worth telling.
         logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
     try:
-        if args.command == "serve" and args.listen_fd is not None:
+        if child:
             from hub.serve import serve_child  # lazy: a command loads only what it runs
 
             return serve_child(
