@@ -1,8 +1,10 @@
-"""python -m bench [--requests N] [--concurrency C] [--database-url URL]: the board benchmark."""
+"""python -m bench [--requests N] [--concurrency C] [--database-url URL] [--processes N|auto]:
+the board benchmark."""
 
 from __future__ import annotations
 
 import argparse
+import os
 
 from bench.board import run
 
@@ -16,8 +18,15 @@ def main() -> None:
         default=None,
         help="a PostgreSQL database of the benchmark's own (emptied!); default: SQLite",
     )
+    parser.add_argument(
+        "--processes",
+        default="1",
+        help="serving processes of each server: a number, or auto (one per core)",
+    )
     args = parser.parse_args()
-    print(run(args.requests, args.concurrency, args.database_url), flush=True)
+    auto = args.processes in ("auto", "0")
+    processes = len(os.sched_getaffinity(0)) if auto else int(args.processes)
+    print(run(args.requests, args.concurrency, args.database_url, processes), flush=True)
 
 
 if __name__ == "__main__":

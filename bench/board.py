@@ -4,6 +4,8 @@ bare Starlette + Jinja2 page of the same size, all measured in one run on this m
 Each server is a real process (`hub serve`, and uvicorn for the baseline); this process is the
 client: N requests per page, a fixed number in flight, with a signed-in session cookie. The data
 is made through the actions (users, memberships, threads, posts), as people would make it.
+With `processes` above 1 the hub runs `hub serve --processes N` and the baseline uvicorn's
+`--workers N`, so the two stay comparable.
 """
 
 from __future__ import annotations
@@ -192,12 +194,15 @@ async def measure(
         ]
 
 
-def report(results: list[Result], n: int, concurrency: int, backend: str) -> str:
+def report(
+    results: list[Result], n: int, concurrency: int, backend: str, processes: int = 1
+) -> str:
     cpu = platform.processor() or platform.machine()
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     lines = [
         f"{n} requests per page, {concurrency} in flight, {backend}, "
-        f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, load {load}",
+        + (f"{processes} processes per server, " if processes > 1 else "")
+        + f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, load {load}",
         f"{'page':<10}{'req/s':>10}{'p50 ms':>10}{'p95 ms':>10}{'vs baseline':>14}",
     ]
     base = results[0].rps
@@ -209,13 +214,18 @@ def report(results: list[Result], n: int, concurrency: int, backend: str) -> str
     return "\n".join(lines)
 
 
-def run(n: int = 2000, concurrency: int = 8, database_url: str | None = None) -> str:
+def run(
+    n: int = 2000, concurrency: int = 8, database_url: str | None = None, processes: int = 1
+) -> str:
     """The benchmark's report: requests per second of each page beside the baseline."""
     backend = "PostgreSQL" if database_url else "SQLite"
-    return report(measure_all(n, concurrency, database_url), n, concurrency, backend)
+    results = measure_all(n, concurrency, database_url, processes)
+    return report(results, n, concurrency, backend, processes)
 
 
-def measure_all(n: int, concurrency: int, database_url: str | None = None) -> list[Result]:
+def measure_all(
+    n: int, concurrency: int, database_url: str | None = None, processes: int = 1
+) -> list[Result]:
     """Fresh data, both servers, `n` requests of each page: baseline, board, thread."""
     from hub.plumbing.embedded_redis import EmbeddedRedis
     from hub.plumbing.migrate import upgrade
@@ -242,8 +252,10 @@ def measure_all(n: int, concurrency: int, database_url: str | None = None) -> li
             upgrade(load_settings(env).database_url)
             thread_id, title = asyncio.run(populate(env))
             hub_cmd = [sys.executable, "-m", "hub.cli", "serve", "--port", str(hub_port)]
+            hub_cmd += ["--processes", str(processes)]
             base_cmd = [sys.executable, "-m", "uvicorn", "bench.board:baseline_app", "--factory"]
             base_cmd += ["--port", str(base_port), "--no-access-log", "--log-level", "warning"]
+            base_cmd += ["--workers", str(processes)] if processes > 1 else []
             with (
                 server(hub_cmd, env, f"{hub_url}/readyz", root / "hub.log"),
                 server(base_cmd, env, f"{base_url}/", root / "baseline.log"),

@@ -1,7 +1,7 @@
 """Fan-out benchmark: one thread, N subscribers, posts through the real action path.
 
     python -m bench.fanout [--subscribers 100,1000,5000] [--rate 20] [--seconds 10]
-                           [--redis-url URL] [--database-url URL]
+                           [--redis-url URL] [--database-url URL] [--processes N]
 
 For each N it starts a fresh `hub serve` (SQLite and the embedded Redis unless URLs are given),
 opens N WebSocket subscriptions to the demo thread from a separate process
@@ -11,6 +11,10 @@ created_at (stamped in its transaction) to receipt (p50/p95/p99), the server's r
 per connection (VmRSS before and after connecting) and its CPU use while publishing. Then it
 does the same through bench/baseline_ws.py, a minimal websockets-only broadcast server, with
 frames of the same size, and prints both and the ratio. Results go to docs/performance.md.
+
+With `--processes N` the hub is `hub serve --processes N` (`auto`: one per core): its CPU and
+memory are those of its N serving processes together, and full collections are not counted
+(/metrics answers for one process at a time).
 """
 
 from __future__ import annotations
@@ -82,16 +86,45 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def rss(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    raise RuntimeError("no VmRSS")
+def rss(pids: list[int]) -> int:
+    """The resident memory of `pids` together."""
+    total = 0
+    for pid in pids:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+        total += next(int(line.split()[1]) * 1024 for line in lines if line.startswith("VmRSS:"))
+    return total
 
 
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_total(pids: list[int]) -> float:
+    return sum(cpu_seconds(pid) for pid in pids)
+
+
+def serving_pids(url: str, parent: int, processes: str) -> list[int]:
+    """The processes that serve: `hub serve` itself, or with --processes the children that
+    answer /healthz (each names its pid), asked at once until all have answered."""
+    if processes == "1":
+        return [parent]
+    count = len(os.sched_getaffinity(0)) if processes in ("auto", "0") else int(processes)
+
+    async def asked() -> set[int]:
+        async def one() -> int:
+            async with httpx.AsyncClient(timeout=30) as http:
+                return int((await http.get(f"{url}/healthz")).json()["pid"])
+
+        return set(await asyncio.gather(*(one() for _ in range(4 * count))))
+
+    seen: set[int] = set()
+    deadline = time.monotonic() + 120
+    while len(seen) < count:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"only {len(seen)} of {count} serving processes answered")
+        seen |= asyncio.run(asked())
+    return sorted(seen)
 
 
 def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 120) -> None:
@@ -138,7 +171,9 @@ def hub_server(root: Path, args: argparse.Namespace) -> Iterator[tuple[str, Any]
     port = free_port()
     env["HUB_BASE_URL"] = f"http://127.0.0.1:{port}"
     with process(
-        [PYTHON, "-m", "hub.cli", "serve", "--port", str(port)], root / "serve.log", env
+        [PYTHON, "-m", "hub.cli", "serve", "--port", str(port), "--processes", args.processes],
+        root / "serve.log",
+        env,
     ) as proc:
         wait_for_port(port, proc)
         url = f"http://127.0.0.1:{port}"
@@ -206,19 +241,19 @@ def measure(
     posts: int,
     args: argparse.Namespace,
     client_cmd: list[str],
-    server_pid: int,
+    server_pids: list[int],
     rounds: list[tuple[str, Any, str]],
     results: list[Result] | None = None,
     metrics_url: str | None = None,
 ) -> list[Result]:
     """Open the subscribers once, then for each (name, publish, event type) round, publish and
     collect into `results` (where a later round's publisher may read an earlier round's figures)."""
-    before = rss(server_pid)
+    before = rss(server_pids)
     subs = Subscribers(client_cmd)
     results = [] if results is None else results
     try:
         ready = subs.line()
-        after = rss(server_pid)
+        after = rss(server_pids)
         for name, publish, event_type in rounds:
             warm = int(args.rate * args.warmup)
             if warm:  # first requests compile queries and templates: not what is measured
@@ -226,22 +261,24 @@ def measure(
                 asyncio.run(publish(warm))
                 subs.line()
             subs.expect(posts, args.seconds + TAIL, event_type)
-            profiler = None
-            if args.profile:  # py-spy's raw stacks of the server while it publishes
-                out_file = Path(args.profile) / f"{name.replace(' ', '-')}-{n}.txt"
-                cmd = ["py-spy", "record", "-p", str(server_pid), "-f", "raw", "-o", str(out_file)]
-                profiler = subprocess.Popen([*cmd, "-d", str(int(args.seconds) + 2), "-r", "100"])
+            profilers = []
+            for pid in server_pids if args.profile else []:  # py-spy's raw stacks while publishing
+                suffix = f"-{pid}" if len(server_pids) > 1 else ""
+                out_file = Path(args.profile) / f"{name.replace(' ', '-')}-{n}{suffix}.txt"
+                cmd = ["py-spy", "record", "-p", str(pid), "-f", "raw", "-o", str(out_file)]
+                cmd += ["-d", str(int(args.seconds) + 2), "-r", "100"]
+                profilers.append(subprocess.Popen(cmd))
             gcs0, paused0 = gc_totals(metrics_url)
-            cpu0, wall0 = cpu_seconds(server_pid), time.time()
+            cpu0, wall0 = cpu_total(server_pids), time.time()
             asyncio.run(publish(posts))
-            cpu1, wall1 = cpu_seconds(server_pid), time.time()
+            cpu1, wall1 = cpu_total(server_pids), time.time()
             out = subs.line()
-            cpu_end = cpu_seconds(server_pid)
+            cpu_end = cpu_total(server_pids)
             gcs1, paused1 = gc_totals(metrics_url)
             if args.workdir:  # per post latencies, to tell a slow start from a backlog
                 trace = Path(args.workdir) / f"{name.replace(' ', '-').replace(',', '')}-{n}.json"
                 trace.write_text(json.dumps(out["by_post"]))
-            if profiler is not None:
+            for profiler in profilers:
                 profiler.wait()
             results.append(
                 Result(
@@ -330,11 +367,14 @@ def run_hub(n: int, args: argparse.Namespace, work: Path) -> list[Result]:
             finally:
                 await redis.aclose()
 
-        rounds: list[tuple[str, Any, str]] = [("hub", publish, "post.created")]
+        pids = serving_pids(url, proc.pid, args.processes)
+        metrics = url if pids == [proc.pid] else None
+        hub = "hub" if pids == [proc.pid] else f"hub ×{len(pids)}"
+        rounds: list[tuple[str, Any, str]] = [(hub, publish, "post.created")]
         if not args.no_bus_round:  # padded to the size of the posts' frames of the first round
-            rounds.append(("hub, bus only", publish_to_bus, "reaction.changed"))
+            rounds.append((f"{hub}, bus only", publish_to_bus, "reaction.changed"))
         results: list[Result] = []
-        measure(n, posts, args, client, proc.pid, rounds, results, metrics_url=url)
+        measure(n, posts, args, client, pids, rounds, results, metrics_url=metrics)
         if failures:
             print(f"  {len(failures)} posts failed: {sorted(set(failures))}", file=sys.stderr)
         return results
@@ -359,7 +399,7 @@ def run_baseline(n: int, args: argparse.Namespace, work: Path, frame_bytes: int)
                 await paced(count, args.rate, send)
 
         rounds = [("baseline", publish, "post.created")]
-        return measure(n, posts, args, client, proc.pid, rounds)[0]
+        return measure(n, posts, args, client, [proc.pid], rounds)[0]
 
 
 def baseline_frame(i: int, size: int) -> str:
@@ -407,6 +447,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redis-url", default="", help="default: the embedded Redis")
     parser.add_argument("--database-url", default="", help="default: SQLite in a temp dir")
     parser.add_argument("--json", action="store_true", help="also print the results as JSON")
+    parser.add_argument(
+        "--processes", default="1", help="hub serve --processes: a number, or auto (one per core)"
+    )
     parser.add_argument("--workdir", default="", help="keep data and logs here (default: temp)")
     parser.add_argument("--profile", default="", help="write py-spy stacks of the servers here")
     parser.add_argument(

@@ -11,10 +11,8 @@ import logging
 import signal
 import sqlite3
 import sys
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from types import FrameType
 from typing import NoReturn
 
 from hub import __version__
@@ -49,6 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--no-worker", action="store_true", help="do not run the worker in-process")
+    serve.add_argument(
+        "--processes",
+        type=_processes,
+        help="serving processes: a number, or auto (one per core); default HUB_PROCESSES or 1",
+    )
+    # Internal to --processes: a child serves on the parent's socket and says when it is ready.
+    serve.add_argument("--listen-fd", type=int, help=argparse.SUPPRESS)
+    serve.add_argument("--ready-fd", type=int, help=argparse.SUPPRESS)
     commands.add_parser("worker", help="run the background worker alone (needs HUB_REDIS_URL)")
     commands.add_parser("migrate", help="upgrade the database to the latest schema")
     seed = commands.add_parser("seed", help="load committees, networks and local governments")
@@ -67,23 +73,52 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _processes(value: str) -> int:
+    if value.strip().lower() == "auto":
+        return 0
+    try:
+        count = int(value)
+    except ValueError:
+        count = -1
+    if count < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number or auto, got {value!r}")
+    return count
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command == "serve" and not 0 < args.port < 65536:
             raise UsageError(f"--port must be between 1 and 65535, got {args.port}")
+        if args.command == "serve" and (args.listen_fd is None) != (args.ready_fd is None):
+            raise UsageError("--listen-fd and --ready-fd go together (hub serve --processes)")
         settings = load_settings()
     except (UsageError, ConfigError) as exc:
         print(f"hub: error: {_one_line(exc)}", file=sys.stderr)
         return 2
 
     setup_logging(settings.log_format)
-    if args.command not in ("migrate", "serve"):
+    child = args.command == "serve" and args.listen_fd is not None  # the parent has migrated
+    if args.command not in ("migrate", "serve") or child:
         # Alembic announces every schema check at INFO; only migrating is worth telling.
         logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
     try:
+        if child:
+            from hub.serve import serve_child  # lazy: a command loads only what it runs
+
+            return serve_child(
+                settings,
+                args.host,
+                args.port,
+                args.listen_fd,
+                args.ready_fd,
+                run_worker=not args.no_worker,
+            )
         if args.command == "serve":
-            return _serve(settings, args.host, args.port, run_worker=not args.no_worker)
+            processes = settings.processes if args.processes is None else args.processes
+            return _serve(
+                settings, args.host, args.port, run_worker=not args.no_worker, processes=processes
+            )
         if args.command == "worker":
             return _worker(settings)
         if args.command == "migrate":
@@ -244,40 +279,21 @@ async def _user_add(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-class _Stopped(BaseException):
-    """SIGTERM or SIGINT arrived outside uvicorn's own handling (before or after serving)."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
-def _raise_stopped(signum: int, _frame: FrameType | None) -> None:
-    raise _Stopped(signum)
-
-
-def _serve(settings: Settings, host: str, port: int, *, run_worker: bool) -> int:
+def _serve(settings: Settings, host: str, port: int, *, run_worker: bool, processes: int) -> int:
     """Serve until SIGTERM/SIGINT, then stop the embedded Redis and exit with status 0.
 
-    uvicorn shuts down gracefully on a signal and then raises it again with the handler that
-    was installed before it started. With the default handler that kills the process on the
-    spot and `finally` never runs, so ours turns it into an exception that unwinds through the
-    cleanup first. A stop that was asked for is the normal end of a server: status 0, so that
-    `make run` stopped with Ctrl-C or a supervisor's SIGTERM reads as a clean stop, not a crash.
+    A stop that was asked for is the normal end of a server: status 0, so that `make run`
+    stopped with Ctrl-C or a supervisor's SIGTERM reads as a clean stop, not a crash. With
+    `processes` other than 1 (0: one per core) this process serves nothing itself: having
+    migrated and started the embedded Redis once, it supervises that many serving children
+    (hub.serve.supervise), which all stop before Redis does.
     """
-
-    import uvicorn  # lazy: a command loads only what it runs
-
+    from hub import serve  # lazy: a command loads only what it runs
     from hub.plumbing.embedded_redis import EmbeddedRedis  # lazy: a command loads only what it runs
-    from hub.web.app import create_app  # lazy: a command loads only what it runs
-    from realtime.wire import direct_protocol  # lazy: a command loads only what it runs
-    from workers.in_process import in_process_worker  # lazy: a command loads only what it runs
+    from hub.plumbing.processes import cores  # lazy: a command loads only what it runs
 
-    # uvicorn's newer "websockets-sansio" protocol waits to close a socket until it can write,
-    # so it cannot drop a reader that stopped reading (R7): we keep the classic one on purpose.
-    warnings.filterwarnings("ignore", message="The `websockets` implementation is deprecated")
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, _raise_stopped)
+    count = processes or cores()
+    serve.stop_on_signals()
     embedded = None
     stopped_by = None
     status = 1
@@ -287,27 +303,14 @@ def _serve(settings: Settings, host: str, port: int, *, run_worker: bool) -> int
             embedded = EmbeddedRedis(settings.data_dir / "redis")
             settings = settings.with_(redis_url=embedded.start())
             print(f"hub: embedded Redis running (pid {embedded.pid})", file=sys.stderr)
-        app = create_app(settings.with_(run_worker=run_worker), worker=in_process_worker)
-        config = uvicorn.Config(
-            app,
-            host=host,
-            port=port,
-            log_config=None,
-            access_log=False,
-            proxy_headers=False,
-            # The classic protocol, reachable from /ws to write frames encoded once per event.
-            ws=direct_protocol(),
-            ws_ping_interval=20.0,  # heartbeats find dead peers (R7)
-            ws_ping_timeout=20.0,
-            ws_max_size=64 * 1024,
-            ws_per_message_deflate=False,  # costs more CPU and memory per socket than it saves
-            lifespan="on",
-        )
-        server = uvicorn.Server(config)
-        print(f"hub: serving on http://{host}:{port}/", file=sys.stderr, flush=True)
-        server.run()
-        status = 0 if server.started else 1
-    except _Stopped as stop:
+        if count == 1:
+            server = serve.server(serve.app(settings.with_(run_worker=run_worker)), host, port)
+            print(f"hub: serving on http://{host}:{port}/", file=sys.stderr, flush=True)
+            server.run()
+            status = 0 if server.started else 1
+        else:
+            status, stopped_by = serve.supervise(settings, host, port, count, run_worker=run_worker)
+    except serve.Stopped as stop:
         stopped_by = stop.signum
     finally:
         # Cleaning up: a second Ctrl-C must not cut it short with a traceback.

@@ -52,6 +52,7 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     log_format: str = "json"
     run_worker: bool = True
+    processes: int = 1  # `hub serve`'s serving processes; 0: one per core (HUB_PROCESSES=auto)
     # Initiatives (docs/initiatives.md): the number's prefix, and the compile job's limits.
     initiative_prefix: str = "SKGO"
     compile_timeout: int = 120  # seconds a compile run may take (arq's job timeout)
@@ -125,6 +126,18 @@ def _prefix(env: Mapping[str, str]) -> str:
     if not re.fullmatch(r"[A-Z0-9]{1,20}", prefix):
         raise ConfigError("HUB_INITIATIVE_PREFIX must be 1-20 capital letters A-Z or digits")
     return prefix
+
+
+def _processes(env: Mapping[str, str]) -> int:
+    """HUB_PROCESSES: a whole number of serving processes, or `auto` (0): one per core."""
+    raw = env.get("HUB_PROCESSES", "").strip().lower()
+    if raw == "auto":
+        return 0
+    try:
+        return _int(env, "HUB_PROCESSES", 1, minimum=0)
+    except ConfigError:
+        message = f"HUB_PROCESSES must be a whole number or auto, got {env['HUB_PROCESSES']!r}"
+        raise ConfigError(message) from None
 
 
 def compile_timeout(env: Mapping[str, str] | None = None) -> int:
@@ -246,6 +259,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         reenqueue_after=_int(env, "HUB_JOB_REENQUEUE_SECONDS", 60),
         notify_mail_delay=_int(env, "HUB_NOTIFY_MAIL_DELAY", 600, minimum=0),
         digest_hour=_hour(env, "HUB_DIGEST_HOUR", 7),
+        processes=_processes(env),
     )
     # Last: the only step that may write a file (a generated key), so it runs only when
     # everything else is valid.

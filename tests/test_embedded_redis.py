@@ -63,10 +63,11 @@ class Served:
     redis_pid: int
     socket: Path
     log: Path
+    servers: set[int]  # the serving children of `hub serve --processes 2` (none with one)
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[Served]:
+@pytest.fixture(params=[1, 2], ids=["one process", "two processes"])
+def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Served]:
     data = tmp_path / "data"
     port = free_port()
     log = tmp_path / "serve.log"
@@ -74,7 +75,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
         # A session of its own, like a shell's foreground job, so the test can signal the
         # group as a terminal's Ctrl-C does without signalling pytest.
         process = subprocess.Popen(
-            [*HUB, "serve", "--port", str(port)],
+            [*HUB, "serve", "--port", str(port), "--processes", str(request.param)],
             env=hub_env(data),
             cwd=tmp_path,
             stdout=out,
@@ -91,7 +92,10 @@ def served(tmp_path: Path) -> Iterator[Served]:
         assert Path(f"/proc/{redis_pid}/comm").read_text().strip() == "redis-server"
         socket = data / "redis" / "redis.sock"
         assert socket.is_socket()
-        yield Served(process, url, redis_pid, socket, log)
+        if request.param > 1:  # the serving processes beside Redis, each with its app started
+            started = re.compile(rb"hub\.web \[\d+\] started")
+            wait_for(lambda: len(started.findall(log.read_bytes())) == request.param, "started")
+        yield Served(process, url, redis_pid, socket, log, children(process.pid) - {redis_pid})
     finally:
         if process.poll() is None:
             process.kill()
@@ -121,11 +125,12 @@ async def test_a_signal_stops_redis_before_the_hub_exits(
     # removed, and the log says so, with no traceback and no signal that was never sent.
     assert served.process.returncode == 0, served.log.read_text()
     assert not alive(served.redis_pid)
+    assert not [pid for pid in served.servers if alive(pid)]
     assert not served.socket.exists()
     log = served.log.read_text()
     assert "embedded Redis stopped" in log
     assert log.rstrip().endswith(f"hub: stopped cleanly on {signal.Signals(signum).name}"), log
-    assert "worker stopped" in log
+    assert log.count("worker stopped") == max(len(served.servers), 1)
     assert "Traceback" not in log
     assert "SIGUSR1" not in log
     # Redis was stopped by the hub (SIGTERM), not hit by the terminal's Ctrl-C meant for the
@@ -138,3 +143,5 @@ async def test_redis_dies_with_a_killed_hub(served: Served) -> None:
     served.process.kill()
     served.process.wait(60)
     wait_for(lambda: not alive(served.redis_pid), "redis-server is gone after kill -9 of the hub")
+    for pid in served.servers:  # the serving children die with it too
+        wait_for(lambda pid=pid: not alive(pid), f"serving process {pid} is gone")

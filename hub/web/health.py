@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from starlette.requests import Request
@@ -11,7 +13,8 @@ from hub.plumbing.runtime import Runtime
 
 
 async def healthz(request: Request) -> Response:
-    return JSONResponse({"status": "ok"})
+    # The pid names the process that answered (`hub serve --processes N` runs several).
+    return JSONResponse({"status": "ok", "pid": os.getpid()})
 
 
 async def readyz(request: Request) -> Response:
