@@ -1,7 +1,8 @@
 """Votes per second: many people casting and changing their votes on one proposal at once.
 
     python -m bench.votes [--clients 200] [--changes 4] [--rate 500] [--sqlite]
-                          [--database-url URL] [--servers 1] [--ballot open|secret]
+                          [--database-url URL] [--servers 1] [--processes 1]
+                          [--ballot open|secret]
                           [--counting member|municipality] [--profile FILE]
 
 A fresh database of the benchmark's own (PostgreSQL by default, dropped and created again;
@@ -13,7 +14,9 @@ one connection each) each cast a
 vote and change it `changes` times, on a fixed schedule of `rate` votes a second over all
 clients (0: each client sends its next vote as soon as the last is answered); with --servers N,
 N `hub serve` processes share the database and Redis and the clients are spread over them (as
-behind a load balancer). The baseline,
+behind a load balancer); with --processes N, each `hub serve` runs N serving processes on one
+socket (`hub serve --processes`; the kernel hands each connection to one of them), and the CPU
+counted is theirs together. The baseline,
 in the same run with the same clients and schedule: GET /api/v1/me (the token checked, one
 query, a small JSON answer).
 
@@ -44,7 +47,7 @@ from typing import Any
 import httpx
 
 from bench.board import free_port, server
-from bench.fanout import cpu_seconds
+from bench.fanout import cpu_seconds, serving_pids
 from bench.lean_http import Answer, LeanClient, LeanHTTPError
 from bench.votes_check import CHOICES, check_tally, expected_tally
 from bench.votes_seed import COORDINATOR, PASSWORD, Seeded, populate, reset_postgres
@@ -274,13 +277,13 @@ def run(args: argparse.Namespace) -> int:
                 pids = []
                 for i, port in enumerate(ports):
                     cmd = [sys.executable, "-m", "hub.cli", "serve", "--port", str(port)]
+                    cmd += ["--processes", args.processes]
                     cmd += ["--no-worker"] if i else []  # one worker is enough
                     if args.profile:  # the whole life of the process, written when it stops
                         cmd[1:1] = profiler(Path(args.profile).resolve(), i)
                     ready = f"{urls[i]}/readyz"
-                    pids.append(
-                        servers.enter_context(server(cmd, env, ready, root / f"{i}.log")).pid
-                    )
+                    parent = servers.enter_context(server(cmd, env, ready, root / f"{i}.log"))
+                    pids += serving_pids(urls[i], parent.pid, args.processes)
                 coordinator = asyncio.run(coordinator_token(url))
                 closes = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
                 rules = {
@@ -321,7 +324,9 @@ def report(
     rate = f"{args.rate:g}/s offered" if args.rate else "as fast as answered"
     lines = [
         f"{args.clients} clients x {args.changes + 1} votes (a cast and {args.changes} changes), "
-        f"{rate}, {backend}, {args.servers} hub serve, {args.ballot} ballot, "
+        f"{rate}, {backend}, {args.servers} hub serve"
+        + (f" --processes {args.processes}" if args.processes != "1" else "")
+        + f", {args.ballot} ballot, "
         f"counting per {args.counting}; "
         f"{os.cpu_count()} CPUs; seeded in {seed_seconds:.1f} s",
         f"{'round':<16}{'ok/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
@@ -373,6 +378,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ballot", choices=("open", "secret"), default="open")
     parser.add_argument("--counting", choices=("member", "municipality"), default="member")
     parser.add_argument("--servers", type=int, default=1, help="hub serve processes")
+    parser.add_argument(
+        "--processes", default="1", help="hub serve --processes: a number, or auto (one per core)"
+    )
     parser.add_argument("--seed", type=int, default=1, help="of the clients' choices")
     parser.add_argument(
         "--profile",
