@@ -282,7 +282,7 @@ def baseline_app() -> object:
     from starlette.routing import Route
     from starlette.templating import Jinja2Templates
 
-    from hub.markdown import render
+    from hub.text.markdown import render
 
     env = Environment(loader=DictLoader({"page.html": _BASE}), autoescape=select_autoescape())
     templates = Jinja2Templates(env=env)

@@ -20,9 +20,9 @@ from hub.actions.moderation import do_lock
 from hub.actions.post_changes import do_react
 from hub.actions.posts import do_create_post
 from hub.actions.threads import WINDOW, do_create_thread
-from hub.markdown import render
 from hub.models import Attachment, Post, SearchDocument, Thread
 from hub.plumbing.runtime import Runtime
+from hub.text.markdown import render
 from tests.conftest import csrf_of, make_user, sign_in
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"

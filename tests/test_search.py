@@ -12,7 +12,7 @@ from hub.actions.posts import do_create_post
 from hub.actions.search import MAX_QUERY, Hit, search
 from hub.actions.threads import do_create_thread
 from hub.plumbing.runtime import Runtime
-from hub.search import MAX_STEMMED, normalize, parse_query, stem_text, terms
+from hub.text.search_terms import MAX_STEMMED, normalize, parse_query, stem_text, terms
 from tests.conftest import make_user
 
 OPEN = "elektronska-uprava"

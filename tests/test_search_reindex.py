@@ -25,7 +25,7 @@ from hub.config import Settings, load_settings
 from hub.models import SearchDocument
 from hub.models.proposals import ProposalStatus
 from hub.plumbing.runtime import Runtime, open_runtime
-from hub.search import stem_text
+from hub.text.search_terms import stem_text
 from tests.conftest import make_user
 from tests.proposal_helpers import make_people, new_proposal, proposal_in
 from tests.test_migrations import BACKENDS, alembic, scratch_database

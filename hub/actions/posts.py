@@ -20,7 +20,6 @@ from hub.actions.thread_access import access_thread
 from hub.actions.validate import check_text
 from hub.db import UTCDateTime, utcnow
 from hub.events import Event
-from hub.markdown import render
 from hub.models import (
     Attachment,
     Mention,
@@ -33,6 +32,7 @@ from hub.models import (
 )
 from hub.models.threads import BODY_MAX
 from hub.permissions import Action
+from hub.text.markdown import render
 
 # Also the API declaration's message for a blank value, so "" and invisible-only text read alike.
 BODY_REQUIRED = N_("Write something first.")
