@@ -23,7 +23,7 @@ from hub.models.threads import BODY_MAX, TITLE_MAX
 from hub.permissions import Action
 from hub.web.api import board_lookup as lookup
 from hub.web.api import board_moderation as moderate
-from hub.web.api.board_common import NO_POST, NO_THREAD, post_json, signed_in
+from hub.web.api.board_common import POST_ID, THREAD_ID, post_json, signed_in
 from hub.web.api.handler import Call, api_action
 from hub.web.api.shapes import page, ref
 from hub.web.api.spec import NOT_BLANK, Field, Param, Spec
@@ -45,8 +45,6 @@ ATTACHMENTS = Field(
     max_items=MAX_ATTACHMENTS_PER_POST,
     description="ids of the caller's uploads (POST /attachments)",
 )
-THREAD_ID = ("thread_id", NO_THREAD)
-POST_ID = ("post_id", NO_POST)
 POSTING = {
     403: "not a member of the network",
     429: "posting too fast; `Retry-After` says how long to wait",

@@ -8,7 +8,7 @@ from hub.actions import moderation, post_changes, thread_access, threads
 from hub.actions.moderation import REASON_MAX
 from hub.ids import MAX_ID
 from hub.models import ReactionKind
-from hub.web.api.board_common import NO_POST, NO_THREAD, post_json
+from hub.web.api.board_common import POST_ID, THREAD_ID, post_json
 from hub.web.api.handler import Call, api_action
 from hub.web.api.shapes import ref
 from hub.web.api.spec import NOT_BLANK, Answer, Field, Param, Spec
@@ -31,8 +31,6 @@ REACTED = (Param("post_id", "int", minimum=1, maximum=MAX_ID, example=6), KIND)
 # document (or schemathesis) does not lock the thread it then replies in.
 MODERATED = (Param("thread_id", "int", minimum=1, maximum=MAX_ID, example=2),)
 MODERATED_POST = (Param("post_id", "int", minimum=1, maximum=MAX_ID, example=2),)
-THREAD_ID = ("thread_id", NO_THREAD)
-POST_ID = ("post_id", NO_POST)
 COORDINATORS: dict[int, Answer] = {
     200: ("the thread", ref("Thread")),
     403: "not a coordinator of the thread's network",
