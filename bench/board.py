@@ -70,7 +70,7 @@ async def populate(env: dict[str, str]) -> tuple[int, str]:
     from hub.actions.accounts import do_create_user
     from hub.actions.bodies import do_set_network_member
     from hub.actions.context import act
-    from hub.actions.posts import do_create_post
+    from hub.actions.posts import do_reply
     from hub.actions.seed import do_seed
     from hub.actions.threads import do_create_thread
     from hub.config import load_settings
@@ -98,7 +98,7 @@ async def populate(env: dict[str, str]) -> tuple[int, str]:
             thread, _ = await do_create_thread(ctx, NETWORK, title=title, body=MARKDOWN.format(n=1))
         for n in range(2, POSTS + 1):
             async with act(runtime, actor_id=authors[n % len(authors)]) as ctx:
-                await do_create_post(ctx, thread.id or 0, body=MARKDOWN.format(n=n))
+                await do_reply(ctx, thread.id or 0, body=MARKDOWN.format(n=n))
         return thread.id or 0, title
 
 
@@ -294,7 +294,7 @@ def baseline_app() -> object:
     from starlette.routing import Route
     from starlette.templating import Jinja2Templates
 
-    from hub.markdown import render
+    from hub.text.markdown import render
 
     env = Environment(loader=DictLoader({"page.html": _BASE}), autoescape=select_autoescape())
     templates = Jinja2Templates(env=env)

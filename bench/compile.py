@@ -29,12 +29,12 @@ from hub.actions.proposals import do_create_proposal
 from hub.actions.seed import do_seed
 from hub.config import load_settings
 from hub.db import utcnow
-from hub.initiative_render import render_docx, render_html, render_pdf
 from hub.models import Committee, JobIntent, Network, Post, Proposal, Reaction, Vote
 from hub.models.initiatives import Initiative, InitiativeRevision, KeyPost
 from hub.plumbing.embedded_redis import EmbeddedRedis
 from hub.plumbing.migrate import upgrade
 from hub.plumbing.runtime import Runtime, open_runtime
+from hub.text.initiative_formats import render_docx, render_html, render_pdf
 from workers.compile import compile_initiative
 
 NETWORK = "socijalna-zastita"

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from hub.actions.posts import do_create_post
+from hub.actions.posts import do_reply
 from hub.db import utcnow
 from hub.models import (
     Committee,
@@ -62,7 +62,7 @@ async def passed_proposal(
         thread_id = proposal.thread_id
     for n in range(posts):
         body = f"Prilog {n}: slažem se, ali pazite na rokove. Đak, šuma, čaša."
-        await as_user(rt, people["member"], lambda c, b=body: do_create_post(c, thread_id, body=b))
+        await as_user(rt, people["member"], lambda c, b=body: do_reply(c, thread_id, body=b))
     async with rt.sessionmaker() as db:
         post_ids = list(
             (

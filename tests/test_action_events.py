@@ -19,7 +19,7 @@ from hub.actions.context import act
 from hub.actions.errors import Forbidden
 from hub.actions.moderation import do_flag, do_hide_post, do_lock, do_move, do_pin, do_unhide_post
 from hub.actions.post_changes import do_delete_post, do_edit_post, do_react
-from hub.actions.posts import do_create_post, do_reply
+from hub.actions.posts import do_reply
 from hub.actions.threads import do_create_thread
 from hub.models import User
 from hub.plumbing.runtime import Runtime
@@ -61,7 +61,7 @@ async def test_a_new_thread_and_its_posts(seeded: Runtime, people: dict[str, int
 
     with capture_events(seeded) as heard:
         async with act(seeded, actor_id=people["bojan"]) as ctx:
-            post = await do_create_post(ctx, thread, body="Slažem se, @ana")
+            post = (await do_reply(ctx, thread, body="Slažem se, @ana")).post
         async with act(seeded, actor_id=people["ana"]) as ctx:
             reply = (await do_reply(ctx, thread, body="Hvala", reply_to=post.id)).post
     ana, bojan = people["ana"], people["bojan"]

@@ -22,7 +22,7 @@ from hub.actions.attachments import (
 from hub.actions.context import act
 from hub.actions.errors import Invalid, NotFound
 from hub.actions.post_changes import do_delete_post
-from hub.actions.posts import access_post, do_create_post, load_post_views
+from hub.actions.posts import access_post, do_reply, load_post_views
 from hub.actions.threads import do_create_thread
 from hub.models import Attachment, Post
 from hub.plumbing.runtime import Runtime
@@ -155,12 +155,12 @@ async def test_attachments_belong_to_their_uploader_and_post(
         thread_id = (await ctx.db.get(Post, post)).thread_id  # type: ignore[union-attr]
     with pytest.raises(Invalid):  # already attached to a post
         async with act(seeded, actor_id=people["ana"]) as ctx:
-            await do_create_post(ctx, thread_id, body="Opet", attachment_ids=[mine.id or 0])
+            await do_reply(ctx, thread_id, body="Opet", attachment_ids=[mine.id or 0])
     many = [(await upload(seeded, people["ana"], f"{i}.txt", b"x")).id or 0 for i in range(6)]
     assert len(many) > MAX_ATTACHMENTS_PER_POST
     with pytest.raises(Invalid):
         async with act(seeded, actor_id=people["ana"]) as ctx:
-            await do_create_post(ctx, thread_id, body="Previše", attachment_ids=many)
+            await do_reply(ctx, thread_id, body="Previše", attachment_ids=many)
     async with act(seeded, actor_id=people["bojan"]) as ctx:
         attached, _path, _inline = await access_attachment(ctx, mine.id or 0)
         _post, _thread, network = await access_post(ctx, post)

@@ -23,7 +23,7 @@ from hub.actions.post_changes import (
     may_change,
     post_history,
 )
-from hub.actions.posts import do_create_post, load_post_views, post_public
+from hub.actions.posts import do_reply, load_post_views, post_public
 from hub.actions.search import search
 from hub.actions.threads import (
     WINDOW,
@@ -57,7 +57,7 @@ async def start_thread_in(rt: Runtime, uid: int, slug: str, body: str) -> tuple[
 
 async def reply(rt: Runtime, uid: int, thread_id: int, body: str = "Odgovor", **kw: int) -> int:
     async with act(rt, actor_id=uid) as ctx:
-        post = await do_create_post(ctx, thread_id, body=body, **kw)  # type: ignore[arg-type]
+        post = (await do_reply(ctx, thread_id, body=body, **kw)).post  # type: ignore[arg-type]
         assert post.id is not None
         return post.id
 
@@ -321,7 +321,7 @@ async def test_thread_of_a_closed_network_is_not_found(
                 await post_history(ctx, post)
     async with act(seeded, actor_id=people["bojan"]) as ctx:
         with pytest.raises(NotFound):
-            await do_create_post(ctx, thread, body="Ulazim")
+            await do_reply(ctx, thread, body="Ulazim")
 
 
 # --- writing and changing posts -------------------------------------------------------------
@@ -420,7 +420,7 @@ async def test_locked_thread_takes_no_posts(seeded: Runtime, people: dict[str, i
         await do_lock(ctx, thread, locked=True)
     async with act(seeded, actor_id=people["bojan"]) as ctx:
         with pytest.raises(Conflict):
-            await do_create_post(ctx, thread, body="Kasno")
+            await do_reply(ctx, thread, body="Kasno")
     async with act(seeded, system=True) as ctx:
         assert (await ctx.db.get(Thread, thread)).post_count == 1  # type: ignore[union-attr]
 

@@ -18,11 +18,11 @@ from hub.actions.attachments import do_store_upload
 from hub.actions.context import act
 from hub.actions.moderation import do_lock
 from hub.actions.post_changes import do_react
-from hub.actions.posts import do_create_post
+from hub.actions.posts import do_reply
 from hub.actions.threads import WINDOW, do_create_thread
-from hub.markdown import render
 from hub.models import Attachment, Post, SearchDocument, Thread
 from hub.plumbing.runtime import Runtime
+from hub.text.markdown import render
 from tests.conftest import csrf_of, make_user, sign_in
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
@@ -67,10 +67,12 @@ async def make_world(runtime: Runtime) -> World:
         world.threads[visibility] = thread.id or 0
         async with act(runtime, actor_id=world.users["author"]) as ctx:
             upload = await do_store_upload(ctx, filename="plan.pdf", stream=io.BytesIO(PDF))
-            post = await do_create_post(
-                ctx, thread.id or 0, body="Naš **plan**", attachment_ids=[upload.id or 0]
-            )
-            doomed = await do_create_post(ctx, thread.id or 0, body="Za brisanje")
+            post = (
+                await do_reply(
+                    ctx, thread.id or 0, body="Naš **plan**", attachment_ids=[upload.id or 0]
+                )
+            ).post
+            doomed = (await do_reply(ctx, thread.id or 0, body="Za brisanje")).post
         world.posts[visibility], world.doomed[visibility] = post.id or 0, doomed.id or 0
         world.files[visibility] = upload.id or 0
     return world
@@ -173,9 +175,7 @@ async def test_visibility_and_role_matrix(app: Any, world: World) -> None:
 async def test_download_headers_and_inline_images(app: Any, world: World) -> None:
     async with act(world.runtime, actor_id=world.users["author"]) as ctx:
         image = await do_store_upload(ctx, filename="skica.png", stream=io.BytesIO(PNG))
-        await do_create_post(
-            ctx, world.threads["public"], body="Skica", attachment_ids=[image.id or 0]
-        )
+        await do_reply(ctx, world.threads["public"], body="Skica", attachment_ids=[image.id or 0])
     async with browser_as(app, "anonymous") as c:
         pdf = await c.get(f"/attachments/{world.files['public']}/plan.pdf")
         assert pdf.content == PDF
@@ -211,7 +211,7 @@ def counting(runtime: Runtime) -> Iterator[list[str]]:
 async def add_posts(runtime: Runtime, thread_id: int, authors: list[int], n: int) -> None:
     for i in range(n):
         async with act(runtime, actor_id=authors[i % len(authors)]) as ctx:
-            post = await do_create_post(ctx, thread_id, body=f"Post {i} o **temi**")
+            post = (await do_reply(ctx, thread_id, body=f"Post {i} o **temi**")).post
             if i % 3 == 0:
                 await do_react(ctx, post.id or 0, kind="heart", on=True)
 
@@ -226,9 +226,7 @@ async def test_thread_page_queries_do_not_grow_with_posts(app: Any, world: World
             async with act(rt, actor_id=users["author"]) as ctx:
                 thread, _ = await do_create_thread(ctx, "sport", title=f"{n} postova", body="Prvi")
                 upload = await do_store_upload(ctx, filename="a.pdf", stream=io.BytesIO(PDF))
-                await do_create_post(
-                    ctx, thread.id or 0, body="Fajl", attachment_ids=[upload.id or 0]
-                )
+                await do_reply(ctx, thread.id or 0, body="Fajl", attachment_ids=[upload.id or 0])
             await add_posts(rt, thread.id or 0, authors, n - 2)
             with counting(rt) as statements:
                 response = await c.get(f"/threads/{thread.id}")
@@ -313,7 +311,7 @@ async def new_thread(runtime: Runtime, user: int, slug: str, title: str, body: s
 
 async def write(runtime: Runtime, user: int, thread_id: int, body: str = "Odgovor") -> int:
     async with act(runtime, actor_id=user) as ctx:
-        return (await do_create_post(ctx, thread_id, body=body)).id or 0
+        return (await do_reply(ctx, thread_id, body=body)).post.id or 0
 
 
 async def test_board_pinned_first_with_unread_and_new_markers(app: Any, world: World) -> None:
@@ -832,9 +830,11 @@ async def test_a_post_in_place_is_the_post_the_page_shows(world: World) -> None:
 
     rt = world.runtime
     async with act(rt, actor_id=world.users["member"]) as ctx:
-        reply = await do_create_post(
-            ctx, world.threads["public"], body="Slažem se", reply_to=world.posts["public"]
-        )
+        reply = (
+            await do_reply(
+                ctx, world.threads["public"], body="Slažem se", reply_to=world.posts["public"]
+            )
+        ).post
     async with act(rt, actor_id=world.users["coordinator"]) as ctx:
         await do_react(ctx, world.posts["public"], kind="heart", on=True)
     for post_id in (world.posts["public"], reply.id or 0):

@@ -1,7 +1,7 @@
 """Sanitising: every payload of the XSS corpus renders to HTML within the allow-list.
 
 The output is parsed (stdlib html.parser) and each tag and attribute checked against the
-allow-list written out here, independently of hub.markdown; then Chromium loads all of it and
+allow-list written out here, independently of hub.text.markdown; then Chromium loads all of it and
 must open no dialog and make no request.
 """
 
@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from hub.actions.mentions import link_mentions
-from hub.markdown import render
 from hub.models import User
+from hub.text.markdown import render
 from tests.browser import browser
 from tests.xss_corpus import PAYLOADS
 

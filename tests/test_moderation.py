@@ -19,7 +19,7 @@ from hub.actions.moderation import (
     moderation_queue,
 )
 from hub.actions.post_changes import do_delete_post
-from hub.actions.posts import do_create_post, load_post_views, post_public
+from hub.actions.posts import do_reply, load_post_views, post_public
 from hub.actions.search import search
 from hub.actions.threads import do_create_thread, thread_window
 from hub.models import AuditEntry, Flag, Network, Post, SearchDocument, Thread
@@ -48,7 +48,7 @@ async def people(seeded: Runtime) -> dict[str, int]:
 async def thread_with_post(rt: Runtime, uid: int, body: str) -> tuple[int, int]:
     async with act(rt, actor_id=uid) as ctx:
         thread, _first = await do_create_thread(ctx, NET, title="Pitanje", body="Uvod")
-        post = await do_create_post(ctx, thread.id or 0, body=body)
+        post = (await do_reply(ctx, thread.id or 0, body=body)).post
         return thread.id or 0, post.id or 0
 
 
@@ -78,12 +78,12 @@ async def test_pin_and_lock_are_audited(seeded: Runtime, people: dict[str, int])
         await do_lock(ctx, thread, locked=True)
     async with act(seeded, actor_id=people["author"]) as ctx:
         with pytest.raises(Conflict):
-            await do_create_post(ctx, thread, body="Zaključano")
+            await do_reply(ctx, thread, body="Zaključano")
     async with act(seeded, actor_id=coord) as ctx:
         await do_lock(ctx, thread, locked=False)
         await do_pin(ctx, thread, pinned=False)
     async with act(seeded, actor_id=people["author"]) as ctx:
-        await do_create_post(ctx, thread, body="Otključano")
+        await do_reply(ctx, thread, body="Otključano")
 
     assert await audit_actions(seeded) == [
         ("thread.pinned", coord, str(thread)),

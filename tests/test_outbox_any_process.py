@@ -25,7 +25,7 @@ _ACTOR = """
 import asyncio, json, sys
 from sqlmodel import select
 from hub.actions.context import act
-from hub.actions.posts import do_create_post
+from hub.actions.posts import do_reply
 from hub.cli import _offline
 from hub.config import load_settings
 from hub.events import discard
@@ -35,7 +35,7 @@ from workers.settings import shutdown, startup
 
 async def run(runtime, user_id, thread_id, body):
     async with act(runtime, actor_id=user_id) as ctx:
-        post = await do_create_post(ctx, thread_id, body=body)
+        post = (await do_reply(ctx, thread_id, body=body)).post
     async with runtime.sessionmaker() as db:
         left = (await db.exec(select(EventOutbox.uid))).all()
     return {"post": post.id, "outbox": len(left), "discard": runtime.publisher is discard}

@@ -14,7 +14,7 @@ from hub.actions.context import act
 from hub.actions.moderation import do_hide_post
 from hub.actions.notifications import do_mark_read
 from hub.actions.post_changes import do_edit_post
-from hub.actions.posts import do_create_post
+from hub.actions.posts import do_reply
 from hub.plumbing.runtime import Runtime
 from hub.web.fragments import CACHE
 from hub.web.templating import CSRF_SLOT
@@ -111,7 +111,7 @@ async def test_a_board_row_follows_its_thread(app: Any, world: World) -> None:
         first = row.search((await c.get(f"/networks/{slug}")).text)
         assert first and "3 poruke" in first.group(0)
         async with act(world.runtime, actor_id=world.users["author"]) as ctx:
-            await do_create_post(ctx, thread, body="Još jedan")
+            await do_reply(ctx, thread, body="Još jedan")
         second = row.search((await c.get(f"/networks/{slug}")).text)
     assert second and "4 poruke" in second.group(0)
 

@@ -11,7 +11,7 @@ from sqlmodel import func, select
 
 from hub.actions.context import act
 from hub.actions.errors import RateLimited
-from hub.actions.posts import do_create_post
+from hub.actions.posts import do_reply
 from hub.actions.threads import do_create_thread
 from hub.models import Post
 from hub.plumbing.runtime import Runtime
@@ -37,17 +37,17 @@ async def test_the_post_over_the_limit_is_refused_and_writes_nothing(limited: Ru
         thread, _ = await do_create_thread(ctx, "sport", title="Tema", body="prva")
     for n in range(LIMIT - 1):
         async with act(limited, actor_id=uid) as ctx:
-            await do_create_post(ctx, thread.id or 0, body=f"poruka {n}")
+            await do_reply(ctx, thread.id or 0, body=f"poruka {n}")
     before = await _posts(limited)
     with pytest.raises(RateLimited) as refused:
         async with act(limited, actor_id=uid) as ctx:
-            await do_create_post(ctx, thread.id or 0, body="jedna previše")
+            await do_reply(ctx, thread.id or 0, body="jedna previše")
     assert 0 < refused.value.retry_after <= 60
     assert await _posts(limited) == before
 
     other = await make_user(limited, "druga@example.org", networks={"sport": "member"})
     async with act(limited, actor_id=other) as ctx:  # the limit is per person
-        await do_create_post(ctx, thread.id or 0, body="moja prva")
+        await do_reply(ctx, thread.id or 0, body="moja prva")
     assert await _posts(limited) == before + 1
 
 

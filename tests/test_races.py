@@ -26,7 +26,7 @@ from hub.config import load_settings
 from hub.db import make_engine
 from hub.models import ThreadRead
 from hub.plumbing.runtime import Runtime
-from hub.search import normalize
+from hub.text.search_terms import normalize
 from tests.conftest import PASSWORD, POSTGRES_URL, make_user
 from tests.live import LiveServer, live_server, scratch_postgres
 

@@ -8,11 +8,11 @@ from hub.actions.context import act
 from hub.actions.errors import Invalid, NotSignedIn
 from hub.actions.moderation import do_hide_post
 from hub.actions.post_changes import do_delete_post, do_edit_post
-from hub.actions.posts import do_create_post
+from hub.actions.posts import do_reply
 from hub.actions.search import MAX_QUERY, Hit, search
 from hub.actions.threads import do_create_thread
 from hub.plumbing.runtime import Runtime
-from hub.search import MAX_STEMMED, normalize, parse_query, stem_text, terms
+from hub.text.search_terms import MAX_STEMMED, normalize, parse_query, stem_text, terms
 from tests.conftest import make_user
 
 OPEN = "elektronska-uprava"
@@ -38,7 +38,7 @@ async def new_thread(rt: Runtime, uid: int, slug: str, title: str, body: str) ->
 
 async def post_in(rt: Runtime, uid: int, thread_id: int, body: str) -> int:
     async with act(rt, actor_id=uid) as ctx:
-        return (await do_create_post(ctx, thread_id, body=body)).id or 0
+        return (await do_reply(ctx, thread_id, body=body)).post.id or 0
 
 
 async def find(rt: Runtime, uid: int | None, q: str, **kw: object) -> list[Hit]:

@@ -17,7 +17,7 @@ from sqlmodel import col
 
 from hub.actions.context import act
 from hub.actions.post_changes import do_delete_post
-from hub.actions.posts import do_create_post
+from hub.actions.posts import do_reply
 from hub.actions.search import reindex_proposals, search
 from hub.actions.seed import do_seed
 from hub.actions.threads import do_create_thread
@@ -25,7 +25,7 @@ from hub.config import Settings, load_settings
 from hub.models import SearchDocument
 from hub.models.proposals import ProposalStatus
 from hub.plumbing.runtime import Runtime, open_runtime
-from hub.search import stem_text
+from hub.text.search_terms import stem_text
 from tests.conftest import make_user
 from tests.proposal_helpers import make_people, new_proposal, proposal_in
 from tests.test_migrations import BACKENDS, alembic, scratch_database
@@ -60,8 +60,8 @@ async def test_upgrade_reindexes_existing_documents_with_stems(scratch: Settings
             thread, first = await do_create_thread(
                 ctx, "eko-poverenici", title="Divlje deponije", body="Мапирали смо депоније."
             )
-            kept = await do_create_post(ctx, thread.id or 0, body="Elektronsko zakazivanje")
-            gone = await do_create_post(ctx, thread.id or 0, body="Zakazivanje obrisano")
+            kept = (await do_reply(ctx, thread.id or 0, body="Elektronsko zakazivanje")).post
+            gone = (await do_reply(ctx, thread.id or 0, body="Zakazivanje obrisano")).post
         async with act(rt, actor_id=uid) as ctx:
             await do_delete_post(ctx, gone.id or 0)
         expected = {("thread", thread.id or 0), ("post", first.id or 0)}

@@ -17,7 +17,7 @@ from hub.actions.attachments import clean_filename, do_store_upload
 from hub.actions.context import act
 from hub.actions.errors import Invalid
 from hub.actions.moderation import check_reason, do_flag
-from hub.actions.posts import check_body, do_create_post
+from hub.actions.posts import check_body, do_reply
 from hub.actions.threads import check_title, do_create_thread
 from hub.actions.validate import (
     UNSTORABLE_MESSAGE,
@@ -140,7 +140,7 @@ async def test_actions_refuse_invisible_text_and_write_nothing(seeded: Runtime) 
                 await do_create_thread(ctx, NETWORKS["public"], title="Naslov", body=text)
             assert refused.value.field == "body"
             with pytest.raises(Invalid) as refused:
-                await do_create_post(ctx, thread_id, body=text)
+                await do_reply(ctx, thread_id, body=text)
             assert refused.value.field == "body"
         async with act(seeded, actor_id=member) as ctx:
             with pytest.raises(Invalid) as refused:

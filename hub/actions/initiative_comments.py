@@ -1,6 +1,6 @@
 """The committee's discussion of an initiative: comments by those who work in the committee.
 
-A comment is Markdown rendered and sanitised like a post (hub.markdown). The first comment on
+A comment is Markdown rendered and sanitised like a post (hub.text.markdown). The first comment on
 a delivered initiative starts the committee's review (delivered -> in_review, see
 hub.actions.initiative_decisions.begin_review). Comments are told live on the committee's
 channel, which only the committee's members may subscribe to: the proposals' networks never
@@ -19,9 +19,9 @@ from hub.actions.initiatives import InitiativeAccess, access_initiative, initiat
 from hub.actions.posts import BODY_REQUIRED
 from hub.actions.validate import check_text
 from hub.events import Event
-from hub.markdown import render
 from hub.models import InitiativeComment, User
 from hub.models.committee_work import COMMENT_MAX
+from hub.text.markdown import render
 
 
 def comment_public(comment: InitiativeComment, author: User | None) -> dict[str, object]:

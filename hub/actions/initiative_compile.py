@@ -40,7 +40,6 @@ from hub.actions.initiatives import (
     set_status,
 )
 from hub.db import utcnow
-from hub.initiative_render import render_docx, render_html, render_pdf
 from hub.models import Committee, JobIntent, Proposal, ProposalStatus
 from hub.models.initiatives import (
     DocumentFormat,
@@ -51,6 +50,7 @@ from hub.models.initiatives import (
     RevisionStatus,
 )
 from hub.plumbing.runtime import Runtime
+from hub.text.initiative_formats import render_docx, render_html, render_pdf
 from hub.upsert import insert_ignore
 
 log = logging.getLogger("hub.actions.compile")

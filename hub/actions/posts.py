@@ -20,7 +20,6 @@ from hub.actions.thread_access import access_thread
 from hub.actions.validate import check_text
 from hub.db import UTCDateTime, utcnow
 from hub.events import Event
-from hub.markdown import render
 from hub.models import (
     Attachment,
     Mention,
@@ -33,6 +32,7 @@ from hub.models import (
 )
 from hub.models.threads import BODY_MAX
 from hub.permissions import Action
+from hub.text.markdown import render
 
 # Also the API declaration's message for a blank value, so "" and invisible-only text read alike.
 BODY_REQUIRED = N_("Write something first.")
@@ -315,21 +315,6 @@ async def _bump_thread(ctx: Context, thread: Thread, post: Post) -> None:
     )
 
 
-async def do_create_post(
-    ctx: Context,
-    thread_id: int,
-    *,
-    body: str | None,
-    reply_to: int | None = None,
-    attachment_ids: list[int] | None = None,
-) -> Post:
-    """Reply in a thread: members of its network, while the thread is not locked."""
-    view = await do_reply(
-        ctx, thread_id, body=body, reply_to=reply_to, attachment_ids=attachment_ids
-    )
-    return view.post
-
-
 async def do_reply(
     ctx: Context,
     thread_id: int,
@@ -338,7 +323,9 @@ async def do_reply(
     reply_to: int | None = None,
     attachment_ids: list[int] | None = None,
 ) -> PostView:
-    """do_create_post, answering with the new post as its readers see it (the JSON API)."""
+    """Reply in a thread: members of its network, while the thread is not locked. The one write
+    of a post into an existing thread (pages, API, seed, tests), answering the new post as its
+    readers see it (`.post` is the row)."""
     thread, network = await access_thread(ctx, thread_id, Action.POST_IN_NETWORK)
     if thread.locked:
         raise Conflict(N_("This thread is locked: no new posts."))

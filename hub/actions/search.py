@@ -21,7 +21,7 @@ from hub.ids import as_id
 from hub.models import Network, Post, SearchDocument, Thread, User
 from hub.models.proposals import Proposal
 from hub.permissions import Action
-from hub.search import Term, normalize, parse_query, plain_text, snippet, stem_text
+from hub.text.search_terms import Term, normalize, parse_query, plain_text, snippet, stem_text
 from hub.upsert import upsert
 
 MAX_QUERY = 200

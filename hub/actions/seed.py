@@ -15,7 +15,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from hub.actions.context import Context
-from hub.actions.posts import do_create_post
+from hub.actions.posts import do_reply
 from hub.actions.seed_decisions import seed_decisions
 from hub.actions.threads import do_create_thread
 from hub.auth import hash_password
@@ -291,7 +291,7 @@ async def _seed_threads(ctx: Context, users: dict[str, User], report: SeedReport
             thread, _ = await do_create_thread(ctx, slug, title=title, body=first_body)
             for author, body in replies:
                 ctx.actor = users[author]
-                await do_create_post(ctx, _id(thread), body=body)
+                await do_reply(ctx, _id(thread), body=body)
             report.count("threads")
     finally:
         ctx.actor = operator

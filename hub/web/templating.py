@@ -16,7 +16,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from hub import i18n
+from hub import channels, i18n
 from hub.i18n.script import for_script, html_for_script
 from hub.models.engagement import REACTION_EMOJI, ReactionKind
 from hub.web.visitor import visitor
@@ -144,6 +144,9 @@ def make_environment() -> Environment:
         SHORT_LANGUAGES=SHORT_LANGUAGES,
         signin_href=signin_href,
         current_language=current_language.get,
+        # Pages name the channels they subscribe to with the functions that name them for the
+        # events ({{ channels.thread(thread.id) }}), so a page and its events cannot disagree.
+        channels=channels,
     )
     return env
 

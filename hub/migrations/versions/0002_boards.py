@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import hub.db
-from hub.search import normalize
+from hub.text.search_terms import normalize
 
 
 revision: str = '0002'

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from hub.search import normalize, stem_text
+from hub.text.search_terms import normalize, stem_text
 
 
 revision: str = '0004'

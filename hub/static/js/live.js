@@ -2,6 +2,8 @@
 //
 // A page opts in with elements carrying data attributes (all optional):
 //   data-live-channel="thread:42" data-live-since="<event id>"  subscribe, resuming after that id
+//                                    (channel names come from the server, hub/channels.py: the
+//                                    client never builds one)
 //   data-live-posts                  where post partials are appended (thread page, newest window)
 //   data-live-threads                where new thread rows are inserted (board page)
 //   data-live-proposal-state         a proposal's state and timeline, replaced on proposal.status
@@ -14,7 +16,8 @@
 //   data-live-presence-label         its label, shown while the list is not empty
 //   data-live-typing-channel="thread:42" on a textarea: typing in it is announced
 //   data-live-comments="<initiative id>"  where that initiative's comments are appended
-//   data-live-initiative="<id>"      an initiative's page: its status events reload the view
+//   data-live-initiative="<id>"      on the element subscribed to the initiative's channel: its
+//                                    status events, heard there, reload the view
 //   data-bell-count                  the header's unread count, kept by `user:<id>` events
 //   data-live-progress               a <progress> moved by initiative.progress events
 (function () {
@@ -235,9 +238,10 @@
       }
       case "initiative.status":
       case "initiative.follow_up":
-        // Heard on the initiative's own channel (the committee's repeats it for the inbox).
-        var mine = frame.channel === "initiative:" + data.id;
-        if (mine && document.querySelector('[data-live-initiative="' + data.id + '"]')) {
+        // Heard on the initiative's own channel (the committee's repeats it for the inbox):
+        // the element subscribed to it names the initiative (the server names every channel).
+        var mine = holder && holder.getAttribute("data-live-initiative") === String(data.id);
+        if (mine) {
           // Never at the cost of what the reader is writing: then only say that it changed.
           var writing = Array.prototype.some.call(
             document.querySelectorAll("#main textarea"),

@@ -8,6 +8,8 @@ signed-in caller (401); what they may not read is 404, what they may read but no
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -21,10 +23,11 @@ from hub.models.threads import BODY_MAX, TITLE_MAX
 from hub.permissions import Action
 from hub.web.api import board_lookup as lookup
 from hub.web.api import board_moderation as moderate
-from hub.web.api.board_common import NO_POST, NO_THREAD, post_json, signed_in
+from hub.web.api.board_common import POST_ID, THREAD_ID, post_json, signed_in
+from hub.web.api.handler import Call, api_action
 from hub.web.api.shapes import page, ref
 from hub.web.api.spec import NOT_BLANK, Field, Param, Spec
-from hub.web.forms import action, path_id, read_upload_form
+from hub.web.forms import Context, action, read_upload_form
 from hub.web.json_input import UnsupportedMediaType
 
 BODY = Field(
@@ -74,23 +77,20 @@ LIST_THREADS = Spec(
 )
 
 
-@LIST_THREADS
-async def list_threads(request: Request) -> Response:
-    signed_in(request)
-    query = LIST_THREADS.params(request)
-    async with action(request) as ctx:
-        network = await bodies.access_network(ctx, request.path_params["slug"])
-        found = await threads.board(
-            ctx,
-            network,
-            filter_=query["filter"] or "",
-            cursor=query["cursor"] or None,
-            limit=query["limit"] or threads.BOARD_PAGE,
-        )
+@api_action(LIST_THREADS)
+async def list_threads(ctx: Context, call: Call) -> Any:
+    network = await bodies.access_network(ctx, call.path("slug"))
+    found = await threads.board(
+        ctx,
+        network,
+        filter_=call.query["filter"] or "",
+        cursor=call.query["cursor"] or None,
+        limit=call.query["limit"] or threads.BOARD_PAGE,
+    )
     items = [
         {**threads.thread_public(row.thread, network), "unread": row.unread} for row in found.rows
     ]
-    return JSONResponse({"items": items, "next": found.next_cursor})
+    return {"items": items, "next": found.next_cursor}
 
 
 CREATE_THREAD = Spec(
@@ -116,37 +116,34 @@ CREATE_THREAD = Spec(
 )
 
 
-@CREATE_THREAD
-async def create_thread(request: Request) -> Response:
-    signed_in(request)
-    data = await CREATE_THREAD.read(request)
-    async with action(request) as ctx:
-        thread, post = await threads.do_create_thread(
-            ctx,
-            request.path_params["slug"],
-            title=data["title"],
-            body=data["body"],
-            attachment_ids=data["attachments"] or [],
-        )
-        network = (await thread_access.access_thread(ctx, thread.id or 0))[1]
-        views = await posts.load_post_views(ctx, network, [post.id or 0])
-    body = {"thread": threads.thread_public(thread, network), "post": posts.post_public(views[0])}
-    return JSONResponse(body, status_code=201)
+@api_action(CREATE_THREAD, status=201)
+async def create_thread(ctx: Context, call: Call) -> Any:
+    data = call.data
+    thread, post = await threads.do_create_thread(
+        ctx,
+        call.path("slug"),
+        title=data["title"],
+        body=data["body"],
+        attachment_ids=data["attachments"] or [],
+    )
+    network = (await thread_access.access_thread(ctx, thread.id or 0))[1]
+    views = await posts.load_post_views(ctx, network, [post.id or 0])
+    return {"thread": threads.thread_public(thread, network), "post": posts.post_public(views[0])}
 
 
-@Spec(
+GET_THREAD = Spec(
     summary="One thread",
     responses={
         200: ("the thread", ref("Thread")),
         404: "no such thread, or the caller may not read it",
     },
 )
-async def get_thread(request: Request) -> Response:
-    signed_in(request)
-    thread_id = path_id(request, "thread_id", NO_THREAD)
-    async with action(request) as ctx:
-        thread, network = await thread_access.access_thread(ctx, thread_id)
-    return JSONResponse(threads.thread_public(thread, network))
+
+
+@api_action(GET_THREAD, id_from=THREAD_ID)
+async def get_thread(ctx: Context, call: Call) -> Any:
+    thread, network = await thread_access.access_thread(ctx, call.id)
+    return threads.thread_public(thread, network)
 
 
 LIST_POSTS = Spec(
@@ -162,19 +159,14 @@ LIST_POSTS = Spec(
 )
 
 
-@LIST_POSTS
-async def list_posts(request: Request) -> Response:
-    signed_in(request)
-    thread_id = path_id(request, "thread_id", NO_THREAD)
-    query = LIST_POSTS.params(request)
-    async with action(request) as ctx:
-        window = await threads.thread_window(
-            ctx, thread_id, after=query["after"] or 0, limit=query["limit"] or threads.WINDOW
-        )
-        moderator = ctx.may(Action.MODERATE_NETWORK, window.network)
+@api_action(LIST_POSTS, id_from=THREAD_ID)
+async def list_posts(ctx: Context, call: Call) -> Any:
+    after, limit = call.query["after"] or 0, call.query["limit"] or threads.WINDOW
+    window = await threads.thread_window(ctx, call.id, after=after, limit=limit)
+    moderator = ctx.may(Action.MODERATE_NETWORK, window.network)
     items = [posts.post_public(v, moderator=moderator) for v in window.posts]
     last = window.posts[-1].post.id if window.posts else None
-    return JSONResponse({"items": items, "next": str(last) if window.has_after else None})
+    return {"items": items, "next": str(last) if window.has_after else None}
 
 
 CREATE_POST = Spec(
@@ -190,20 +182,17 @@ CREATE_POST = Spec(
 )
 
 
-@CREATE_POST
-async def create_post(request: Request) -> Response:
-    signed_in(request)
-    thread_id = path_id(request, "thread_id", NO_THREAD)
-    data = await CREATE_POST.read(request)
-    async with action(request) as ctx:
-        view = await posts.do_reply(
-            ctx,
-            thread_id,
-            body=data["body"],
-            reply_to=data["reply_to"],
-            attachment_ids=data["attachments"] or [],
-        )
-    return JSONResponse(posts.post_public(view), status_code=201)
+@api_action(CREATE_POST, status=201, id_from=THREAD_ID)
+async def create_post(ctx: Context, call: Call) -> Any:
+    data = call.data
+    view = await posts.do_reply(
+        ctx,
+        call.id,
+        body=data["body"],
+        reply_to=data["reply_to"],
+        attachment_ids=data["attachments"] or [],
+    )
+    return posts.post_public(view)
 
 
 EDIT_POST = Spec(
@@ -219,17 +208,13 @@ EDIT_POST = Spec(
 )
 
 
-@EDIT_POST
-async def edit_post(request: Request) -> Response:
-    signed_in(request)
-    post_id = path_id(request, "post_id", NO_POST)
-    data = await EDIT_POST.read(request)
-    async with action(request) as ctx:
-        await post_changes.do_edit_post(ctx, post_id, body=data["body"])
-        return await post_json(ctx, post_id)
+@api_action(EDIT_POST, id_from=POST_ID)
+async def edit_post(ctx: Context, call: Call) -> Any:
+    await post_changes.do_edit_post(ctx, call.id, body=call.data["body"])
+    return await post_json(ctx, call.id)
 
 
-@Spec(
+DELETE_POST = Spec(
     summary="Soft-delete a post (its author, a coordinator): it keeps its place as deleted",
     # Another post than the other examples': trying the document deletes no post it then uses.
     path=(Param("post_id", "int", minimum=1, maximum=MAX_ID, example=3),),
@@ -240,26 +225,26 @@ async def edit_post(request: Request) -> Response:
         409: "the thread is locked",
     },
 )
-async def delete_post(request: Request) -> Response:
-    signed_in(request)
-    post_id = path_id(request, "post_id", NO_POST)
-    async with action(request) as ctx:
-        await post_changes.do_delete_post(ctx, post_id)
+
+
+@api_action(DELETE_POST, id_from=POST_ID)
+async def delete_post(ctx: Context, call: Call) -> Any:
+    await post_changes.do_delete_post(ctx, call.id)
     return Response(status_code=204)
 
 
-@Spec(
+POST_HISTORY = Spec(
     summary="Earlier versions of a post, oldest first",
     responses={
         200: ("the earlier versions, whole", page(ref("Revision"), cursor=False)),
         404: "no such post, or the caller may not read it",
     },
 )
-async def post_history(request: Request) -> Response:
-    signed_in(request)
-    post_id = path_id(request, "post_id", NO_POST)
-    async with action(request) as ctx:
-        _post, _thread, _network, revisions = await post_changes.post_history(ctx, post_id)
+
+
+@api_action(POST_HISTORY, id_from=POST_ID)
+async def post_history(ctx: Context, call: Call) -> Any:
+    _post, _thread, _network, revisions = await post_changes.post_history(ctx, call.id)
     items = [
         {
             "body": r.body,
@@ -269,7 +254,7 @@ async def post_history(request: Request) -> Response:
         }
         for r in revisions
     ]
-    return JSONResponse({"items": items, "next": None})
+    return {"items": items, "next": None}
 
 
 @Spec(

@@ -13,6 +13,9 @@ from hub.web.visitor import visitor
 
 NO_THREAD = N_("No such thread.")
 NO_POST = N_("No such post.")
+# The path ids of the boards' endpoints: the parameter and the message when there is none.
+THREAD_ID = ("thread_id", NO_THREAD)
+POST_ID = ("post_id", NO_POST)
 
 
 def signed_in(request: Request) -> None:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from typing import Any
 
 from hub.actions import bodies, mentions, search, thread_access
 from hub.actions.errors import N_
 from hub.actions.search import MAX_QUERY
-from hub.web.api.board_common import NO_THREAD, signed_in
+from hub.web.api.board_common import NO_THREAD
+from hub.web.api.handler import Call, api_action
 from hub.web.api.shapes import page, ref
 from hub.web.api.spec import Param, Spec
-from hub.web.forms import action, path_id
+from hub.web.forms import Context
 
 SEARCH = Spec(
     summary="Search threads and posts the caller may read (either script matches either)",
@@ -51,19 +51,17 @@ NETWORK_MENTIONABLE = Spec(
 )
 
 
-@SEARCH
-async def search_endpoint(request: Request) -> Response:
-    signed_in(request)
-    params = SEARCH.params(request)
-    async with action(request) as ctx:
-        author_id = await search.find_author(ctx, params["author"])
-        hits, next_offset = await search.search(
-            ctx,
-            params["q"],
-            network=params["network"] or None,
-            author_id=author_id,
-            offset=params["cursor"] or 0,
-        )
+@api_action(SEARCH)
+async def search_endpoint(ctx: Context, call: Call) -> Any:
+    params = call.query
+    author_id = await search.find_author(ctx, params["author"])
+    hits, next_offset = await search.search(
+        ctx,
+        params["q"],
+        network=params["network"] or None,
+        author_id=author_id,
+        offset=params["cursor"] or 0,
+    )
     items = [
         {
             "kind": h.kind,
@@ -76,27 +74,20 @@ async def search_endpoint(request: Request) -> Response:
         }
         for h in hits
     ]
-    return JSONResponse({"items": items, "next": str(next_offset) if next_offset else None})
+    return {"items": items, "next": str(next_offset) if next_offset else None}
 
 
-@MENTIONABLE
-async def mentionable(request: Request) -> Response:
-    signed_in(request)
-    thread_id = path_id(request, "thread_id", NO_THREAD)
-    query = MENTIONABLE.params(request)
-    async with action(request) as ctx:
-        _thread, network = await thread_access.access_thread(ctx, thread_id)
-        people = await mentions.mentionable(ctx, network, query["q"] or "")
+@api_action(MENTIONABLE, id_from=("thread_id", NO_THREAD))
+async def mentionable(ctx: Context, call: Call) -> Any:
+    _thread, network = await thread_access.access_thread(ctx, call.id)
+    people = await mentions.mentionable(ctx, network, call.query["q"] or "")
     items = [{"id": u.id, "name": u.name, "handle": u.handle} for u in people]
-    return JSONResponse({"items": items, "next": None})
+    return {"items": items, "next": None}
 
 
-@NETWORK_MENTIONABLE
-async def network_mentionable(request: Request) -> Response:
-    signed_in(request)
-    query = NETWORK_MENTIONABLE.params(request)
-    async with action(request) as ctx:
-        network = await bodies.access_network(ctx, request.path_params["slug"])
-        people = await mentions.mentionable(ctx, network, query["q"] or "")
+@api_action(NETWORK_MENTIONABLE)
+async def network_mentionable(ctx: Context, call: Call) -> Any:
+    network = await bodies.access_network(ctx, call.path("slug"))
+    people = await mentions.mentionable(ctx, network, call.query["q"] or "")
     items = [{"id": u.id, "name": u.name, "handle": u.handle} for u in people]
-    return JSONResponse({"items": items, "next": None})
+    return {"items": items, "next": None}

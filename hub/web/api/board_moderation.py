@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from typing import Any
 
 from hub.actions import moderation, post_changes, thread_access, threads
 from hub.actions.moderation import REASON_MAX
 from hub.ids import MAX_ID
 from hub.models import ReactionKind
-from hub.web.api.board_common import NO_POST, NO_THREAD, post_json, signed_in
+from hub.web.api.board_common import POST_ID, THREAD_ID, post_json
+from hub.web.api.handler import Call, api_action
 from hub.web.api.shapes import ref
 from hub.web.api.spec import NOT_BLANK, Answer, Field, Param, Spec
-from hub.web.forms import action, path_id
+from hub.web.forms import Context
 
 REASON = Field(
     "reason",
@@ -38,13 +38,10 @@ COORDINATORS: dict[int, Answer] = {
 }
 
 
-async def _react(request: Request, on: bool) -> Response:
-    signed_in(request)
-    post_id = path_id(request, "post_id", NO_POST)
-    kind = KIND.read(request.path_params["kind"])
-    async with action(request) as ctx:
-        counts = await post_changes.do_react(ctx, post_id, kind=kind, on=on)
-    return JSONResponse({"post_id": post_id, "reactions": counts})
+async def _react(ctx: Context, call: Call, on: bool) -> dict[str, Any]:
+    kind = KIND.read(call.path("kind"))
+    counts = await post_changes.do_react(ctx, call.id, kind=kind, on=on)
+    return {"post_id": call.id, "reactions": counts}
 
 
 REACTION_ANSWERS: dict[int, Answer] = {
@@ -56,18 +53,24 @@ REACTION_ANSWERS: dict[int, Answer] = {
 }
 
 
-@Spec(
+ADD_REACTION = Spec(
     summary="Add the caller's reaction (thumbs_up, heart, celebrate, thinking, eyes)",
     path=REACTED,
     responses=REACTION_ANSWERS,
 )
-async def add_reaction(request: Request) -> Response:
-    return await _react(request, True)
+REMOVE_REACTION = Spec(
+    summary="Take back the caller's reaction", path=REACTED, responses=REACTION_ANSWERS
+)
 
 
-@Spec(summary="Take back the caller's reaction", path=REACTED, responses=REACTION_ANSWERS)
-async def remove_reaction(request: Request) -> Response:
-    return await _react(request, False)
+@api_action(ADD_REACTION, id_from=POST_ID)
+async def add_reaction(ctx: Context, call: Call) -> Any:
+    return await _react(ctx, call, True)
+
+
+@api_action(REMOVE_REACTION, id_from=POST_ID)
+async def remove_reaction(ctx: Context, call: Call) -> Any:
+    return await _react(ctx, call, False)
 
 
 FLAG = Spec(
@@ -84,14 +87,10 @@ FLAG = Spec(
 )
 
 
-@FLAG
-async def flag_post(request: Request) -> Response:
-    signed_in(request)
-    post_id = path_id(request, "post_id", NO_POST)
-    data = await FLAG.read(request)
-    async with action(request) as ctx:
-        post = await moderation.do_flag(ctx, post_id, reason=data["reason"])
-    return JSONResponse({"post_id": post.id, "hidden": post.hidden_at is not None}, 201)
+@api_action(FLAG, status=201, id_from=POST_ID)
+async def flag_post(ctx: Context, call: Call) -> Any:
+    post = await moderation.do_flag(ctx, call.id, reason=call.data["reason"])
+    return {"post_id": post.id, "hidden": post.hidden_at is not None}
 
 
 HIDE = Spec(
@@ -108,17 +107,13 @@ HIDE = Spec(
 )
 
 
-@HIDE
-async def hide_post(request: Request) -> Response:
-    signed_in(request)
-    post_id = path_id(request, "post_id", NO_POST)
-    data = await HIDE.read(request)
-    async with action(request) as ctx:
-        await moderation.do_hide_post(ctx, post_id, reason=data["reason"])
-        return await post_json(ctx, post_id)
+@api_action(HIDE, id_from=POST_ID)
+async def hide_post(ctx: Context, call: Call) -> Any:
+    await moderation.do_hide_post(ctx, call.id, reason=call.data["reason"])
+    return await post_json(ctx, call.id)
 
 
-@Spec(
+UNHIDE = Spec(
     summary="Show a hidden post again and resolve its flags (coordinators)",
     path=MODERATED_POST,
     responses={
@@ -128,47 +123,45 @@ async def hide_post(request: Request) -> Response:
         409: "the post is deleted",
     },
 )
-async def unhide_post(request: Request) -> Response:
-    signed_in(request)
-    post_id = path_id(request, "post_id", NO_POST)
-    async with action(request) as ctx:
-        await moderation.do_unhide_post(ctx, post_id)
-        return await post_json(ctx, post_id)
 
 
-async def _thread_act(request: Request, what: str, on: bool = True) -> Response:
-    signed_in(request)
-    thread_id = path_id(request, "thread_id", NO_THREAD)
-    data = await MOVE.read(request) if what == "move" else {}
-    async with action(request) as ctx:
-        if what == "pin":
-            await moderation.do_pin(ctx, thread_id, pinned=on)
-        elif what == "lock":
-            await moderation.do_lock(ctx, thread_id, locked=on)
-        else:
-            await moderation.do_move(ctx, thread_id, to_network=data["network"])
-        thread, network = await thread_access.access_thread(ctx, thread_id)
-    return JSONResponse(threads.thread_public(thread, network))
+@api_action(UNHIDE, id_from=POST_ID)
+async def unhide_post(ctx: Context, call: Call) -> Any:
+    await moderation.do_unhide_post(ctx, call.id)
+    return await post_json(ctx, call.id)
 
 
-@Spec(summary="Pin a thread (coordinators)", path=MODERATED, responses=COORDINATORS)
-async def pin_thread(request: Request) -> Response:
-    return await _thread_act(request, "pin")
+async def _thread_public(ctx: Context, thread_id: int) -> dict[str, Any]:
+    thread, network = await thread_access.access_thread(ctx, thread_id)
+    return threads.thread_public(thread, network)
 
 
-@Spec(summary="Unpin a thread (coordinators)", path=MODERATED, responses=COORDINATORS)
-async def unpin_thread(request: Request) -> Response:
-    return await _thread_act(request, "pin", on=False)
+def _coordinators(summary: str) -> Spec:
+    return Spec(summary=summary, path=MODERATED, responses=COORDINATORS)
 
 
-@Spec(summary="Lock a thread: no new posts (coordinators)", path=MODERATED, responses=COORDINATORS)
-async def lock_thread(request: Request) -> Response:
-    return await _thread_act(request, "lock")
+@api_action(_coordinators("Pin a thread (coordinators)"), id_from=THREAD_ID)
+async def pin_thread(ctx: Context, call: Call) -> Any:
+    await moderation.do_pin(ctx, call.id, pinned=True)
+    return await _thread_public(ctx, call.id)
 
 
-@Spec(summary="Unlock a thread (coordinators)", path=MODERATED, responses=COORDINATORS)
-async def unlock_thread(request: Request) -> Response:
-    return await _thread_act(request, "lock", on=False)
+@api_action(_coordinators("Unpin a thread (coordinators)"), id_from=THREAD_ID)
+async def unpin_thread(ctx: Context, call: Call) -> Any:
+    await moderation.do_pin(ctx, call.id, pinned=False)
+    return await _thread_public(ctx, call.id)
+
+
+@api_action(_coordinators("Lock a thread: no new posts (coordinators)"), id_from=THREAD_ID)
+async def lock_thread(ctx: Context, call: Call) -> Any:
+    await moderation.do_lock(ctx, call.id, locked=True)
+    return await _thread_public(ctx, call.id)
+
+
+@api_action(_coordinators("Unlock a thread (coordinators)"), id_from=THREAD_ID)
+async def unlock_thread(ctx: Context, call: Call) -> Any:
+    await moderation.do_lock(ctx, call.id, locked=False)
+    return await _thread_public(ctx, call.id)
 
 
 MOVE = Spec(
@@ -184,6 +177,7 @@ MOVE = Spec(
 )
 
 
-@MOVE
-async def move_thread(request: Request) -> Response:
-    return await _thread_act(request, "move")
+@api_action(MOVE, id_from=THREAD_ID)
+async def move_thread(ctx: Context, call: Call) -> Any:
+    await moderation.do_move(ctx, call.id, to_network=call.data["network"])
+    return await _thread_public(ctx, call.id)

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hub.actions import committee_inbox as inbox
@@ -27,12 +25,13 @@ from hub.actions.initiatives import (
 )
 from hub.models import Decision, FollowUpKind, Initiative
 from hub.models.committee_work import COMMENT_MAX, DECISION_NOTE_MAX, UPDATE_NOTE_MAX
-from hub.web.api.board_common import signed_in
+from hub.web.api.handler import Call, api_action
 from hub.web.api.shapes import page, ref
 from hub.web.api.spec import NOT_BLANK, Field, Param, Spec
-from hub.web.forms import Context, action, path_id
+from hub.web.forms import Context
 
 NOT_SEEN = "no such initiative, or the caller may not see it"
+INITIATIVE_ID = ("initiative_id", NO_INITIATIVE)  # the path id of the initiative endpoints
 
 
 def inbox_item(initiative: Initiative) -> dict[str, Any]:
@@ -64,20 +63,17 @@ INBOX = Spec(
 )
 
 
-@INBOX
-async def committee_inbox(request: Request) -> Response:
-    signed_in(request)
-    query = INBOX.params(request)
-    async with action(request) as ctx:
-        found = await inbox.inbox(
-            ctx,
-            request.path_params["slug"],
-            tab=query["status"] or Tab.NEW,
-            cursor=query["cursor"],
-            limit=query["limit"] or inbox.PAGE,
-        )
+@api_action(INBOX)
+async def committee_inbox(ctx: Context, call: Call) -> Any:
+    found = await inbox.inbox(
+        ctx,
+        call.path("slug"),
+        tab=call.query["status"] or Tab.NEW,
+        cursor=call.query["cursor"],
+        limit=call.query["limit"] or inbox.PAGE,
+    )
     items = [inbox_item(i) for i in found.items]
-    return JSONResponse({"items": items, "next": found.next, "counts": found.counts})
+    return {"items": items, "next": found.next, "counts": found.counts}
 
 
 async def timeline_of(ctx: Context, access: InitiativeAccess) -> dict[str, Any]:
@@ -92,20 +88,19 @@ async def timeline_of(ctx: Context, access: InitiativeAccess) -> dict[str, Any]:
     }
 
 
-@Spec(
+TIMELINE = Spec(
     summary="An initiative's status, decisions and follow-ups (its committee, the proposals' "
     "networks)",
     responses={200: ("the timeline", ref("InitiativeTimeline")), 404: NOT_SEEN},
 )
-async def initiative_timeline(request: Request) -> Response:
-    signed_in(request)
-    initiative_id = path_id(request, "initiative_id", NO_INITIATIVE)
-    async with action(request) as ctx:
-        body = await timeline_of(ctx, await access_initiative(ctx, initiative_id))
-    return JSONResponse(body)
 
 
-@Spec(
+@api_action(TIMELINE, id_from=INITIATIVE_ID)
+async def initiative_timeline(ctx: Context, call: Call) -> Any:
+    return await timeline_of(ctx, await access_initiative(ctx, call.id))
+
+
+COMMENTS = Spec(
     summary="The committee's discussion of an initiative, oldest first (its members)",
     responses={
         200: ("the comments", page(ref("InitiativeComment"))),
@@ -113,12 +108,12 @@ async def initiative_timeline(request: Request) -> Response:
         404: NOT_SEEN,
     },
 )
-async def list_comments(request: Request) -> Response:
-    signed_in(request)
-    initiative_id = path_id(request, "initiative_id", NO_INITIATIVE)
-    async with action(request) as ctx:
-        rows = await comments.list_comments(ctx, initiative_id)
-    return JSONResponse({"items": [comments.comment_public(c, u) for c, u in rows], "next": None})
+
+
+@api_action(COMMENTS, id_from=INITIATIVE_ID)
+async def list_comments(ctx: Context, call: Call) -> Any:
+    rows = await comments.list_comments(ctx, call.id)
+    return {"items": [comments.comment_public(c, u) for c, u in rows], "next": None}
 
 
 COMMENT = Spec(
@@ -134,18 +129,13 @@ COMMENT = Spec(
 )
 
 
-@COMMENT
-async def create_comment(request: Request) -> Response:
-    signed_in(request)
-    initiative_id = path_id(request, "initiative_id", NO_INITIATIVE)
-    data = await COMMENT.read(request)
-    async with action(request) as ctx:
-        comment = await comments.do_comment(ctx, initiative_id, body=data["body"])
-        body = comments.comment_public(comment, ctx.actor)
-    return JSONResponse(body, status_code=201)
+@api_action(COMMENT, status=201, id_from=INITIATIVE_ID)
+async def create_comment(ctx: Context, call: Call) -> Any:
+    comment = await comments.do_comment(ctx, call.id, body=call.data["body"])
+    return comments.comment_public(comment, ctx.actor)
 
 
-@Spec(
+START_REVIEW = Spec(
     summary="The chair starts the committee's review: delivered -> in_review",
     description="Already in review: nothing changes (200).",
     responses={
@@ -155,12 +145,11 @@ async def create_comment(request: Request) -> Response:
         409: "not delivered nor in review (the message names its state)",
     },
 )
-async def start_review(request: Request) -> Response:
-    signed_in(request)
-    initiative_id = path_id(request, "initiative_id", NO_INITIATIVE)
-    async with action(request) as ctx:
-        body = await timeline_of(ctx, await decisions.do_start_review(ctx, initiative_id))
-    return JSONResponse(body)
+
+
+@api_action(START_REVIEW, id_from=INITIATIVE_ID)
+async def start_review(ctx: Context, call: Call) -> Any:
+    return await timeline_of(ctx, await decisions.do_start_review(ctx, call.id))
 
 
 DECIDE = Spec(
@@ -182,15 +171,11 @@ DECIDE = Spec(
 )
 
 
-@DECIDE
-async def decide(request: Request) -> Response:
-    signed_in(request)
-    initiative_id = path_id(request, "initiative_id", NO_INITIATIVE)
-    data = await DECIDE.read(request)
-    async with action(request) as ctx:
-        await decisions.do_decide(ctx, initiative_id, decision=data["decision"], note=data["note"])
-        body = await timeline_of(ctx, await access_initiative(ctx, initiative_id))
-    return JSONResponse(body)
+@api_action(DECIDE, id_from=INITIATIVE_ID)
+async def decide(ctx: Context, call: Call) -> Any:
+    data = call.data
+    await decisions.do_decide(ctx, call.id, decision=data["decision"], note=data["note"])
+    return await timeline_of(ctx, await access_initiative(ctx, call.id))
 
 
 FOLLOW_UP = Spec(
@@ -210,16 +195,13 @@ FOLLOW_UP = Spec(
 )
 
 
-@FOLLOW_UP
-async def follow_up(request: Request) -> Response:
-    signed_in(request)
-    initiative_id = path_id(request, "initiative_id", NO_INITIATIVE)
-    data = await FOLLOW_UP.read(request)
-    async with action(request) as ctx:
-        row = await decisions.do_follow_up(
-            ctx, initiative_id, kind=data["kind"], note=data["note"], date=data["date"]
-        )
-    return JSONResponse(decisions.follow_up_public(row), status_code=201)
+@api_action(FOLLOW_UP, status=201, id_from=INITIATIVE_ID)
+async def follow_up(ctx: Context, call: Call) -> Any:
+    data = call.data
+    row = await decisions.do_follow_up(
+        ctx, call.id, kind=data["kind"], note=data["note"], date=data["date"]
+    )
+    return decisions.follow_up_public(row)
 
 
 ROUTES = [

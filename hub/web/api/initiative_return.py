@@ -4,6 +4,8 @@ compiled again as the next revision; anyone who reads it sees the difference bet
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -12,13 +14,15 @@ from hub.actions import initiative_return as returned
 from hub.actions.initiatives import NO_INITIATIVE, document_formats, initiative_public
 from hub.actions.proposals import NO_PROPOSAL
 from hub.web.api.board_common import signed_in
+from hub.web.api.handler import Call, api_action
 from hub.web.api.proposals import _text, _text_fields
 from hub.web.api.shapes import ref
 from hub.web.api.spec import Param, Spec
-from hub.web.forms import action, path_id
+from hub.web.forms import Context, action, path_id
 
 NOT_SEEN = "no such initiative, or the caller may not see it"
 BY_COORDINATORS = "not a coordinator of the proposal's network"
+INITIATIVE_ID = ("initiative_id", NO_INITIATIVE)
 
 REVISE = Spec(
     summary="Revise a proposal of a returned initiative (its network's coordinators)",
@@ -46,7 +50,7 @@ async def revise(request: Request) -> Response:
     return JSONResponse({"proposal_id": proposal.id, "version": proposal.version})
 
 
-@Spec(
+RECOMPILE = Spec(
     summary="Compile a returned initiative again, as its next revision (its coordinators)",
     responses={
         202: "the initiative, status `compiling`, its new revision linked to the one before",
@@ -55,13 +59,12 @@ async def revise(request: Request) -> Response:
         409: "not returned (the message names its state)",
     },
 )
-async def recompile(request: Request) -> Response:
-    signed_in(request)
-    initiative_id = path_id(request, "initiative_id", NO_INITIATIVE)
-    async with action(request) as ctx:
-        access = await returned.do_recompile(ctx, initiative_id)
-        body = initiative_public(access, await document_formats(ctx, access.revision))
-    return JSONResponse(body, status_code=202)
+
+
+@api_action(RECOMPILE, status=202, id_from=INITIATIVE_ID)
+async def recompile(ctx: Context, call: Call) -> Any:
+    access = await returned.do_recompile(ctx, call.id)
+    return initiative_public(access, await document_formats(ctx, access.revision))
 
 
 DIFF = Spec(
@@ -80,15 +83,11 @@ DIFF = Spec(
 )
 
 
-@DIFF
-async def diff(request: Request) -> Response:
-    signed_in(request)
-    initiative_id = path_id(request, "initiative_id", NO_INITIATIVE)
-    query = DIFF.params(request)
-    async with action(request) as ctx:
-        _access, old, new, sections = await returned.revision_diff(
-            ctx, initiative_id, query["from"], query["to"]
-        )
+@api_action(DIFF, id_from=INITIATIVE_ID)
+async def diff(ctx: Context, call: Call) -> Any:
+    _access, old, new, sections = await returned.revision_diff(
+        ctx, call.id, call.query["from"], call.query["to"]
+    )
     items = [
         {
             "proposal_id": s.proposal_id,
@@ -98,7 +97,7 @@ async def diff(request: Request) -> Response:
         }
         for s in sections
     ]
-    return JSONResponse({"from": old, "to": new, "sections": items})
+    return {"from": old, "to": new, "sections": items}
 
 
 ROUTES = [

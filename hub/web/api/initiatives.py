@@ -7,8 +7,10 @@ asked for while its revision compiles is 409 with the progress in the message.
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.actions import initiative_requests as requests
@@ -23,12 +25,14 @@ from hub.actions.initiatives import (
 from hub.actions.key_posts import do_mark_key_post
 from hub.models.initiatives import INITIATIVE_TITLE_MAX
 from hub.web.api.board_common import signed_in
+from hub.web.api.handler import Call, api_action
 from hub.web.api.shapes import ref
 from hub.web.api.spec import Field, Param, Spec
-from hub.web.forms import action, path_id
+from hub.web.forms import Context, action, path_id
 
 INITIATIVE = ref("Initiative")
 ID = Param("initiative_id", "int", minimum=1, example=1)
+INITIATIVE_ID = ("initiative_id", NO_INITIATIVE)
 VISIBLE = "no such initiative, or the caller is neither on its committee nor in its networks"
 MEDIA = {
     "html": "text/html; charset=utf-8",
@@ -62,34 +66,30 @@ CREATE = Spec(
 )
 
 
-@CREATE
-async def create_initiative(request: Request) -> Response:
-    signed_in(request)
-    data = await CREATE.read(request)
-    async with action(request) as ctx:
-        access = await requests.do_create_initiative(
-            ctx,
-            data["proposal_ids"] or [],
-            data["committee"],
-            title=data["title"],
-            language=data["language"],
-        )
-        body = initiative_public(access, [])
-    return JSONResponse(body, status_code=202)
+@api_action(CREATE, status=202)
+async def create_initiative(ctx: Context, call: Call) -> Any:
+    data = call.data
+    access = await requests.do_create_initiative(
+        ctx,
+        data["proposal_ids"] or [],
+        data["committee"],
+        title=data["title"],
+        language=data["language"],
+    )
+    return initiative_public(access, [])
 
 
-@Spec(
+GET = Spec(
     summary="One initiative: number, status, committee, proposals, its revision and documents",
     path=(ID,),
     responses={200: ("the initiative", INITIATIVE), 404: VISIBLE},
 )
-async def get_initiative(request: Request) -> Response:
-    signed_in(request)
-    initiative_id = path_id(request, "initiative_id", NO_INITIATIVE)
-    async with action(request) as ctx:
-        access = await access_initiative(ctx, initiative_id)
-        body = initiative_public(access, await document_formats(ctx, access.revision))
-    return JSONResponse(body)
+
+
+@api_action(GET, id_from=INITIATIVE_ID)
+async def get_initiative(ctx: Context, call: Call) -> Any:
+    access = await access_initiative(ctx, call.id)
+    return initiative_public(access, await document_formats(ctx, access.revision))
 
 
 @Spec(
@@ -123,7 +123,7 @@ async def initiative_document(request: Request) -> Response:
     )
 
 
-@Spec(
+RETRY = Spec(
     summary="Compile a failed initiative again (the committee's chair, the coordinators)",
     path=(ID,),
     responses={
@@ -133,13 +133,11 @@ async def initiative_document(request: Request) -> Response:
         409: "its compilation has not failed (the message names its state)",
     },
 )
-async def retry_initiative(request: Request) -> Response:
-    signed_in(request)
-    initiative_id = path_id(request, "initiative_id", NO_INITIATIVE)
-    async with action(request) as ctx:
-        access = await requests.do_retry_initiative(ctx, initiative_id)
-        body = initiative_public(access, [])
-    return JSONResponse(body, status_code=202)
+
+
+@api_action(RETRY, status=202, id_from=INITIATIVE_ID)
+async def retry_initiative(ctx: Context, call: Call) -> Any:
+    return initiative_public(await requests.do_retry_initiative(ctx, call.id), [])
 
 
 KEY = Spec(
@@ -155,15 +153,11 @@ KEY = Spec(
 )
 
 
-@KEY
-async def mark_key_post(request: Request) -> Response:
-    signed_in(request)
-    post_id = path_id(request, "post_id", N_("No such post."))
-    data = await KEY.read(request)
-    key = data["key"] is not False
-    async with action(request) as ctx:
-        changed = await do_mark_key_post(ctx, post_id, key)
-    return JSONResponse({"post_id": post_id, "key": key, "changed": changed})
+@api_action(KEY, id_from=("post_id", N_("No such post.")))
+async def mark_key_post(ctx: Context, call: Call) -> Any:
+    key = call.data["key"] is not False
+    changed = await do_mark_key_post(ctx, call.id, key)
+    return {"post_id": call.id, "key": key, "changed": changed}
 
 
 ROUTES = [

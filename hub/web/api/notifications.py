@@ -5,17 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hub.actions import notifications, notify_prefs
 from hub.actions.errors import N_, Invalid
 from hub.models.notifications import NotificationKind
-from hub.web.api.board_common import signed_in
+from hub.web.api.handler import Call, api_action
 from hub.web.api.shapes import BOOL, INT, STR, JsonSchema, nullable, obj, ref
 from hub.web.api.spec import Field, Param, Spec
-from hub.web.forms import action
+from hub.web.forms import Context
 
 MAX_IDS = 100
 
@@ -45,19 +43,14 @@ LIST = Spec(
 )
 
 
-@LIST
-async def list_notifications(request: Request) -> Response:
-    signed_in(request)
-    query = LIST.params(request)
-    async with action(request) as ctx:
-        rows, next_id = await notifications.list_notifications(
-            ctx, unread=query.get("unread") == "true", before=query["cursor"]
-        )
-        unread = await notifications.unread_count(ctx)
-    items = [notifications.notification_public(r) for r in rows]
-    return JSONResponse(
-        {"items": items, "next": str(next_id) if next_id else None, "unread": unread}
+@api_action(LIST)
+async def list_notifications(ctx: Context, call: Call) -> Any:
+    rows, next_id = await notifications.list_notifications(
+        ctx, unread=call.query.get("unread") == "true", before=call.query["cursor"]
     )
+    unread = await notifications.unread_count(ctx)
+    items = [notifications.notification_public(r) for r in rows]
+    return {"items": items, "next": str(next_id) if next_id else None, "unread": unread}
 
 
 READ = Spec(
@@ -76,18 +69,15 @@ READ = Spec(
 )
 
 
-@READ
-async def mark_read(request: Request) -> Response:
-    signed_in(request)
-    data = await READ.read(request)
+@api_action(READ)
+async def mark_read(ctx: Context, call: Call) -> Any:
+    data = call.data
     if not data.get("all") and not data.get("ids"):
         raise Invalid(N_("Give the ids to mark read, or all: true."), field="ids")
-    async with action(request) as ctx:
-        marked = await notifications.do_mark_read(
-            ctx, ids=data.get("ids") or [], every=bool(data.get("all"))
-        )
-        unread = await notifications.unread_count(ctx)
-    return JSONResponse({"marked": marked, "unread": unread})
+    marked = await notifications.do_mark_read(
+        ctx, ids=data.get("ids") or [], every=bool(data.get("all"))
+    )
+    return {"marked": marked, "unread": await notifications.unread_count(ctx)}
 
 
 ROUTES = [
@@ -132,13 +122,15 @@ _PREFS = obj(
 )
 
 
-@Spec(summary="The caller's notification settings", responses={200: ("the settings", _PREFS)})
-async def get_preferences(request: Request) -> Response:
-    signed_in(request)
-    async with action(request) as ctx:
-        user = ctx.require_user()
-        prefs = await notify_prefs.prefs_of(ctx, user.id or 0)
-    return JSONResponse(prefs.public())
+GET_PREFS = Spec(
+    summary="The caller's notification settings", responses={200: ("the settings", _PREFS)}
+)
+
+
+@api_action(GET_PREFS)
+async def get_preferences(ctx: Context, call: Call) -> Any:
+    user = ctx.require_user()
+    return (await notify_prefs.prefs_of(ctx, user.id or 0)).public()
 
 
 PUT_PREFS = _PrefsSpec(
@@ -152,13 +144,9 @@ PUT_PREFS = _PrefsSpec(
 )
 
 
-@PUT_PREFS
-async def put_preferences(request: Request) -> Response:
-    signed_in(request)
-    data = await PUT_PREFS.read(request)
-    async with action(request) as ctx:
-        prefs = await notify_prefs.do_set_prefs(ctx, data)
-    return JSONResponse(prefs.public())
+@api_action(PUT_PREFS)
+async def put_preferences(ctx: Context, call: Call) -> Any:
+    return (await notify_prefs.do_set_prefs(ctx, call.data)).public()
 
 
 ROUTES += [

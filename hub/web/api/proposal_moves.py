@@ -6,20 +6,20 @@ the state.
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from typing import Any
+
+from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from hub.actions import proposal_coauthors as coauthors
 from hub.actions import proposal_review as review
 from hub.actions.proposal_states import REVIEW_MOVES
-from hub.web.api.board_common import signed_in
-from hub.web.api.proposals import BY_AUTHORS, DETAIL, NO_PROPOSAL, NOTE, proposal_detail
+from hub.web.api.handler import Call, api_action
+from hub.web.api.proposals import BY_AUTHORS, DETAIL, NOTE, PROPOSAL_ID, proposal_detail
 from hub.web.api.spec import Field, Spec
-from hub.web.forms import action, path_id
+from hub.web.forms import Context
 
-
-@Spec(
+SUBMIT = Spec(
     summary="Submit a draft, or a proposal with requested changes, for review (its authors)",
     responses={
         200: (
@@ -31,12 +31,11 @@ from hub.web.forms import action, path_id
         409: "not a draft nor waiting for changes (the message names its state)",
     },
 )
-async def submit_proposal(request: Request) -> Response:
-    signed_in(request)
-    proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
-    async with action(request) as ctx:
-        body = await proposal_detail(ctx, await review.do_submit(ctx, proposal_id))
-    return JSONResponse(body)
+
+
+@api_action(SUBMIT, id_from=PROPOSAL_ID)
+async def submit_proposal(ctx: Context, call: Call) -> Any:
+    return await proposal_detail(ctx, await review.do_submit(ctx, call.id))
 
 
 WITHDRAW = Spec(
@@ -52,16 +51,11 @@ WITHDRAW = Spec(
 )
 
 
-@WITHDRAW
-async def withdraw_proposal(request: Request) -> Response:
-    signed_in(request)
-    proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
-    data = await WITHDRAW.read(request)
-    async with action(request) as ctx:
-        body = await proposal_detail(
-            ctx, await review.do_withdraw(ctx, proposal_id, note=data["note"])
-        )
-    return JSONResponse(body)
+@api_action(WITHDRAW, id_from=PROPOSAL_ID)
+async def withdraw_proposal(ctx: Context, call: Call) -> Any:
+    return await proposal_detail(
+        ctx, await review.do_withdraw(ctx, call.id, note=call.data["note"])
+    )
 
 
 REVIEW = Spec(
@@ -86,17 +80,13 @@ REVIEW = Spec(
 )
 
 
-@REVIEW
-async def review_proposal(request: Request) -> Response:
-    signed_in(request)
-    proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
-    data = await REVIEW.read(request)
-    async with action(request) as ctx:
-        access = await review.do_review(
-            ctx, proposal_id, action=data["action"], note=data["note"], into=data["into"]
-        )
-        body = await proposal_detail(ctx, access)
-    return JSONResponse(body)
+@api_action(REVIEW, id_from=PROPOSAL_ID)
+async def review_proposal(ctx: Context, call: Call) -> Any:
+    data = call.data
+    access = await review.do_review(
+        ctx, call.id, action=data["action"], note=data["note"], into=data["into"]
+    )
+    return await proposal_detail(ctx, access)
 
 
 INVITE = Spec(
@@ -113,30 +103,25 @@ INVITE = Spec(
 )
 
 
-@INVITE
-async def invite_coauthor(request: Request) -> Response:
-    signed_in(request)
-    proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
-    data = await INVITE.read(request)
-    async with action(request) as ctx:
-        access, created = await coauthors.do_invite_coauthor(ctx, proposal_id, data["user_id"])
-        body = await proposal_detail(ctx, access)
+@api_action(INVITE, id_from=PROPOSAL_ID)
+async def invite_coauthor(ctx: Context, call: Call) -> Any:
+    access, created = await coauthors.do_invite_coauthor(ctx, call.id, call.data["user_id"])
+    body = await proposal_detail(ctx, access)
     return JSONResponse(body, status_code=201 if created else 200)
 
 
-@Spec(
+ACCEPT = Spec(
     summary="Accept an invitation to co-author (the invited member)",
     responses={
         200: ("the proposal, the caller now among its authors", DETAIL),
         404: "no such proposal, or no invitation for the caller",
     },
 )
-async def accept_coauthor(request: Request) -> Response:
-    signed_in(request)
-    proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
-    async with action(request) as ctx:
-        body = await proposal_detail(ctx, await coauthors.do_accept_coauthor(ctx, proposal_id))
-    return JSONResponse(body)
+
+
+@api_action(ACCEPT, id_from=PROPOSAL_ID)
+async def accept_coauthor(ctx: Context, call: Call) -> Any:
+    return await proposal_detail(ctx, await coauthors.do_accept_coauthor(ctx, call.id))
 
 
 ROUTES = [

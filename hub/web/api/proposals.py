@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hub.actions import proposal_reads, proposals, vote_read
@@ -29,12 +27,13 @@ from hub.models.proposals import (
     TITLE_MAX,
     ProposalStatus,
 )
-from hub.web.api.board_common import signed_in
+from hub.web.api.handler import Call, api_action
 from hub.web.api.shapes import page, ref
 from hub.web.api.spec import NOT_BLANK, Field, Param, Spec
-from hub.web.forms import Context, action, path_id
+from hub.web.forms import Context
 
 NO_PROPOSAL = N_("No such proposal.")
+PROPOSAL_ID = ("proposal_id", NO_PROPOSAL)  # the path id of the proposal endpoints
 LEGAL_BASIS = N_("Give the legal basis as {act, article}: the law or by-law and its article.")
 DETAIL = ref("ProposalDetail")
 
@@ -117,34 +116,26 @@ CREATE = Spec(
 )
 
 
-@CREATE
-async def create_proposal(request: Request) -> Response:
-    signed_in(request)
-    data = await CREATE.read(request)
-    async with action(request) as ctx:
-        access = await proposals.do_create_proposal(
-            ctx,
-            request.path_params["slug"],
-            _text(data),
-            coauthor_ids=data["coauthors"] or [],
-        )
-        body = await proposal_detail(ctx, access)
-    return JSONResponse(body, status_code=201)
+@api_action(CREATE, status=201)
+async def create_proposal(ctx: Context, call: Call) -> Any:
+    access = await proposals.do_create_proposal(
+        ctx, call.path("slug"), _text(call.data), coauthor_ids=call.data["coauthors"] or []
+    )
+    return await proposal_detail(ctx, access)
 
 
-@Spec(
+GET = Spec(
     summary="One proposal with its authors, timeline and the duplicates merged into it",
     responses={
         200: ("the proposal", DETAIL),
         404: "no such proposal, a draft of others, or a network the caller may not read",
     },
 )
-async def get_proposal(request: Request) -> Response:
-    signed_in(request)
-    proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
-    async with action(request) as ctx:
-        body = await proposal_detail(ctx, await proposals.access_proposal(ctx, proposal_id))
-    return JSONResponse(body)
+
+
+@api_action(GET, id_from=PROPOSAL_ID)
+async def get_proposal(ctx: Context, call: Call) -> Any:
+    return await proposal_detail(ctx, await proposals.access_proposal(ctx, call.id))
 
 
 EDIT = Spec(
@@ -165,31 +156,26 @@ EDIT = Spec(
 )
 
 
-@EDIT
-async def edit_proposal(request: Request) -> Response:
-    signed_in(request)
-    proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
-    data = await EDIT.read(request)
-    async with action(request) as ctx:
-        access = await proposals.do_edit_proposal(
-            ctx, proposal_id, _text(data), version=data["version"]
-        )
-        body = await proposal_detail(ctx, access)
-    return JSONResponse(body)
+@api_action(EDIT, id_from=PROPOSAL_ID)
+async def edit_proposal(ctx: Context, call: Call) -> Any:
+    access = await proposals.do_edit_proposal(
+        ctx, call.id, _text(call.data), version=call.data["version"]
+    )
+    return await proposal_detail(ctx, access)
 
 
-@Spec(
+HISTORY = Spec(
     summary="Earlier versions of a proposal's text, oldest first",
     responses={
         200: ("the earlier versions", page(ref("ProposalRevision"))),
         404: "no such proposal, or a draft of others",
     },
 )
-async def proposal_history(request: Request) -> Response:
-    signed_in(request)
-    proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
-    async with action(request) as ctx:
-        revisions = await proposal_reads.proposal_history(ctx, proposal_id)
+
+
+@api_action(HISTORY, id_from=PROPOSAL_ID)
+async def proposal_history(ctx: Context, call: Call) -> Any:
+    revisions = await proposal_reads.proposal_history(ctx, call.id)
     items = [
         {
             "version": r.version,
@@ -205,7 +191,7 @@ async def proposal_history(request: Request) -> Response:
         }
         for r in revisions
     ]
-    return JSONResponse({"items": items, "next": None})
+    return {"items": items, "next": None}
 
 
 def _limit() -> Param:
@@ -251,30 +237,27 @@ QUEUE = Spec(
 )
 
 
-async def _list(request: Request, spec: Spec, *, queue: bool) -> Response:
-    signed_in(request)
-    query = spec.params(request)
-    async with action(request) as ctx:
-        page_, next_id = await proposal_reads.list_proposals(
-            ctx,
-            request.path_params["slug"],
-            status=query.get("status") or None,
-            before=query["cursor"],
-            limit=query["limit"] or proposals.PAGE,
-            queue=queue,
-        )
+async def _list(ctx: Context, call: Call, *, queue: bool) -> dict[str, Any]:
+    page_, next_id = await proposal_reads.list_proposals(
+        ctx,
+        call.path("slug"),
+        status=call.query.get("status") or None,
+        before=call.query["cursor"],
+        limit=call.query["limit"] or proposals.PAGE,
+        queue=queue,
+    )
     items = [proposals.proposal_public(a) for a in page_]
-    return JSONResponse({"items": items, "next": str(next_id) if next_id else None})
+    return {"items": items, "next": str(next_id) if next_id else None}
 
 
-@LIST
-async def list_proposals(request: Request) -> Response:
-    return await _list(request, LIST, queue=False)
+@api_action(LIST)
+async def list_proposals(ctx: Context, call: Call) -> Any:
+    return await _list(ctx, call, queue=False)
 
 
-@QUEUE
-async def review_queue(request: Request) -> Response:
-    return await _list(request, QUEUE, queue=True)
+@api_action(QUEUE)
+async def review_queue(ctx: Context, call: Call) -> Any:
+    return await _list(ctx, call, queue=True)
 
 
 ROUTES = [

@@ -178,9 +178,11 @@ async def reply(request: Request) -> Response:
         )
         async with action(request) as ctx:
             ctx.require_user()
-            post = await posts.do_create_post(
-                ctx, thread_id, body=text(form, "body"), reply_to=reply_to, attachment_ids=kept
-            )
+            post = (
+                await posts.do_reply(
+                    ctx, thread_id, body=text(form, "body"), reply_to=reply_to, attachment_ids=kept
+                )
+            ).post
     except FORM_ERRORS as error:
         composer = {
             "body": text(form, "body"),

@@ -22,7 +22,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from hub import i18n
 from hub.i18n import HTML_LANG
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parent.parent  # the hub package: templates, static
 TEMPLATES = PACKAGE / "templates"
 STATIC = PACKAGE / "static"
 
