@@ -10,10 +10,10 @@ from hub.actions.context import act
 from hub.actions.errors import ActionError
 from hub.actions.initiatives import access_initiative
 from hub.actions.proposals import access_proposal
-from hub.actions.thread_access import access_thread
 from hub.models import Network
 from hub.permissions import Action, Principal, can
 from hub.plumbing.runtime import Runtime
+from hub.reads.threads import access_thread
 
 
 @dataclass(frozen=True)

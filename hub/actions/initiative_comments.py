@@ -12,7 +12,6 @@ from __future__ import annotations
 from sqlmodel import col, select
 
 from hub import channels
-from hub.actions.committee_inbox import DECIDABLE, require_committee
 from hub.actions.context import Context
 from hub.actions.initiative_decisions import begin_review
 from hub.actions.initiatives import InitiativeAccess, access_initiative, initiative_conflict
@@ -22,6 +21,7 @@ from hub.events import Event
 from hub.markdown import render
 from hub.models import InitiativeComment, User
 from hub.models.committee_work import COMMENT_MAX
+from hub.reads.committee_inbox import DECIDABLE, require_committee
 
 
 def comment_public(comment: InitiativeComment, author: User | None) -> dict[str, object]:

@@ -27,7 +27,6 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.actions.context import Context, act
-from hub.actions.initiative_document import document_data
 from hub.actions.initiative_notices import notify_compile_failed, notify_delivered
 from hub.actions.initiatives import (
     AlreadyMade,
@@ -51,6 +50,7 @@ from hub.models.initiatives import (
     RevisionStatus,
 )
 from hub.plumbing.runtime import Runtime
+from hub.reads.initiative_document import document_data
 from hub.upsert import insert_ignore
 
 log = logging.getLogger("hub.actions.compile")

@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from hub.actions.committee_inbox import DECIDABLE, current_status, step_channels
 from hub.actions.context import Context
 from hub.actions.errors import N_, Invalid
 from hub.actions.initiative_notices import notify_networks
@@ -43,6 +42,7 @@ from hub.models import (
 )
 from hub.models.committee_work import DECISION_NOTE_MAX, UPDATE_NOTE_MAX
 from hub.permissions import Action
+from hub.reads.committee_inbox import DECIDABLE, current_status, step_channels
 
 S = InitiativeStatus
 OUTCOME = {Decision.ADOPT: S.ADOPTED, Decision.RETURN: S.RETURNED, Decision.REJECT: S.REJECTED}

@@ -16,13 +16,13 @@ from hub.actions.bodies import access_network
 from hub.actions.context import Context
 from hub.actions.errors import N_, Conflict, Invalid
 from hub.actions.posts import access_post
-from hub.actions.thread_access import access_thread
 from hub.actions.threads import thread_public
 from hub.actions.validate import check_line
 from hub.db import utcnow
 from hub.events import Event
 from hub.models import Flag, Network, Post, Thread, User
 from hub.permissions import Action
+from hub.reads.threads import access_thread
 from hub.upsert import insert_ignore
 
 # Also the API declaration's message for a blank value, so "" and invisible-only text read alike.

@@ -16,7 +16,6 @@ from hub.actions.context import Context
 from hub.actions.errors import N_, Conflict, Invalid, NotFound, RateLimited
 from hub.actions.mentions import handles_in, link_mentions, readers_among
 from hub.actions.notifications import Kind, notify_people
-from hub.actions.thread_access import access_thread
 from hub.actions.validate import check_text
 from hub.db import UTCDateTime, utcnow
 from hub.events import Event
@@ -33,6 +32,7 @@ from hub.models import (
 )
 from hub.models.threads import BODY_MAX
 from hub.permissions import Action
+from hub.reads.threads import access_thread
 
 # Also the API declaration's message for a blank value, so "" and invisible-only text read alike.
 BODY_REQUIRED = N_("Write something first.")

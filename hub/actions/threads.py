@@ -12,19 +12,20 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 
 from hub import channels
-from hub.actions import cursors, search
+from hub.actions import search
 from hub.actions.bodies import access_network
 from hub.actions.context import Context
 from hub.actions.errors import N_, Invalid
 from hub.actions.notifications import mark_target_read
 from hub.actions.posts import PostView, check_body, do_write_post, load_post_views
-from hub.actions.thread_access import access_thread
 from hub.actions.validate import check_line
 from hub.db import utcnow
 from hub.events import Event
 from hub.models import Network, Post, Thread, ThreadKind, ThreadRead, User
 from hub.models.threads import TITLE_MAX
 from hub.permissions import Action
+from hub.reads import cursors
+from hub.reads.threads import access_thread
 from hub.upsert import excluded, insert_for
 
 # Also the API declaration's message for a blank value, so "" and invisible-only text read alike.

@@ -16,12 +16,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hub import i18n
-from hub.actions import initiative_archive as archive
 from hub.actions.errors import N_, NotFound
-from hub.actions.initiative_archive import Archived
 from hub.actions.initiative_decisions import follow_up_public
 from hub.actions.initiatives import NO_INITIATIVE
 from hub.models import DocumentFormat
+from hub.reads import initiative_archive as archive
+from hub.reads.initiative_archive import Archived
 from hub.web.api.initiatives import MEDIA
 from hub.web.api.shapes import page, ref
 from hub.web.api.spec import Param, Spec

@@ -5,10 +5,11 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from hub.actions import moderation, post_changes, thread_access, threads
+from hub.actions import moderation, post_changes, threads
 from hub.actions.moderation import REASON_MAX
 from hub.ids import MAX_ID
 from hub.models import ReactionKind
+from hub.reads import threads as thread_access
 from hub.web.api.board_common import NO_POST, NO_THREAD, post_json, signed_in
 from hub.web.api.shapes import ref
 from hub.web.api.spec import NOT_BLANK, Answer, Field, Param, Spec

@@ -14,10 +14,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from hub.actions import committee_inbox as inbox
 from hub.actions import initiative_comments as comments
 from hub.actions import initiative_decisions as decisions
-from hub.actions.committee_inbox import Tab
 from hub.actions.initiatives import (
     NO_INITIATIVE,
     InitiativeAccess,
@@ -27,6 +25,8 @@ from hub.actions.initiatives import (
 )
 from hub.models import Decision, FollowUpKind, Initiative
 from hub.models.committee_work import COMMENT_MAX, DECISION_NOTE_MAX, UPDATE_NOTE_MAX
+from hub.reads import committee_inbox as inbox
+from hub.reads.committee_inbox import Tab
 from hub.web.api.board_common import signed_in
 from hub.web.api.shapes import page, ref
 from hub.web.api.spec import NOT_BLANK, Field, Param, Spec

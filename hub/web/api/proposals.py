@@ -15,8 +15,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from hub.actions import proposal_reads, proposals, vote_read
 from hub.actions import proposal_review as review
+from hub.actions import proposals, vote_read
 from hub.actions.errors import N_
 from hub.actions.proposal_text import ProposalText
 from hub.actions.proposals import ProposalAccess
@@ -29,6 +29,7 @@ from hub.models.proposals import (
     TITLE_MAX,
     ProposalStatus,
 )
+from hub.reads import proposal_lists as proposal_reads
 from hub.web.api.board_common import signed_in
 from hub.web.api.shapes import page, ref
 from hub.web.api.spec import NOT_BLANK, Field, Param, Spec

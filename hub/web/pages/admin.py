@@ -15,11 +15,12 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 import hub.web.convertors  # noqa: F401  (registers the "id" path convertor)
-from hub.actions import accounts, admin, audit_log, bodies, invitations
+from hub.actions import accounts, bodies, invitations
 from hub.actions.context import Context
 from hub.actions.errors import Conflict, Invalid
 from hub.models import MunicipalityKind, NetworkRole
 from hub.permissions import Action
+from hub.reads import admin, audit_log
 from hub.web.forms import action, read_form, text
 from hub.web.pages import audit_view, members
 from hub.web.pages.members import form_failed, submit

@@ -14,10 +14,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from hub import channels
-from hub.actions import committee_inbox as inbox
 from hub.actions import initiative_comments as comments
 from hub.actions import initiative_decisions as decisions
-from hub.actions.committee_inbox import Tab, in_committee
 from hub.actions.errors import N_, NotFound, NotSignedIn
 from hub.actions.initiative_requests import do_retry_initiative
 from hub.actions.initiatives import (
@@ -31,6 +29,8 @@ from hub.actions.initiatives import (
 from hub.actions.notifications import mark_target_read
 from hub.models import Decision, FollowUpKind, InitiativeStatus, RevisionStatus
 from hub.permissions import Action
+from hub.reads import committee_inbox as inbox
+from hub.reads.committee_inbox import Tab, in_committee
 from hub.web.forms import Context, action, path_id, read_form, text
 from hub.web.live_since import live_since
 from hub.web.pages.archive import public_page

@@ -14,10 +14,11 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from hub.actions import admin, bodies
+from hub.actions import bodies
 from hub.actions.context import Context
 from hub.actions.errors import Conflict, Invalid
 from hub.permissions import Action
+from hub.reads import admin
 from hub.web.errors import translate
 from hub.web.forms import action, read_form, text
 from hub.web.templating import render

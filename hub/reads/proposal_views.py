@@ -14,12 +14,12 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from hub.actions.context import Context
-from hub.actions.proposal_reads import readable_clause
 from hub.actions.proposal_states import EDITABLE, MERGE_TARGETS, TRANSITIONS, By, Move, moves_from
 from hub.actions.proposals import ProposalAccess, load_authors
 from hub.models import Network
 from hub.models.proposals import Proposal, ProposalAuthor, ProposalStatus
 from hub.permissions import Action
+from hub.reads.proposal_lists import readable_clause
 
 MY_LIMIT = 100
 # Open to new authors (invite, accept) while it may still be withdrawn: before a vote.

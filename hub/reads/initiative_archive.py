@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from sqlmodel import col, select
 
-from hub.actions import cursors
 from hub.actions.context import Context
 from hub.actions.errors import NotFound
 from hub.actions.initiative_decisions import follow_ups
@@ -27,6 +26,7 @@ from hub.models import (
     InitiativeStatus,
     RevisionStatus,
 )
+from hub.reads import cursors
 
 PAGE = 20
 MAX_PAGE = 100

@@ -9,7 +9,6 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from hub.actions import cursors
 from hub.actions.accounts import access_user
 from hub.actions.bodies import member_counts
 from hub.actions.context import Context
@@ -28,6 +27,7 @@ from hub.models import (
     User,
 )
 from hub.permissions import Action
+from hub.reads import cursors
 
 T = TypeVar("T")
 
