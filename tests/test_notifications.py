@@ -179,8 +179,8 @@ async def test_an_inactive_or_removed_reader_gets_nothing(seeded: Runtime) -> No
 
 
 async def test_one_notice_per_person_and_cause_however_often_it_is_told(seeded: Runtime) -> None:
-    from hub.actions.bodies import access_network
     from hub.actions.notifications import notify_people
+    from hub.reads.bodies import access_network
 
     people = await make_people(seeded)
     readers = [people["member"], people["coordinator"], people["outsider"]]

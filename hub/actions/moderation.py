@@ -12,7 +12,6 @@ from sqlmodel import col, select
 
 from hub import channels
 from hub.actions import search
-from hub.actions.bodies import access_network
 from hub.actions.context import Context
 from hub.actions.errors import N_, Conflict, Invalid
 from hub.actions.posts import access_post
@@ -22,6 +21,7 @@ from hub.db import utcnow
 from hub.events import Event
 from hub.models import Flag, Network, Post, Thread, User
 from hub.permissions import Action
+from hub.reads.bodies import access_network
 from hub.reads.threads import access_thread
 from hub.upsert import insert_ignore
 

@@ -17,7 +17,6 @@ from sqlmodel import col, select
 
 from hub import channels
 from hub.actions import search
-from hub.actions.bodies import access_network
 from hub.actions.context import Context
 from hub.actions.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from hub.actions.proposal_notices import notify_invited
@@ -41,6 +40,7 @@ from hub.models.proposals import (
     ProposalTransition,
 )
 from hub.permissions import Action
+from hub.reads.bodies import access_network
 
 NO_PROPOSAL = N_("No such proposal.")
 PAGE = 30

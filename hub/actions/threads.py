@@ -13,7 +13,6 @@ from sqlmodel import col, select
 
 from hub import channels
 from hub.actions import search
-from hub.actions.bodies import access_network
 from hub.actions.context import Context
 from hub.actions.errors import N_, Invalid
 from hub.actions.notifications import mark_target_read
@@ -25,6 +24,7 @@ from hub.models import Network, Post, Thread, ThreadKind, ThreadRead, User
 from hub.models.threads import TITLE_MAX
 from hub.permissions import Action
 from hub.reads import cursors
+from hub.reads.bodies import access_network
 from hub.reads.threads import access_thread
 from hub.upsert import excluded, insert_for
 

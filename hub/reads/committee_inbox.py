@@ -18,13 +18,13 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from hub import channels
-from hub.actions.bodies import access_committee
 from hub.actions.context import Context
 from hub.actions.errors import N_, Forbidden
 from hub.actions.initiatives import InitiativeAccess
 from hub.models import Committee, Initiative, InitiativeStatus
 from hub.permissions import Action
 from hub.reads import cursors
+from hub.reads.bodies import access_committee
 
 S = InitiativeStatus
 PAGE = 30

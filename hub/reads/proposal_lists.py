@@ -6,7 +6,6 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, or_
 from sqlmodel import col, select
 
-from hub.actions.bodies import access_network
 from hub.actions.context import Context
 from hub.actions.errors import N_, Invalid
 from hub.actions.proposals import (
@@ -25,6 +24,7 @@ from hub.models.proposals import (
     ProposalTransition,
 )
 from hub.permissions import Action
+from hub.reads.bodies import access_network
 
 
 async def proposal_history(ctx: Context, proposal_id: int) -> list[ProposalRevision]:

@@ -13,12 +13,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from hub.actions import attachments, bodies, post_changes, posts, threads
+from hub.actions import attachments, post_changes, posts, threads
 from hub.actions.attachments import MAX_ATTACHMENTS_PER_POST
 from hub.actions.errors import N_, Invalid
 from hub.ids import MAX_ID
 from hub.models.threads import BODY_MAX, TITLE_MAX
 from hub.permissions import Action
+from hub.reads import bodies
 from hub.reads import threads as thread_access
 from hub.web.api import board_lookup as lookup
 from hub.web.api import board_moderation as moderate

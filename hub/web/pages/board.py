@@ -8,9 +8,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from hub import channels
-from hub.actions import attachments, bodies, moderation, threads
+from hub.actions import attachments, moderation, threads
 from hub.actions.threads import BoardFilter
 from hub.permissions import Action
+from hub.reads import bodies
 from hub.web import fragments  # noqa: F401  (thread_row_html for board/_board.html)
 from hub.web.forms import action, read_upload_form, text
 from hub.web.live_since import live_since

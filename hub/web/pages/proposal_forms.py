@@ -13,7 +13,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from hub.actions import bodies, proposals
+from hub.actions import proposals
 from hub.actions.errors import ActionError
 from hub.actions.proposal_states import EDITABLE
 from hub.actions.proposal_text import FIELD_NAMES, ProposalText, conflict_in_state
@@ -25,6 +25,7 @@ from hub.models.proposals import (
     TITLE_MAX,
 )
 from hub.permissions import Action
+from hub.reads import bodies
 from hub.web.forms import action, as_id, path_id, read_form, text
 from hub.web.pages.board_forms import FORM_ERRORS, form_errors
 from hub.web.pages.proposals import NO_PROPOSAL, TEXT_FIELDS

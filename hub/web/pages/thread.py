@@ -10,10 +10,11 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from hub import channels
-from hub.actions import attachments, bodies, moderation, post_changes, posts, threads
+from hub.actions import attachments, moderation, post_changes, posts, threads
 from hub.actions.errors import N_
 from hub.actions.posts import PostView
 from hub.permissions import Action
+from hub.reads import bodies
 from hub.reads import threads as thread_access
 from hub.web import fragments  # noqa: F401  (post_html for board/thread.html)
 from hub.web.forms import (
