@@ -15,26 +15,15 @@ from hub.actions.context import act
 from hub.actions.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.actions.mentions import mentionable
 from hub.actions.moderation import do_lock, do_pin
-from hub.actions.post_changes import (
-    do_delete_post,
-    do_edit_post,
-    do_react,
-    edit_refusal,
-    may_change,
-    post_history,
-)
-from hub.actions.posts import do_create_post, load_post_views, post_public
+from hub.actions.post_changes import do_delete_post, do_edit_post, do_react
+from hub.actions.posts import do_create_post
 from hub.actions.search import search
-from hub.actions.threads import (
-    WINDOW,
-    board,
-    do_create_thread,
-    do_mark_all_read,
-    thread_window,
-)
+from hub.actions.threads import do_create_thread, do_mark_all_read
 from hub.db import utcnow
 from hub.models import Mention, Network, Post, Thread, ThreadRead, User
 from hub.plumbing.runtime import Runtime
+from hub.reads.posts import edit_refusal, load_post_views, may_change, post_history, post_public
+from hub.reads.threads import WINDOW, board, thread_window
 from tests.conftest import make_user
 
 NET = "elektronska-uprava"  # visible to everyone signed in

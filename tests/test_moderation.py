@@ -19,11 +19,13 @@ from hub.actions.moderation import (
     moderation_queue,
 )
 from hub.actions.post_changes import do_delete_post
-from hub.actions.posts import do_create_post, load_post_views, post_public
+from hub.actions.posts import do_create_post
 from hub.actions.search import search
-from hub.actions.threads import do_create_thread, thread_window
+from hub.actions.threads import do_create_thread
 from hub.models import AuditEntry, Flag, Network, Post, SearchDocument, Thread
 from hub.plumbing.runtime import Runtime
+from hub.reads.posts import load_post_views, post_public
+from hub.reads.threads import thread_window
 from tests.conftest import make_user
 
 NET = "elektronska-uprava"

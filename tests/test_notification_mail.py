@@ -18,10 +18,11 @@ from hub.actions.notify_mail import (
     unsubscribe_token,
     unsubscribe_user,
 )
-from hub.actions.threads import do_create_thread, thread_window
+from hub.actions.threads import do_create_thread
 from hub.db import utcnow
 from hub.models import MailMessage, NotificationPrefs, User
 from hub.plumbing.runtime import Runtime
+from hub.reads.threads import thread_window
 from tests.mailserver import (  # noqa: F401
     MailServer,
     body_of,

@@ -14,13 +14,14 @@ from hub.actions.initiative_notices import notify_compile_failed, notify_deliver
 from hub.actions.initiatives import load_initiative
 from hub.actions.posts import do_reply
 from hub.actions.proposal_review import do_review, do_submit
-from hub.actions.threads import do_create_thread, thread_window
+from hub.actions.threads import do_create_thread
 from hub.actions.vote_notices import remind_closing_votes
 from hub.actions.votes import do_close_vote
 from hub.db import utcnow
 from hub.models import Initiative, Notification, User
 from hub.models.notifications import NotificationKind as K
 from hub.plumbing.runtime import Runtime
+from hub.reads.threads import thread_window
 from tests.committee_helpers import committee_people, initiative_in
 from tests.proposal_helpers import CLOSED, NET, as_user, make_people, new_proposal, proposal_in
 from tests.vote_helpers import cast, open_vote

@@ -14,15 +14,14 @@ from hub import channels
 from hub.actions import search
 from hub.actions.context import Context
 from hub.actions.errors import N_, Conflict, Invalid
-from hub.actions.posts import access_post
-from hub.actions.threads import thread_public
 from hub.actions.validate import check_line
 from hub.db import utcnow
 from hub.events import Event
 from hub.models import Flag, Network, Post, Thread, User
 from hub.permissions import Action
 from hub.reads.bodies import access_network
-from hub.reads.threads import access_thread
+from hub.reads.posts import access_post
+from hub.reads.threads import access_thread, thread_public
 from hub.upsert import insert_ignore
 
 # Also the API declaration's message for a blank value, so "" and invisible-only text read alike.

@@ -2,7 +2,7 @@
 coordinators' acts in board_moderation; search and @mention completion in board_lookup.
 
 Each handler parses, calls one action in one transaction, and returns the Public shape
-(hub.actions.threads.thread_public, hub.actions.posts.post_public). Every endpoint needs a
+(hub.reads.threads.thread_public, hub.reads.posts.post_public). Every endpoint needs a
 signed-in caller (401); what they may not read is 404, what they may read but not do is 403.
 """
 
@@ -20,7 +20,8 @@ from hub.ids import MAX_ID
 from hub.models.threads import BODY_MAX, TITLE_MAX
 from hub.permissions import Action
 from hub.reads import bodies
-from hub.reads import threads as thread_access
+from hub.reads import posts as posts_reads
+from hub.reads import threads as threads_reads
 from hub.web.api import board_lookup as lookup
 from hub.web.api import board_moderation as moderate
 from hub.web.api.board_common import NO_POST, NO_THREAD, post_json, signed_in
@@ -66,7 +67,7 @@ LIST_THREADS = Spec(
     query=(
         Param("filter", choices=("", "unanswered", "mine", "proposals")),
         Param("cursor", max_length=200, description="`next` of the previous page"),
-        _limit(threads.BOARD_PAGE, 100),
+        _limit(threads_reads.BOARD_PAGE, 100),
     ),
     responses={
         200: ("threads with the caller's `unread` count", page(ref("BoardThread"))),
@@ -82,15 +83,16 @@ async def list_threads(request: Request) -> Response:
     query = LIST_THREADS.params(request)
     async with action(request) as ctx:
         network = await bodies.access_network(ctx, request.path_params["slug"])
-        found = await threads.board(
+        found = await threads_reads.board(
             ctx,
             network,
             filter_=query["filter"] or "",
             cursor=query["cursor"] or None,
-            limit=query["limit"] or threads.BOARD_PAGE,
+            limit=query["limit"] or threads_reads.BOARD_PAGE,
         )
     items = [
-        {**threads.thread_public(row.thread, network), "unread": row.unread} for row in found.rows
+        {**threads_reads.thread_public(row.thread, network), "unread": row.unread}
+        for row in found.rows
     ]
     return JSONResponse({"items": items, "next": found.next_cursor})
 
@@ -130,9 +132,12 @@ async def create_thread(request: Request) -> Response:
             body=data["body"],
             attachment_ids=data["attachments"] or [],
         )
-        network = (await thread_access.access_thread(ctx, thread.id or 0))[1]
-        views = await posts.load_post_views(ctx, network, [post.id or 0])
-    body = {"thread": threads.thread_public(thread, network), "post": posts.post_public(views[0])}
+        network = (await threads_reads.access_thread(ctx, thread.id or 0))[1]
+        views = await posts_reads.load_post_views(ctx, network, [post.id or 0])
+    body = {
+        "thread": threads_reads.thread_public(thread, network),
+        "post": posts_reads.post_public(views[0]),
+    }
     return JSONResponse(body, status_code=201)
 
 
@@ -147,15 +152,15 @@ async def get_thread(request: Request) -> Response:
     signed_in(request)
     thread_id = path_id(request, "thread_id", NO_THREAD)
     async with action(request) as ctx:
-        thread, network = await thread_access.access_thread(ctx, thread_id)
-    return JSONResponse(threads.thread_public(thread, network))
+        thread, network = await threads_reads.access_thread(ctx, thread_id)
+    return JSONResponse(threads_reads.thread_public(thread, network))
 
 
 LIST_POSTS = Spec(
     summary="Posts of a thread, oldest first, after the post id `after` (0: from the start)",
     query=(
         Param("after", "int", message=N_("Not a valid id."), description="a post id, or 0"),
-        _limit(threads.WINDOW, threads.MAX_WINDOW),
+        _limit(threads_reads.WINDOW, threads_reads.MAX_WINDOW),
     ),
     responses={
         200: ("posts; `next` is the `after` of the next page", page(ref("Post"))),
@@ -170,11 +175,11 @@ async def list_posts(request: Request) -> Response:
     thread_id = path_id(request, "thread_id", NO_THREAD)
     query = LIST_POSTS.params(request)
     async with action(request) as ctx:
-        window = await threads.thread_window(
-            ctx, thread_id, after=query["after"] or 0, limit=query["limit"] or threads.WINDOW
+        window = await threads_reads.thread_window(
+            ctx, thread_id, after=query["after"] or 0, limit=query["limit"] or threads_reads.WINDOW
         )
         moderator = ctx.may(Action.MODERATE_NETWORK, window.network)
-    items = [posts.post_public(v, moderator=moderator) for v in window.posts]
+    items = [posts_reads.post_public(v, moderator=moderator) for v in window.posts]
     last = window.posts[-1].post.id if window.posts else None
     return JSONResponse({"items": items, "next": str(last) if window.has_after else None})
 
@@ -205,7 +210,7 @@ async def create_post(request: Request) -> Response:
             reply_to=data["reply_to"],
             attachment_ids=data["attachments"] or [],
         )
-    return JSONResponse(posts.post_public(view), status_code=201)
+    return JSONResponse(posts_reads.post_public(view), status_code=201)
 
 
 EDIT_POST = Spec(
@@ -261,7 +266,7 @@ async def post_history(request: Request) -> Response:
     signed_in(request)
     post_id = path_id(request, "post_id", NO_POST)
     async with action(request) as ctx:
-        _post, _thread, _network, revisions = await post_changes.post_history(ctx, post_id)
+        _post, _thread, _network, revisions = await posts_reads.post_history(ctx, post_id)
     items = [
         {
             "body": r.body,

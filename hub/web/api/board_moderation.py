@@ -5,11 +5,11 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from hub.actions import moderation, post_changes, threads
+from hub.actions import moderation, post_changes
 from hub.actions.moderation import REASON_MAX
 from hub.ids import MAX_ID
 from hub.models import ReactionKind
-from hub.reads import threads as thread_access
+from hub.reads import threads
 from hub.web.api.board_common import NO_POST, NO_THREAD, post_json, signed_in
 from hub.web.api.shapes import ref
 from hub.web.api.spec import NOT_BLANK, Answer, Field, Param, Spec
@@ -148,7 +148,7 @@ async def _thread_act(request: Request, what: str, on: bool = True) -> Response:
             await moderation.do_lock(ctx, thread_id, locked=on)
         else:
             await moderation.do_move(ctx, thread_id, to_network=data["network"])
-        thread, network = await thread_access.access_thread(ctx, thread_id)
+        thread, network = await threads.access_thread(ctx, thread_id)
     return JSONResponse(threads.thread_public(thread, network))
 
 
