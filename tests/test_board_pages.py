@@ -770,13 +770,14 @@ async def test_pages_load_scripts_from_files_only(app: Any, world: World) -> Non
 async def test_partials_render_without_a_request(world: World) -> None:
     """The post and thread-row partials, as live updates will insert them."""
     from hub.reads.posts import load_post_views
-    from hub.reads.threads import board, thread_window
+    from hub.reads.threads import board
     from hub.web.pages.partials import post_partial, thread_row_partial
     from hub.web.pages.thread import Viewer
+    from tests.thread_helpers import view_thread
 
     rt = world.runtime
     async with act(rt, actor_id=world.users["member"]) as ctx:
-        window = await thread_window(ctx, world.threads["public"], after=0)
+        window = await view_thread(ctx, world.threads["public"], after=0)
         views = await load_post_views(ctx, window.network, [world.posts["public"]])
         rows = (await board(ctx, window.network)).rows
     html = post_partial(views[0], "sr-Cyrl")

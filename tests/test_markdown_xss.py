@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from hub.actions.mentions import link_mentions
 from hub.markdown import render
 from hub.models import User
+from hub.reads.mentions import link_mentions
 from tests.browser import browser
 from tests.xss_corpus import PAYLOADS
 

@@ -22,7 +22,6 @@ from hub.actions.threads import do_create_thread
 from hub.db import utcnow
 from hub.models import MailMessage, NotificationPrefs, User
 from hub.plumbing.runtime import Runtime
-from hub.reads.threads import thread_window
 from tests.mailserver import (  # noqa: F401
     MailServer,
     body_of,
@@ -32,6 +31,7 @@ from tests.mailserver import (  # noqa: F401
 )
 from tests.proposal_helpers import NET, make_people, tokens
 from tests.test_notification_api import mention
+from tests.thread_helpers import view_thread
 from workers.mail import reconcile_mail
 
 MEMBER = "member@example.org"
@@ -79,7 +79,7 @@ async def test_read_in_the_app_before_the_delay_is_not_mailed(
     async with act(seeded, actor_id=people["author"]) as ctx:
         thread, _post = await do_create_thread(ctx, NET, title="Tema", body=f"@{member} vidi")
     async with act(seeded, actor_id=people["member"]) as ctx:
-        await thread_window(ctx, thread.id or 0)
+        await view_thread(ctx, thread.id or 0)
     assert await sweep(seeded) == 0
     await run_worker(seeded)
     assert smtp.messages == []

@@ -1,4 +1,4 @@
-"""Networks, committees and who sits in them."""
+"""Networks, committees and who sits in them: set and change (reading: hub.reads.bodies)."""
 
 from __future__ import annotations
 

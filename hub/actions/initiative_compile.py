@@ -32,8 +32,6 @@ from hub.actions.initiatives import (
     AlreadyMade,
     insert_initiative,
     link_proposals,
-    live_initiatives,
-    load_initiative,
     notify_progress,
     notify_status,
     set_status,
@@ -51,6 +49,7 @@ from hub.models.initiatives import (
 )
 from hub.plumbing.runtime import Runtime
 from hub.reads.initiative_document import document_data
+from hub.reads.initiatives import live_initiatives, load_initiative
 from hub.upsert import insert_ignore
 
 log = logging.getLogger("hub.actions.compile")

@@ -25,14 +25,7 @@ from sqlmodel import col, select
 
 from hub.actions.context import Context
 from hub.actions.errors import N_, Forbidden, Invalid
-from hub.actions.initiatives import (
-    InitiativeAccess,
-    access_initiative,
-    initiative_conflict,
-    load_initiative,
-    notify_status,
-    write_intent,
-)
+from hub.actions.initiatives import notify_status, write_intent
 from hub.actions.proposal_text import FIELD_NAMES, ProposalText, check_text_changes
 from hub.actions.proposals import write_text
 from hub.db import utcnow
@@ -45,6 +38,12 @@ from hub.models import (
     ProposalStatus,
 )
 from hub.permissions import Action
+from hub.reads.initiatives import (
+    InitiativeAccess,
+    access_initiative,
+    initiative_conflict,
+    load_initiative,
+)
 
 S = InitiativeStatus
 SECTIONS = ("title", "summary", "problem", "solution", "legal_act", "legal_article", "impact")

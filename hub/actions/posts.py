@@ -1,4 +1,4 @@
-"""Posts: write one, and load them for display (edits, deletion, reactions: post_changes)."""
+"""Posts: write one (edits, deletion, reactions: post_changes; reading them: hub.reads.posts)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from hub.actions import search
 from hub.actions.attachments import claim_uploads
 from hub.actions.context import Context
 from hub.actions.errors import N_, Conflict, Invalid, RateLimited
-from hub.actions.mentions import handles_in, link_mentions, readers_among
 from hub.actions.notifications import Kind, notify_people
 from hub.actions.validate import check_text
 from hub.db import UTCDateTime, utcnow
@@ -27,6 +26,7 @@ from hub.models import (
 )
 from hub.models.threads import BODY_MAX
 from hub.permissions import Action
+from hub.reads.mentions import handles_in, link_mentions, readers_among
 from hub.reads.posts import (
     PostView,
     post_public,

@@ -27,13 +27,7 @@ from hub.actions.proposal_states import (
     Move,
 )
 from hub.actions.proposal_text import conflict_in_state
-from hub.actions.proposals import (
-    ProposalAccess,
-    access_proposal,
-    notify_updated,
-    proposal_public,
-    require_author,
-)
+from hub.actions.proposals import notify_updated
 from hub.actions.validate import check_choice, check_text
 from hub.db import utcnow
 from hub.events import Event
@@ -46,17 +40,14 @@ from hub.models.proposals import (
     ProposalTransition,
 )
 from hub.permissions import Action
+from hub.reads.proposals import (
+    ProposalAccess,
+    access_proposal,
+    proposal_public,
+    require_author,
+    transition_public,
+)
 from hub.upsert import insert_ignore
-
-
-def transition_public(row: ProposalTransition) -> dict[str, object]:
-    return {
-        "from": row.from_status or None,
-        "to": row.to_status,
-        "actor_id": row.actor_id,
-        "note": row.note,
-        "at": row.at.isoformat(),
-    }
 
 
 def notify_status(access: ProposalAccess, row: ProposalTransition) -> list[Event]:

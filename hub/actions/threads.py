@@ -1,4 +1,4 @@
-"""Threads: start one, read a board, read a thread in windows, remember how far one has read."""
+"""Threads: start one, remember how far one has read (boards and windows: hub.reads.threads)."""
 
 from __future__ import annotations
 

@@ -29,7 +29,6 @@ from hub import ratelimit
 from hub.actions.context import Context
 from hub.actions.errors import N_, Forbidden, NotFound, RateLimited
 from hub.actions.proposal_text import conflict_in_state
-from hub.actions.proposals import NO_PROPOSAL, access_proposal
 from hub.actions.validate import check_choice, check_text
 from hub.actions.vote_live import tally_soon
 from hub.actions.votes import _closed_conflict, close_apart, is_due, vote_of
@@ -37,6 +36,7 @@ from hub.db import UTCDateTime, execute, utcnow
 from hub.models import Network, Proposal
 from hub.models.votes import REASON_MAX, Vote, VoteBallot, VoteStatus
 from hub.permissions import Action
+from hub.reads.proposals import NO_PROPOSAL, access_proposal
 from hub.reads.vote_count import CHOICES
 
 

@@ -34,7 +34,6 @@ from hub.actions.errors import N_, Conflict, Invalid, NotFound
 from hub.actions.proposal_review import _after, _move
 from hub.actions.proposal_states import Move
 from hub.actions.proposal_text import conflict_in_state
-from hub.actions.proposals import ProposalAccess, access_proposal
 from hub.actions.validate import check_choice
 from hub.actions.vote_notices import notify_vote_opened, notify_vote_result
 from hub.db import utcnow
@@ -51,6 +50,7 @@ from hub.models.votes import (
 )
 from hub.permissions import Action
 from hub.plumbing.runtime import Runtime
+from hub.reads.proposals import ProposalAccess, access_proposal
 from hub.reads.vote_tally import current_count, tally_public
 from hub.upsert import insert_ignore
 

@@ -1,4 +1,6 @@
-"""TODO docstring"""
+"""Users as others see them: a user by id, a municipality by slug, counts; the API's user shapes
+(user_public, user_private).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""TODO docstring"""
+"""Attachments as stored and served: the allow-listed types, where a file lives, the actor's
+pending uploads, a post's files, and the access check that serves one (readers of the thread
+only; a hidden or deleted post's files to moderators alone).
+"""
 
 from __future__ import annotations
 

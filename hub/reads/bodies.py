@@ -1,4 +1,7 @@
-"""TODO docstring"""
+"""Networks, committees and who sits in them, read: the access checks (access_network,
+access_committee), the directories and member lists, and the API's shapes of networks,
+committees and municipalities.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The committee's inbox, and who works in an initiative's committee.
 
-Who sees an initiative is hub.actions.initiatives.access_initiative: committee members (and
+Who sees an initiative is hub.reads.initiatives.access_initiative: committee members (and
 admins) see every initiative addressed to their committee; members of a network one of its
 proposals came from see it too, read-only here (document, status, decisions, follow-ups; never
 the committee's discussion). The
@@ -20,11 +20,11 @@ from sqlmodel import col, select
 from hub import channels
 from hub.actions.context import Context
 from hub.actions.errors import N_, Forbidden
-from hub.actions.initiatives import InitiativeAccess
 from hub.models import Committee, Initiative, InitiativeStatus
 from hub.permissions import Action
 from hub.reads import cursors
 from hub.reads.bodies import access_committee
+from hub.reads.initiatives import InitiativeAccess
 
 S = InitiativeStatus
 PAGE = 30

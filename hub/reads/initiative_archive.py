@@ -14,8 +14,6 @@ from sqlmodel import col, select
 
 from hub.actions.context import Context
 from hub.actions.errors import NotFound
-from hub.actions.initiative_decisions import follow_ups
-from hub.actions.initiatives import NO_INITIATIVE, document_content, load_initiative
 from hub.models import (
     Committee,
     DocumentFormat,
@@ -27,6 +25,8 @@ from hub.models import (
     RevisionStatus,
 )
 from hub.reads import cursors
+from hub.reads.initiative_decisions import follow_ups
+from hub.reads.initiatives import NO_INITIATIVE, document_content, load_initiative
 
 PAGE = 20
 MAX_PAGE = 100

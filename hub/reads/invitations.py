@@ -1,4 +1,7 @@
-"""TODO docstring"""
+"""Invitations and password-reset links, read: the signed link a token stands for (access_*),
+the list of invitations, and the API's invitation shape. Sending and using them is
+hub.actions.invitations.
+"""
 
 from __future__ import annotations
 

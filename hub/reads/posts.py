@@ -1,4 +1,8 @@
-"""TODO docstring"""
+"""Posts, read: the access checks (access_post, access_post_to_edit and the one rule of who may
+change a post), the views a thread shows (authors, replied-to posts, reactions, attachments),
+the history of a post, and the post's public shape. Writing is hub.actions.posts and
+hub.actions.post_changes.
+"""
 
 from __future__ import annotations
 

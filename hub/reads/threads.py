@@ -1,5 +1,8 @@
-"""A thread, if the actor may read it: the check that posts, threads, moderation and the live
-channels share (below them all, so none has to import another for it)."""
+"""Threads, read: the access check (access_thread, shared by posts, moderation and the live
+channels), a board page, a window of a thread's posts, and the thread's public shape.
+
+Reading writes nothing: how far a reader has read is moved by hub.actions.threads.
+do_mark_thread_read, which the thread page and the API call after the window."""
 
 from __future__ import annotations
 

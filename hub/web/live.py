@@ -11,13 +11,12 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from hub.actions import proposals
 from hub.actions.context import act
 from hub.models import InitiativeComment, Network, Thread, User
 from hub.models.proposals import Proposal, ProposalTransition
 from hub.permissions import Action, can
 from hub.plumbing.runtime import Runtime
-from hub.reads import posts
+from hub.reads import posts, proposals
 from hub.reads import proposal_lists as proposal_reads
 from hub.reads.posts import PostInPlace
 from hub.reads.threads import BoardRow

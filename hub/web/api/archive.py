@@ -17,11 +17,11 @@ from starlette.routing import Route
 
 from hub import i18n
 from hub.actions.errors import N_, NotFound
-from hub.actions.initiative_decisions import follow_up_public
-from hub.actions.initiatives import NO_INITIATIVE
 from hub.models import DocumentFormat
 from hub.reads import initiative_archive as archive
 from hub.reads.initiative_archive import Archived
+from hub.reads.initiative_decisions import follow_up_public
+from hub.reads.initiatives import NO_INITIATIVE
 from hub.web.api.initiatives import MEDIA
 from hub.web.api.shapes import page, ref
 from hub.web.api.spec import Param, Spec

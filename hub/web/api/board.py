@@ -178,6 +178,7 @@ async def list_posts(request: Request) -> Response:
         window = await threads_reads.thread_window(
             ctx, thread_id, after=query["after"] or 0, limit=query["limit"] or threads_reads.WINDOW
         )
+        await threads.do_mark_thread_read(ctx, window)
         moderator = ctx.may(Action.MODERATE_NETWORK, window.network)
     items = [posts_reads.post_public(v, moderator=moderator) for v in window.posts]
     last = window.posts[-1].post.id if window.posts else None

@@ -5,10 +5,10 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from hub.actions import mentions, search
+from hub.actions import search
 from hub.actions.errors import N_
 from hub.actions.search import MAX_QUERY
-from hub.reads import bodies
+from hub.reads import bodies, mentions
 from hub.reads import threads as thread_access
 from hub.web.api.board_common import NO_THREAD, signed_in
 from hub.web.api.shapes import page, ref

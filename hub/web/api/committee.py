@@ -16,17 +16,19 @@ from starlette.routing import Route
 
 from hub.actions import initiative_comments as comments
 from hub.actions import initiative_decisions as decisions
-from hub.actions.initiatives import (
+from hub.models import Decision, FollowUpKind, Initiative
+from hub.models.committee_work import COMMENT_MAX, DECISION_NOTE_MAX, UPDATE_NOTE_MAX
+from hub.reads import committee_inbox as inbox
+from hub.reads import initiative_comments as comments_reads
+from hub.reads import initiative_decisions as decisions_reads
+from hub.reads.committee_inbox import Tab
+from hub.reads.initiatives import (
     NO_INITIATIVE,
     InitiativeAccess,
     access_initiative,
     document_formats,
     initiative_public,
 )
-from hub.models import Decision, FollowUpKind, Initiative
-from hub.models.committee_work import COMMENT_MAX, DECISION_NOTE_MAX, UPDATE_NOTE_MAX
-from hub.reads import committee_inbox as inbox
-from hub.reads.committee_inbox import Tab
 from hub.web.api.board_common import signed_in
 from hub.web.api.shapes import page, ref
 from hub.web.api.spec import NOT_BLANK, Field, Param, Spec
@@ -83,12 +85,12 @@ async def committee_inbox(request: Request) -> Response:
 async def timeline_of(ctx: Context, access: InitiativeAccess) -> dict[str, Any]:
     """The initiative's decisions and follow-ups, as its readers see them."""
     initiative_id = access.initiative.id or 0
-    steps = (await decisions.decisions(ctx, [initiative_id]))[initiative_id]
-    later = (await decisions.follow_ups(ctx, [initiative_id]))[initiative_id]
+    steps = (await decisions_reads.decisions(ctx, [initiative_id]))[initiative_id]
+    later = (await decisions_reads.follow_ups(ctx, [initiative_id]))[initiative_id]
     return {
         "initiative": initiative_public(access, await document_formats(ctx, access.revision)),
-        "decisions": [decisions.decision_public(row, user) for row, user in steps],
-        "follow_ups": [decisions.follow_up_public(row) for row in later],
+        "decisions": [decisions_reads.decision_public(row, user) for row, user in steps],
+        "follow_ups": [decisions_reads.follow_up_public(row) for row in later],
     }
 
 
@@ -117,8 +119,10 @@ async def list_comments(request: Request) -> Response:
     signed_in(request)
     initiative_id = path_id(request, "initiative_id", NO_INITIATIVE)
     async with action(request) as ctx:
-        rows = await comments.list_comments(ctx, initiative_id)
-    return JSONResponse({"items": [comments.comment_public(c, u) for c, u in rows], "next": None})
+        rows = await comments_reads.list_comments(ctx, initiative_id)
+    return JSONResponse(
+        {"items": [comments_reads.comment_public(c, u) for c, u in rows], "next": None}
+    )
 
 
 COMMENT = Spec(
@@ -141,7 +145,7 @@ async def create_comment(request: Request) -> Response:
     data = await COMMENT.read(request)
     async with action(request) as ctx:
         comment = await comments.do_comment(ctx, initiative_id, body=data["body"])
-        body = comments.comment_public(comment, ctx.actor)
+        body = comments_reads.comment_public(comment, ctx.actor)
     return JSONResponse(body, status_code=201)
 
 
@@ -219,7 +223,7 @@ async def follow_up(request: Request) -> Response:
         row = await decisions.do_follow_up(
             ctx, initiative_id, kind=data["kind"], note=data["note"], date=data["date"]
         )
-    return JSONResponse(decisions.follow_up_public(row), status_code=201)
+    return JSONResponse(decisions_reads.follow_up_public(row), status_code=201)
 
 
 ROUTES = [

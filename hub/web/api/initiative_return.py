@@ -9,8 +9,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hub.actions import initiative_return as returned
-from hub.actions.initiatives import NO_INITIATIVE, document_formats, initiative_public
-from hub.actions.proposals import NO_PROPOSAL
+from hub.reads.initiatives import NO_INITIATIVE, document_formats, initiative_public
+from hub.reads.proposals import NO_PROPOSAL
 from hub.web.api.board_common import signed_in
 from hub.web.api.proposals import _text, _text_fields
 from hub.web.api.shapes import ref

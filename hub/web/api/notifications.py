@@ -12,6 +12,8 @@ from starlette.routing import Route
 from hub.actions import notifications, notify_prefs
 from hub.actions.errors import N_, Invalid
 from hub.models.notifications import NotificationKind
+from hub.reads import notifications as notifications_reads
+from hub.reads import notify_prefs as notify_prefs_reads
 from hub.web.api.board_common import signed_in
 from hub.web.api.shapes import BOOL, INT, STR, JsonSchema, nullable, obj, ref
 from hub.web.api.spec import Field, Param, Spec
@@ -50,11 +52,11 @@ async def list_notifications(request: Request) -> Response:
     signed_in(request)
     query = LIST.params(request)
     async with action(request) as ctx:
-        rows, next_id = await notifications.list_notifications(
+        rows, next_id = await notifications_reads.list_notifications(
             ctx, unread=query.get("unread") == "true", before=query["cursor"]
         )
-        unread = await notifications.unread_count(ctx)
-    items = [notifications.notification_public(r) for r in rows]
+        unread = await notifications_reads.unread_count(ctx)
+    items = [notifications_reads.notification_public(r) for r in rows]
     return JSONResponse(
         {"items": items, "next": str(next_id) if next_id else None, "unread": unread}
     )
@@ -86,7 +88,7 @@ async def mark_read(request: Request) -> Response:
         marked = await notifications.do_mark_read(
             ctx, ids=data.get("ids") or [], every=bool(data.get("all"))
         )
-        unread = await notifications.unread_count(ctx)
+        unread = await notifications_reads.unread_count(ctx)
     return JSONResponse({"marked": marked, "unread": unread})
 
 
@@ -111,9 +113,9 @@ class _PrefsSpec(Spec):
                 },
                 "networks": {
                     "type": "object",
-                    "additionalProperties": {"enum": list(notify_prefs.LEVELS)},
+                    "additionalProperties": {"enum": list(notify_prefs_reads.LEVELS)},
                 },
-                "digest": {"enum": list(notify_prefs.DIGESTS)},
+                "digest": {"enum": list(notify_prefs_reads.DIGESTS)},
             },
             "additionalProperties": False,
         }
@@ -137,7 +139,7 @@ async def get_preferences(request: Request) -> Response:
     signed_in(request)
     async with action(request) as ctx:
         user = ctx.require_user()
-        prefs = await notify_prefs.prefs_of(ctx, user.id or 0)
+        prefs = await notify_prefs_reads.prefs_of(ctx, user.id or 0)
     return JSONResponse(prefs.public())
 
 

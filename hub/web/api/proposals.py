@@ -2,7 +2,7 @@
 listing (co-authors, submit and withdraw, the review: hub.web.api.proposal_moves).
 
 Each handler reads its input through its Spec (hub.web.api.spec), calls one action in one
-transaction and returns the proposal as hub.actions.proposals.proposal_public shapes it. A draft
+transaction and returns the proposal as hub.reads.proposals.proposal_public shapes it. A draft
 of someone else is 404, like a proposal that does not exist; a move the state does not allow is
 409 naming the state.
 """
@@ -15,11 +15,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from hub.actions import proposal_review as review
 from hub.actions import proposals, vote_read
 from hub.actions.errors import N_
 from hub.actions.proposal_text import ProposalText
-from hub.actions.proposals import ProposalAccess
 from hub.models.proposals import (
     LEGAL_ACT_MAX,
     LEGAL_ARTICLE_MAX,
@@ -30,6 +28,9 @@ from hub.models.proposals import (
     ProposalStatus,
 )
 from hub.reads import proposal_lists as proposal_reads
+from hub.reads import proposals as proposals_reads
+from hub.reads import proposals as review
+from hub.reads.proposals import ProposalAccess
 from hub.web.api.board_common import signed_in
 from hub.web.api.shapes import page, ref
 from hub.web.api.spec import NOT_BLANK, Field, Param, Spec
@@ -92,8 +93,8 @@ async def proposal_detail(ctx: Context, access: ProposalAccess) -> dict[str, Any
     vote = await vote_read.vote_summary(ctx, access)
     if vote is not None and vote["status"] == "closed" and access.proposal.status == "voting":
         # this read closed a due vote: show the proposal as the close left it
-        access = await proposals.access_proposal(ctx, access.proposal.id or 0)
-    body = proposals.proposal_public(access)
+        access = await proposals_reads.access_proposal(ctx, access.proposal.id or 0)
+    body = proposals_reads.proposal_public(access)
     body["timeline"] = [
         {**review.transition_public(row), "actor": {"id": u.id, "name": u.name} if u else None}
         for row, u in await proposal_reads.timeline(ctx, access)
@@ -144,7 +145,7 @@ async def get_proposal(request: Request) -> Response:
     signed_in(request)
     proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
     async with action(request) as ctx:
-        body = await proposal_detail(ctx, await proposals.access_proposal(ctx, proposal_id))
+        body = await proposal_detail(ctx, await proposals_reads.access_proposal(ctx, proposal_id))
     return JSONResponse(body)
 
 
@@ -214,9 +215,9 @@ def _limit() -> Param:
         "limit",
         "int",
         minimum=1,
-        maximum=proposals.MAX_PAGE,
+        maximum=proposals_reads.MAX_PAGE,
         message=N_("Between 1 and %(max)d, please."),
-        description=f"items per page (default {proposals.PAGE})",
+        description=f"items per page (default {proposals_reads.PAGE})",
     )
 
 
@@ -261,10 +262,10 @@ async def _list(request: Request, spec: Spec, *, queue: bool) -> Response:
             request.path_params["slug"],
             status=query.get("status") or None,
             before=query["cursor"],
-            limit=query["limit"] or proposals.PAGE,
+            limit=query["limit"] or proposals_reads.PAGE,
             queue=queue,
         )
-    items = [proposals.proposal_public(a) for a in page_]
+    items = [proposals_reads.proposal_public(a) for a in page_]
     return JSONResponse({"items": items, "next": str(next_id) if next_id else None})
 
 

@@ -8,9 +8,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from hub import channels
-from hub.actions import moderation, threads
+from hub.actions import threads
 from hub.permissions import Action
-from hub.reads import attachments, bodies
+from hub.reads import attachments, bodies, moderation
 from hub.reads import threads as threads_reads
 from hub.reads.threads import BoardFilter
 from hub.web import fragments  # noqa: F401  (thread_row_html for board/_board.html)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from hub.actions import moderation
 from hub.permissions import Action
-from hub.reads import boards, bodies, proposal_views, vote_waiting
+from hub.reads import boards, bodies, moderation, proposal_views, vote_waiting
 from hub.reads.committee_inbox import inbox_counts
 from hub.web.forms import action
 from hub.web.templating import render

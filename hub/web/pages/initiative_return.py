@@ -9,9 +9,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from hub.actions import initiative_return as returned
-from hub.actions.initiatives import NO_INITIATIVE, access_initiative
 from hub.actions.proposal_text import ProposalText
-from hub.actions.proposals import NO_PROPOSAL
+from hub.reads.initiatives import NO_INITIATIVE, access_initiative
+from hub.reads.proposals import NO_PROPOSAL
 from hub.web.forms import action, path_id, query_id, read_form, text
 from hub.web.pages.board_forms import FORM_ERRORS, form_errors
 from hub.web.pages.initiatives import initiative_page
