@@ -13,11 +13,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from hub.actions.context import act
-from hub.actions.notify_mail import (
-    mail_due_notifications,
-    unsubscribe_token,
-    unsubscribe_user,
-)
+from hub.actions.notify_mail import mail_due_notifications, unsubscribe_token, unsubscribe_user
 from hub.actions.threads import do_create_thread
 from hub.db import utcnow
 from hub.models import MailMessage, NotificationPrefs, User

@@ -20,12 +20,7 @@ from hub import ratelimit
 from hub.actions.context import Context
 from hub.actions.errors import N_, ActionError, Invalid, RateLimited
 from hub.models import Attachment, Post, User
-from hub.reads.attachments import (
-    ALLOWED,
-    FileType,
-    path_of,
-    storage_dir,
-)
+from hub.reads.attachments import ALLOWED, FileType, path_of, storage_dir
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 MAX_ATTACHMENTS_PER_POST = 5

@@ -24,10 +24,7 @@ from hub.models import (
 from hub.models.bodies import CommitteeRole, NetworkRole, Visibility
 from hub.permissions import Action
 from hub.reads.accounts import access_user
-from hub.reads.bodies import (
-    access_committee,
-    access_network,
-)
+from hub.reads.bodies import access_committee, access_network
 from hub.upsert import insert_ignore
 
 _M = TypeVar("_M", NetworkMembership, CommitteeMembership)

@@ -27,10 +27,7 @@ from hub.models.initiatives import (
     InitiativeProposal,
     InitiativeRevision,
 )
-from hub.reads.initiatives import (
-    InitiativeAccess,
-    initiative_public,
-)
+from hub.reads.initiatives import InitiativeAccess, initiative_public
 from hub.upsert import insert_for, insert_ignore
 
 COMPILE_JOB = "compile_initiative"  # the arq function (workers/compile.py); its id = intent key

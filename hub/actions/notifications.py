@@ -17,10 +17,7 @@ from hub.events import Event
 from hub.models import Network, User
 from hub.models.notifications import Notification, NotificationKind
 from hub.reads.mentions import may_read
-from hub.reads.notifications import (
-    unread_count,
-    unread_counts,
-)
+from hub.reads.notifications import unread_count, unread_counts
 from hub.upsert import insert_ignore_many
 
 Kind = NotificationKind

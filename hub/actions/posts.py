@@ -17,20 +17,11 @@ from hub.actions.validate import check_text
 from hub.db import UTCDateTime, utcnow
 from hub.events import Event
 from hub.markdown import render
-from hub.models import (
-    Mention,
-    Network,
-    Post,
-    Thread,
-    User,
-)
+from hub.models import Mention, Network, Post, Thread, User
 from hub.models.threads import BODY_MAX
 from hub.permissions import Action
 from hub.reads.mentions import handles_in, link_mentions, readers_among
-from hub.reads.posts import (
-    PostView,
-    post_public,
-)
+from hub.reads.posts import PostView, post_public
 from hub.reads.threads import access_thread
 
 # Also the API declaration's message for a blank value, so "" and invisible-only text read alike.

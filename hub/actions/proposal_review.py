@@ -19,26 +19,14 @@ from hub.actions.context import Context
 from hub.actions.errors import N_, Invalid, NotFound
 from hub.actions.proposal_coauthors import AUTHOR_KEY
 from hub.actions.proposal_notices import notify_reviewed, notify_submitted
-from hub.actions.proposal_states import (
-    MERGE_TARGETS,
-    REVIEW_MOVES,
-    TRANSITIONS,
-    By,
-    Move,
-)
+from hub.actions.proposal_states import MERGE_TARGETS, REVIEW_MOVES, TRANSITIONS, By, Move
 from hub.actions.proposal_text import conflict_in_state
 from hub.actions.proposals import notify_updated
 from hub.actions.validate import check_choice, check_text
 from hub.db import utcnow
 from hub.events import Event
 from hub.models import ThreadKind
-from hub.models.proposals import (
-    NOTE_MAX,
-    AuthorRole,
-    Proposal,
-    ProposalAuthor,
-    ProposalTransition,
-)
+from hub.models.proposals import NOTE_MAX, AuthorRole, Proposal, ProposalAuthor, ProposalTransition
 from hub.permissions import Action
 from hub.reads.proposals import (
     ProposalAccess,

@@ -40,12 +40,7 @@ from hub.models.proposals import (
 )
 from hub.permissions import Action
 from hub.reads.bodies import access_network
-from hub.reads.proposals import (
-    ProposalAccess,
-    access_proposal,
-    proposal_public,
-    require_author,
-)
+from hub.reads.proposals import ProposalAccess, access_proposal, proposal_public, require_author
 
 MAX_COAUTHORS = 20
 

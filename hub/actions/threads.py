@@ -18,10 +18,7 @@ from hub.models import Network, Post, Thread, ThreadKind, ThreadRead
 from hub.models.threads import TITLE_MAX
 from hub.permissions import Action
 from hub.reads.bodies import access_network
-from hub.reads.threads import (
-    ThreadWindow,
-    thread_public,
-)
+from hub.reads.threads import ThreadWindow, thread_public
 from hub.upsert import excluded, insert_for
 
 # Also the API declaration's message for a blank value, so "" and invisible-only text read alike.

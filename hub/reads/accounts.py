@@ -11,10 +11,7 @@ from sqlmodel import select
 
 from hub.actions.context import Context
 from hub.actions.errors import N_, Invalid, NotFound
-from hub.models import (
-    Municipality,
-    User,
-)
+from hub.models import Municipality, User
 
 
 async def access_user(ctx: Context, user_id: int) -> User:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -110,3 +111,15 @@ async def inbox(
     next_ = cursors.encode(page[-1].id or 0) if len(rows) > limit else None
     counts = (await inbox_counts(ctx, [committee.id]))[committee.id]
     return Inbox(committee, page, next_, counts)
+
+
+def inbox_item(initiative: Initiative) -> dict[str, Any]:
+    return {
+        "id": initiative.id,
+        "number": initiative.number,
+        "title": initiative.title,
+        "status": initiative.status,
+        "revision": initiative.current_revision,
+        "created_at": initiative.created_at.isoformat(),
+        "status_changed_at": initiative.status_changed_at.isoformat(),
+    }

@@ -9,11 +9,8 @@ from typing import Any
 from sqlmodel import col, select
 
 from hub.actions.context import Context
-from hub.models import (
-    InitiativeDecision,
-    InitiativeFollowUp,
-    User,
-)
+from hub.models import InitiativeDecision, InitiativeFollowUp, User
+from hub.reads.initiatives import InitiativeAccess, document_formats, initiative_public
 
 
 def decision_public(row: InitiativeDecision, actor: User | None = None) -> dict[str, Any]:
@@ -65,3 +62,15 @@ async def follow_ups(
     for row in rows.all():
         out[row.initiative_id].append(row)
     return out
+
+
+async def timeline_of(ctx: Context, access: InitiativeAccess) -> dict[str, Any]:
+    """The initiative's decisions and follow-ups, as its readers see them."""
+    initiative_id = access.initiative.id or 0
+    steps = (await decisions(ctx, [initiative_id]))[initiative_id]
+    later = (await follow_ups(ctx, [initiative_id]))[initiative_id]
+    return {
+        "initiative": initiative_public(access, await document_formats(ctx, access.revision)),
+        "decisions": [decision_public(row, user) for row, user in steps],
+        "follow_ups": [follow_up_public(row) for row in later],
+    }

@@ -14,16 +14,7 @@ from sqlmodel import col, select
 
 from hub.actions.context import Context
 from hub.actions.errors import N_, ActionError, Conflict, Forbidden, NotFound
-from hub.models import (
-    Attachment,
-    Municipality,
-    Network,
-    Post,
-    PostRevision,
-    Reaction,
-    Thread,
-    User,
-)
+from hub.models import Attachment, Municipality, Network, Post, PostRevision, Reaction, Thread, User
 from hub.permissions import Action
 from hub.reads.attachments import attachments_of
 

@@ -15,11 +15,7 @@ from hub.actions.context import Context
 from hub.actions.errors import N_, Forbidden, NotFound
 from hub.models import Network, User
 from hub.models.initiatives import InitiativeProposal
-from hub.models.proposals import (
-    Proposal,
-    ProposalAuthor,
-    ProposalTransition,
-)
+from hub.models.proposals import Proposal, ProposalAuthor, ProposalTransition
 from hub.permissions import Action
 
 NO_PROPOSAL = N_("No such proposal.")

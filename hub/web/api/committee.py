@@ -8,45 +8,26 @@ not allow is 409 naming the state.
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hub.actions import initiative_comments as comments
 from hub.actions import initiative_decisions as decisions
-from hub.models import Decision, FollowUpKind, Initiative
+from hub.models import Decision, FollowUpKind
 from hub.models.committee_work import COMMENT_MAX, DECISION_NOTE_MAX, UPDATE_NOTE_MAX
 from hub.reads import committee_inbox as inbox
 from hub.reads import initiative_comments as comments_reads
 from hub.reads import initiative_decisions as decisions_reads
-from hub.reads.committee_inbox import Tab
-from hub.reads.initiatives import (
-    NO_INITIATIVE,
-    InitiativeAccess,
-    access_initiative,
-    document_formats,
-    initiative_public,
-)
+from hub.reads.committee_inbox import Tab, inbox_item
+from hub.reads.initiative_decisions import timeline_of
+from hub.reads.initiatives import NO_INITIATIVE, access_initiative
 from hub.web.api.board_common import signed_in
 from hub.web.api.shapes import page, ref
 from hub.web.api.spec import NOT_BLANK, Field, Param, Spec
-from hub.web.forms import Context, action, path_id
+from hub.web.forms import action, path_id
 
 NOT_SEEN = "no such initiative, or the caller may not see it"
-
-
-def inbox_item(initiative: Initiative) -> dict[str, Any]:
-    return {
-        "id": initiative.id,
-        "number": initiative.number,
-        "title": initiative.title,
-        "status": initiative.status,
-        "revision": initiative.current_revision,
-        "created_at": initiative.created_at.isoformat(),
-        "status_changed_at": initiative.status_changed_at.isoformat(),
-    }
 
 
 INBOX = Spec(
@@ -80,18 +61,6 @@ async def committee_inbox(request: Request) -> Response:
         )
     items = [inbox_item(i) for i in found.items]
     return JSONResponse({"items": items, "next": found.next, "counts": found.counts})
-
-
-async def timeline_of(ctx: Context, access: InitiativeAccess) -> dict[str, Any]:
-    """The initiative's decisions and follow-ups, as its readers see them."""
-    initiative_id = access.initiative.id or 0
-    steps = (await decisions_reads.decisions(ctx, [initiative_id]))[initiative_id]
-    later = (await decisions_reads.follow_ups(ctx, [initiative_id]))[initiative_id]
-    return {
-        "initiative": initiative_public(access, await document_formats(ctx, access.revision)),
-        "decisions": [decisions_reads.decision_public(row, user) for row, user in steps],
-        "follow_ups": [decisions_reads.follow_up_public(row) for row in later],
-    }
 
 
 @Spec(

@@ -29,7 +29,6 @@ from hub.models.proposals import (
 )
 from hub.reads import proposal_lists as proposal_reads
 from hub.reads import proposals as proposals_reads
-from hub.reads import proposals as review
 from hub.reads.proposals import ProposalAccess
 from hub.web.api.board_common import signed_in
 from hub.web.api.shapes import page, ref
@@ -96,7 +95,10 @@ async def proposal_detail(ctx: Context, access: ProposalAccess) -> dict[str, Any
         access = await proposals_reads.access_proposal(ctx, access.proposal.id or 0)
     body = proposals_reads.proposal_public(access)
     body["timeline"] = [
-        {**review.transition_public(row), "actor": {"id": u.id, "name": u.name} if u else None}
+        {
+            **proposals_reads.transition_public(row),
+            "actor": {"id": u.id, "name": u.name} if u else None,
+        }
         for row, u in await proposal_reads.timeline(ctx, access)
     ]
     body["merged_from"] = await proposal_reads.merged_from(ctx, access)

@@ -17,13 +17,7 @@ from hub.actions import proposals
 from hub.actions.errors import ActionError
 from hub.actions.proposal_states import EDITABLE
 from hub.actions.proposal_text import FIELD_NAMES, ProposalText, conflict_in_state
-from hub.models.proposals import (
-    LEGAL_ACT_MAX,
-    LEGAL_ARTICLE_MAX,
-    SUMMARY_MAX,
-    TEXT_MAX,
-    TITLE_MAX,
-)
+from hub.models.proposals import LEGAL_ACT_MAX, LEGAL_ARTICLE_MAX, SUMMARY_MAX, TEXT_MAX, TITLE_MAX
 from hub.permissions import Action
 from hub.reads import bodies
 from hub.reads import proposals as proposals_reads

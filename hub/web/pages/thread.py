@@ -18,15 +18,7 @@ from hub.reads import attachments, bodies, threads
 from hub.reads import posts as posts_reads
 from hub.reads.posts import PostView
 from hub.web import fragments  # noqa: F401  (post_html for board/thread.html)
-from hub.web.forms import (
-    action,
-    as_id,
-    path_id,
-    query_id,
-    read_form,
-    read_upload_form,
-    text,
-)
+from hub.web.forms import action, as_id, path_id, query_id, read_form, read_upload_form, text
 from hub.web.live_since import live_since
 from hub.web.pages.board_forms import FORM_ERRORS, form_errors, ids, store_uploads
 from hub.web.pages.notifications import recount
