@@ -17,13 +17,13 @@ from hub.actions.moderation import do_lock, do_pin
 from hub.actions.post_changes import do_delete_post, do_edit_post, do_react
 from hub.actions.posts import do_create_post
 from hub.actions.search import search
-from hub.actions.threads import do_create_thread, do_mark_all_read
+from hub.actions.threads import do_create_thread, do_mark_all_read, do_mark_thread_read
 from hub.db import utcnow
 from hub.models import Mention, Network, Post, Thread, ThreadRead, User
 from hub.plumbing.runtime import Runtime
 from hub.reads.mentions import mentionable
 from hub.reads.posts import edit_refusal, load_post_views, may_change, post_history, post_public
-from hub.reads.threads import WINDOW, board
+from hub.reads.threads import WINDOW, board, thread_window
 from tests.conftest import make_user
 from tests.thread_helpers import view_thread
 
@@ -547,6 +547,19 @@ async def _read_marker(runtime: Runtime, user_id: int, thread_id: int) -> Thread
             ThreadRead.user_id == user_id, ThreadRead.thread_id == thread_id
         )
         return (await db.exec(query)).one()
+
+
+async def test_a_window_is_a_pure_read_and_the_marker_moves_by_its_action(
+    seeded: Runtime, people: dict[str, int]
+) -> None:
+    thread = await start_thread(seeded, people["ana"])
+    async with act(seeded, actor_id=people["bojan"]) as ctx:
+        window = await thread_window(ctx, thread)
+    assert len(window.posts) == 1 and window.read is None
+    assert (await unread_of(seeded, people["bojan"]))[thread] == 1  # reading wrote nothing
+    async with act(seeded, actor_id=people["bojan"]) as ctx:
+        await do_mark_thread_read(ctx, await thread_window(ctx, thread))
+    assert (await unread_of(seeded, people["bojan"]))[thread] == 0
 
 
 async def test_reading_again_writes_nothing(seeded: Runtime, people: dict[str, int]) -> None:
