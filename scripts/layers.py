@@ -70,13 +70,15 @@ LAYERS: tuple[tuple[str, tuple[str, ...], str], ...] = (
 
 # The pieces of hub.actions the read side may use, though a rule above forbids hub.actions to
 # it: none of them writes. The Context it reads through, the errors it raises, the pure input
-# checks, and the proposals' table of states (which moves a reader is offered).
+# checks, the proposals' table of states (which moves a reader is offered) and their text's
+# fields and rules.
 READ_SIDE_USES: dict[str, tuple[str, ...]] = {
     "hub.reads": (
         "hub.actions.context",
         "hub.actions.errors",
         "hub.actions.validate",
         "hub.actions.proposal_states",
+        "hub.actions.proposal_text",
     ),
 }
 # The read side, checked to emit nothing: no `.emit(` and no `notify_*` called or imported.

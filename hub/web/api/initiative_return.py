@@ -9,6 +9,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hub.actions import initiative_return as returned
+from hub.reads import initiative_revisions as revisions
 from hub.reads.initiatives import NO_INITIATIVE, document_formats, initiative_public
 from hub.reads.proposals import NO_PROPOSAL
 from hub.web.api.board_common import signed_in
@@ -86,7 +87,7 @@ async def diff(request: Request) -> Response:
     initiative_id = path_id(request, "initiative_id", NO_INITIATIVE)
     query = DIFF.params(request)
     async with action(request) as ctx:
-        _access, old, new, sections = await returned.revision_diff(
+        _access, old, new, sections = await revisions.revision_diff(
             ctx, initiative_id, query["from"], query["to"]
         )
     items = [
