@@ -21,8 +21,6 @@ from sqlmodel import col, select
 from hub.actions.accounts import do_create_user
 from hub.actions.bodies import do_set_network_member
 from hub.actions.context import act
-from hub.actions.initiative_document import document_data
-from hub.actions.initiatives import load_initiative
 from hub.actions.proposal_review import do_review, do_submit
 from hub.actions.proposal_text import ProposalText
 from hub.actions.proposals import do_create_proposal
@@ -34,6 +32,8 @@ from hub.models.initiatives import Initiative, InitiativeRevision, KeyPost
 from hub.plumbing.embedded_redis import EmbeddedRedis
 from hub.plumbing.migrate import upgrade
 from hub.plumbing.runtime import Runtime, open_runtime
+from hub.reads.initiative_document import document_data
+from hub.reads.initiatives import load_initiative
 from hub.text.initiative_formats import render_docx, render_html, render_pdf
 from workers.compile import compile_initiative
 

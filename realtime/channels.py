@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hub import channels
-from hub.actions.bodies import access_committee, access_network
 from hub.actions.context import act
 from hub.actions.errors import ActionError
-from hub.actions.initiatives import access_initiative
-from hub.actions.proposals import access_proposal
-from hub.actions.thread_access import access_thread
 from hub.models import Network
 from hub.permissions import Action, Principal, can
 from hub.plumbing.runtime import Runtime
+from hub.reads.bodies import access_committee, access_network
+from hub.reads.initiatives import access_initiative
+from hub.reads.proposals import access_proposal
+from hub.reads.threads import access_thread
 
 
 @dataclass(frozen=True)

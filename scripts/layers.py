@@ -11,7 +11,9 @@ and type-only ones (under `if TYPE_CHECKING:`). Exit status 1, one line per find
   loaded only when needed, say);
 - layer: an arrow the LAYERS rules below forbid (type-only arrows count: a type is a dependency);
 - size: a module over MAX_LINES lines, unless listed in TOO_LONG (which should only shrink);
-  a listed module that is short enough now is reported too, so the list is kept honest.
+  a listed module that is short enough now is reported too, so the list is kept honest;
+- emits: a module of the read side (READ_SIDE) that emits: a call of `.emit(`, or a `notify_*`
+  called or imported (the read side answers questions; what changed is told by the actions).
 
 On success one summary line: modules, arrows, lazy and type-only ones, layer rules.
 """
@@ -44,8 +46,13 @@ REALTIME_WEB_FACING = (
 LAYERS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     (
         "hub.models",
-        ("hub.actions", "hub.web", "realtime", "workers"),
+        ("hub.actions", "hub.reads", "hub.web", "realtime", "workers"),
         "models are the floor: tables know no callers",
+    ),
+    (
+        "hub.reads",
+        ("hub.actions", "hub.web", "realtime", "workers"),
+        "the read side is below the actions: it reads and never writes (see READ_SIDE_USES)",
     ),
     (
         "hub.actions",
@@ -60,6 +67,22 @@ LAYERS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("realtime", ("hub.web", "workers"), "realtime calls actions, never the web"),
     ("hub.web", ("workers",), "the web runs no jobs itself: `hub serve` hands it the worker"),
 )
+
+# The pieces of hub.actions the read side may use, though a rule above forbids hub.actions to
+# it: none of them writes. The Context it reads through, the errors it raises, the pure input
+# checks, the proposals' table of states (which moves a reader is offered) and their text's
+# fields and rules.
+READ_SIDE_USES: dict[str, tuple[str, ...]] = {
+    "hub.reads": (
+        "hub.actions.context",
+        "hub.actions.errors",
+        "hub.actions.validate",
+        "hub.actions.proposal_states",
+        "hub.actions.proposal_text",
+    ),
+}
+# The read side, checked to emit nothing: no `.emit(` and no `notify_*` called or imported.
+READ_SIDE = "hub.reads"
 
 # Modules longer than MAX_LINES, waiting to be split. Remove a line once its module is split;
 # never add one for new code. None are left.
@@ -234,6 +257,40 @@ def _covers(name: str, prefix: str) -> bool:
     return name == prefix or name.startswith(prefix + ".")
 
 
+def _notify_name(name: str) -> bool:
+    return any(part.startswith("notify_") for part in name.split("."))
+
+
+def emits_in(path: Path, root: Path) -> list[str]:
+    """A line per `.emit(` call and per `notify_*` called or imported in the module."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    where = path.relative_to(root)
+    found: list[str] = []
+    for node in ast.walk(tree):
+        said = ""
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name == "emit":
+                said = "calls .emit("
+            elif name.startswith("notify_"):
+                said = f"calls {name}"
+        elif isinstance(node, ast.ImportFrom):
+            names = [a.name for a in node.names if a.name.startswith("notify_")]
+            if _notify_name(node.module or ""):
+                names.insert(0, node.module or "")
+            said = f"imports {', '.join(names)}" if names else ""
+        elif isinstance(node, ast.Import):
+            names = [a.name for a in node.names if _notify_name(a.name)]
+            said = f"imports {', '.join(names)}" if names else ""
+        if said:
+            found.append(
+                f"emits: {where}:{getattr(node, 'lineno', 0)} {said} (the read side never emits: "
+                "what changed is told by the action that changed it)"
+            )
+    return found
+
+
 def check(root: Path, packages: Sequence[str] = PACKAGES) -> tuple[list[str], str]:
     """The findings (one line each) and the summary line."""
     modules = module_files(root, packages)
@@ -277,10 +334,16 @@ def check(root: Path, packages: Sequence[str] = PACKAGES) -> tuple[list[str], st
 
     for imp in imports:
         for importer, forbidden, why in LAYERS:
+            if any(_covers(imp.target, a) for a in READ_SIDE_USES.get(importer, ())):
+                continue
             if _covers(imp.source, importer) and any(_covers(imp.target, f) for f in forbidden):
                 line = f"layer: {imp.where(root)} {imp.source} imports {imp.target} ({why})"
                 if line not in findings:
                     findings.append(line)
+
+    for mod, path in modules.items():
+        if _covers(mod, READ_SIDE):
+            findings.extend(emits_in(path, root))
 
     for mod, path in modules.items():
         count = len(path.read_text(encoding="utf-8").splitlines())
@@ -297,7 +360,8 @@ def check(root: Path, packages: Sequence[str] = PACKAGES) -> tuple[list[str], st
     summary = (
         f"layers: {len(modules)} modules, {arrows} arrows between them ({lazy} lazy imports, "
         f"{typed} type-only), {len(LAYERS)} layer rules, {len(TOO_LONG)} modules over "
-        f"{MAX_LINES} lines still listed: no circle, no unexplained lazy import, no forbidden arrow"
+        f"{MAX_LINES} lines still listed: no circle, no unexplained lazy import, "
+        "no forbidden arrow, no emit on the read side"
     )
     return findings, summary
 

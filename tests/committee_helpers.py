@@ -114,7 +114,7 @@ def error_of(response: Any, status: int, field: str | None = None) -> dict[str, 
 
 def conflict_text(status: str) -> str:
     """The 409's message for an initiative in `status`, as the API says it (Serbian Latin)."""
-    from hub.actions.initiatives import initiative_conflict
     from hub.i18n import gettext
+    from hub.reads.initiatives import initiative_conflict
 
     return gettext("sr-Latn", initiative_conflict(status).message)

@@ -9,9 +9,9 @@ import httpx
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from hub.actions.admin import USERS_PER_PAGE
 from hub.models import AuditEntry, Municipality, Network, NetworkMembership, User
 from hub.plumbing.runtime import Runtime
+from hub.reads.admin import USERS_PER_PAGE
 from tests.conftest import csrf_of, make_user, sign_in
 
 ADMIN = "admin@example.org"
@@ -302,7 +302,7 @@ async def test_users_are_paged_and_searchable(client: httpx.AsyncClient, seeded:
     assert seen == sorted(seen)
 
     damaged = await client.get("/admin/users?after=not-a-cursor")
-    # A damaged cursor is refused like every other (hub.actions.cursors), not read as page one.
+    # A damaged cursor is refused like every other (hub.reads.cursors), not read as page one.
     assert damaged.status_code == 422 and "The page cursor is not valid." in damaged.text
     search = await client.get("/admin/users?q=korisnik 07")
     assert "Korisnik 07" in search.text and "Korisnik 08" not in search.text

@@ -15,17 +15,17 @@ from hub.actions.attachments import (
     MAX_ATTACHMENTS_PER_POST,
     TooLarge,
     UnsupportedType,
-    access_attachment,
     do_store_upload,
-    storage_dir,
 )
 from hub.actions.context import act
 from hub.actions.errors import Invalid, NotFound
 from hub.actions.post_changes import do_delete_post
-from hub.actions.posts import access_post, do_reply, load_post_views
+from hub.actions.posts import do_reply
 from hub.actions.threads import do_create_thread
 from hub.models import Attachment, Post
 from hub.plumbing.runtime import Runtime
+from hub.reads.attachments import access_attachment, storage_dir
+from hub.reads.posts import access_post, load_post_views
 from tests.conftest import make_user
 
 OPEN = "elektronska-uprava"

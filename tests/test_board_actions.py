@@ -13,29 +13,19 @@ from sqlmodel import col, select
 
 from hub.actions.context import act
 from hub.actions.errors import Conflict, Forbidden, Invalid, NotFound
-from hub.actions.mentions import mentionable
 from hub.actions.moderation import do_lock, do_pin
-from hub.actions.post_changes import (
-    do_delete_post,
-    do_edit_post,
-    do_react,
-    edit_refusal,
-    may_change,
-    post_history,
-)
-from hub.actions.posts import do_reply, load_post_views, post_public
+from hub.actions.post_changes import do_delete_post, do_edit_post, do_react
+from hub.actions.posts import do_reply
 from hub.actions.search import search
-from hub.actions.threads import (
-    WINDOW,
-    board,
-    do_create_thread,
-    do_mark_all_read,
-    thread_window,
-)
+from hub.actions.threads import do_create_thread, do_mark_all_read, do_mark_thread_read
 from hub.db import utcnow
 from hub.models import Mention, Network, Post, Thread, ThreadRead, User
 from hub.plumbing.runtime import Runtime
+from hub.reads.mentions import mentionable
+from hub.reads.posts import edit_refusal, load_post_views, may_change, post_history, post_public
+from hub.reads.threads import WINDOW, board, thread_window
 from tests.conftest import make_user
+from tests.thread_helpers import view_thread
 
 NET = "elektronska-uprava"  # visible to everyone signed in
 CLOSED = "romska-pitanja"  # visible to its members only
@@ -177,7 +167,7 @@ async def test_unread_counts_per_user(seeded: Runtime, people: dict[str, int]) -
     assert (await unread_of(seeded, people["ana"]))[thread] == 0  # one's own thread is read
 
     async with act(seeded, actor_id=people["bojan"]) as ctx:
-        await thread_window(ctx, thread)
+        await view_thread(ctx, thread)
     assert (await unread_of(seeded, people["bojan"]))[thread] == 0
     assert (await unread_of(seeded, people["coord"]))[thread] == 1
 
@@ -260,13 +250,13 @@ async def test_window_of_a_long_thread(seeded: Runtime, people: dict[str, int]) 
     reader = people["bojan"]
 
     async with act(seeded, actor_id=reader) as ctx:  # never opened: from the first post
-        window = await thread_window(ctx, thread)
+        window = await view_thread(ctx, thread)
     assert [v.post.id for v in window.posts] == ids[:WINDOW]
     assert (window.has_before, window.has_after) == (False, True)
     assert window.first_unread_id == ids[0]
 
     async with act(seeded, actor_id=reader) as ctx:  # again: from the first unread post
-        window = await thread_window(ctx, thread)
+        window = await view_thread(ctx, thread)
     assert [v.post.id for v in window.posts] == ids[WINDOW : 2 * WINDOW]
     assert (window.has_before, window.has_after) == (True, True)
     assert window.first_unread_id == ids[WINDOW]
@@ -274,11 +264,11 @@ async def test_window_of_a_long_thread(seeded: Runtime, people: dict[str, int]) 
     assert (await unread_of(seeded, reader))[thread] == 3000
 
     async with act(seeded, actor_id=reader) as ctx:
-        after = await thread_window(ctx, thread, after=ids[1999])
-        before = await thread_window(ctx, thread, before=ids[1000])
-        around = await thread_window(ctx, thread, around=ids[1500])
-        last = await thread_window(ctx, thread, after=ids[-10])
-        first = await thread_window(ctx, thread, before=ids[10])
+        after = await view_thread(ctx, thread, after=ids[1999])
+        before = await view_thread(ctx, thread, before=ids[1000])
+        around = await view_thread(ctx, thread, around=ids[1500])
+        last = await view_thread(ctx, thread, after=ids[-10])
+        first = await view_thread(ctx, thread, before=ids[10])
     assert [v.post.id for v in after.posts] == ids[2000 : 2000 + WINDOW]
     assert [v.post.id for v in before.posts] == ids[1000 - WINDOW : 1000]
     assert (before.has_before, before.has_after) == (True, True)
@@ -291,10 +281,10 @@ async def test_window_of_a_long_thread(seeded: Runtime, people: dict[str, int]) 
     assert (await unread_of(seeded, reader))[thread] == 0  # `last` reached the end
 
     async with act(seeded, actor_id=people["coord"]) as ctx:
-        await thread_window(ctx, thread, before=ids[-1] + 1)  # the newest posts: read to the end
+        await view_thread(ctx, thread, before=ids[-1] + 1)  # the newest posts: read to the end
     assert (await unread_of(seeded, people["coord"]))[thread] == 0
     async with act(seeded, actor_id=people["coord"]) as ctx:  # all read: the newest window
-        newest = await thread_window(ctx, thread)
+        newest = await view_thread(ctx, thread)
     assert [v.post.id for v in newest.posts] == ids[-WINDOW:]
     assert (newest.has_before, newest.has_after, newest.first_unread_id) == (True, False, None)
 
@@ -302,8 +292,8 @@ async def test_window_of_a_long_thread(seeded: Runtime, people: dict[str, int]) 
 async def test_window_limit_is_bounded(seeded: Runtime, people: dict[str, int]) -> None:
     thread, ids = await _big_thread(seeded, people["ana"], 260)
     async with act(seeded, actor_id=people["bojan"]) as ctx:
-        huge = await thread_window(ctx, thread, after=0, limit=10_000)
-        tiny = await thread_window(ctx, thread, after=0, limit=0)
+        huge = await view_thread(ctx, thread, after=0, limit=10_000)
+        tiny = await view_thread(ctx, thread, after=0, limit=0)
     assert [v.post.id for v in huge.posts] == ids[:200]
     assert [v.post.id for v in tiny.posts] == ids[:1]
 
@@ -315,7 +305,7 @@ async def test_thread_of_a_closed_network_is_not_found(
     for who in (people["bojan"], None):
         async with act(seeded, actor_id=who) as ctx:
             with pytest.raises(NotFound):
-                await thread_window(ctx, thread)
+                await view_thread(ctx, thread)
         async with act(seeded, actor_id=who) as ctx:
             with pytest.raises(NotFound):
                 await post_history(ctx, post)
@@ -398,7 +388,7 @@ async def test_soft_delete_keeps_the_place(seeded: Runtime, people: dict[str, in
     async with act(seeded, actor_id=people["ana"]) as ctx:
         await do_delete_post(ctx, post)
     async with act(seeded, actor_id=people["bojan"]) as ctx:
-        window = await thread_window(ctx, thread, after=0)
+        window = await view_thread(ctx, thread, after=0)
         hits, _ = await search(ctx, "jedinstvenarec")
     ids = [v.post.id for v in window.posts]
     assert ids[1:] == [post, after]  # the place stays
@@ -559,13 +549,26 @@ async def _read_marker(runtime: Runtime, user_id: int, thread_id: int) -> Thread
         return (await db.exec(query)).one()
 
 
+async def test_a_window_is_a_pure_read_and_the_marker_moves_by_its_action(
+    seeded: Runtime, people: dict[str, int]
+) -> None:
+    thread = await start_thread(seeded, people["ana"])
+    async with act(seeded, actor_id=people["bojan"]) as ctx:
+        window = await thread_window(ctx, thread)
+    assert len(window.posts) == 1 and window.read is None
+    assert (await unread_of(seeded, people["bojan"]))[thread] == 1  # reading wrote nothing
+    async with act(seeded, actor_id=people["bojan"]) as ctx:
+        await do_mark_thread_read(ctx, await thread_window(ctx, thread))
+    assert (await unread_of(seeded, people["bojan"]))[thread] == 0
+
+
 async def test_reading_again_writes_nothing(seeded: Runtime, people: dict[str, int]) -> None:
     thread = await start_thread(seeded, people["ana"])
     async with act(seeded, actor_id=people["bojan"]) as ctx:
-        await thread_window(ctx, thread)
+        await view_thread(ctx, thread)
     first = await _read_marker(seeded, people["bojan"], thread)
     async with act(seeded, actor_id=people["bojan"]) as ctx:
-        await thread_window(ctx, thread)
+        await view_thread(ctx, thread)
     # A page view of a read thread is a read: the marker is not written again.
     again = await _read_marker(seeded, people["bojan"], thread)
     assert (again.last_read_post_id, again.seen_count, again.read_at) == (
@@ -575,7 +578,7 @@ async def test_reading_again_writes_nothing(seeded: Runtime, people: dict[str, i
     )
     await reply(seeded, people["ana"], thread)
     async with act(seeded, actor_id=people["bojan"]) as ctx:
-        await thread_window(ctx, thread)
+        await view_thread(ctx, thread)
     moved = await _read_marker(seeded, people["bojan"], thread)  # a new post read: it moves
     assert moved.last_read_post_id > first.last_read_post_id and moved.read_at > first.read_at
     assert (await unread_of(seeded, people["bojan"]))[thread] == 0

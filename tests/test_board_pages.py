@@ -19,9 +19,10 @@ from hub.actions.context import act
 from hub.actions.moderation import do_lock
 from hub.actions.post_changes import do_react
 from hub.actions.posts import do_reply
-from hub.actions.threads import WINDOW, do_create_thread
+from hub.actions.threads import do_create_thread
 from hub.models import Attachment, Post, SearchDocument, Thread
 from hub.plumbing.runtime import Runtime
+from hub.reads.threads import WINDOW
 from hub.text.markdown import render
 from tests.conftest import csrf_of, make_user, sign_in
 
@@ -766,14 +767,15 @@ async def test_pages_load_scripts_from_files_only(app: Any, world: World) -> Non
 
 async def test_partials_render_without_a_request(world: World) -> None:
     """The post and thread-row partials, as live updates will insert them."""
-    from hub.actions.posts import load_post_views
-    from hub.actions.threads import board, thread_window
+    from hub.reads.posts import load_post_views
+    from hub.reads.threads import board
     from hub.web.pages.partials import post_partial, thread_row_partial
     from hub.web.pages.thread import Viewer
+    from tests.thread_helpers import view_thread
 
     rt = world.runtime
     async with act(rt, actor_id=world.users["member"]) as ctx:
-        window = await thread_window(ctx, world.threads["public"], after=0)
+        window = await view_thread(ctx, world.threads["public"], after=0)
         views = await load_post_views(ctx, window.network, [world.posts["public"]])
         rows = (await board(ctx, window.network)).rows
     html = post_partial(views[0], "sr-Cyrl")
@@ -826,7 +828,7 @@ async def test_live_rights_follow_the_viewers_principal(world: World) -> None:
 
 async def test_a_post_in_place_is_the_post_the_page_shows(world: World) -> None:
     """What a live update renders (load_post_in_place) is what the thread page loads."""
-    from hub.actions.posts import load_post_in_place, load_post_views, municipalities_of
+    from hub.reads.posts import load_post_in_place, load_post_views, municipalities_of
 
     rt = world.runtime
     async with act(rt, actor_id=world.users["member"]) as ctx:

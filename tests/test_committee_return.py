@@ -112,7 +112,7 @@ async def test_the_proposal_page_partial_shows_the_remarks(
     seeded: Runtime, client: httpx.AsyncClient, world: World
 ) -> None:
     from hub.actions.context import act
-    from hub.actions.proposal_outcome import outcome_of
+    from hub.reads.proposal_outcome import outcome_of
     from hub.web.templating import language, render_string
 
     people, auth = world

@@ -1,4 +1,4 @@
-"""hub.actions.cursors: what it encodes comes back exactly; anything else is Invalid (S10)."""
+"""hub.reads.cursors: what it encodes comes back exactly; anything else is Invalid (S10)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import datetime as dt
 
 import pytest
 
-from hub.actions import cursors
 from hub.actions.errors import Invalid
 from hub.actions.validate import MAX_ID, NAME_MAX
+from hub.reads import cursors
 
 
 @pytest.mark.parametrize(

@@ -12,12 +12,12 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from hub.actions import bodies
 from hub.actions.accounts import do_set_language
 from hub.actions.context import act
 from hub.i18n import gettext
 from hub.models import User
 from hub.plumbing.runtime import Runtime
+from hub.reads import bodies
 from hub.web import middleware
 from hub.web.middleware import CSP
 from tests.conftest import api_token, csrf_of, make_user, sign_in

@@ -14,11 +14,11 @@ from babel.messages.catalog import Catalog
 from babel.support import NullTranslations
 
 from hub import i18n
-from hub.actions.mentions import link_mentions
 from hub.i18n import build
 from hub.i18n.script import html_for_script, to_cyrillic, to_latin
 from hub.models import User
 from hub.plumbing.runtime import Runtime
+from hub.reads.mentions import link_mentions
 from hub.web.routes import page_routes
 from hub.web.visitor import LANG_COOKIE
 from tests.conftest import make_user, sign_in

@@ -84,3 +84,40 @@ def test_a_forbidden_arrow_and_a_long_module_are_reported(tmp_path: Path) -> Non
         "layer: hub/actions/thing.py:1 hub.actions.thing imports workers.job",
     }
     assert "size: hub/actions/thing.py has 402 lines (max 400)" in findings
+
+
+def test_the_read_side_may_not_write_nor_emit(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "hub/__init__.py": "",
+            "hub/actions/__init__.py": "",
+            "hub/actions/context.py": "",
+            "hub/actions/posts.py": "",
+            "hub/actions/notify_mail.py": "",
+            "hub/reads/__init__.py": "",
+            # The Context is allowed; a write module is not.
+            "hub/reads/good.py": "from hub.actions.context import Context\n",
+            "hub/reads/writes.py": "from hub.actions import posts\n",
+            # Emitting, and calling or importing a notify_*, are reported on the read side...
+            "hub/reads/loud.py": (
+                "from hub.actions.notify_mail import notify_people\n"
+                "import hub.actions.notify_mail\n"
+                "async def f(ctx):\n"
+                "    ctx.emit(1)\n"
+                "    await notify_people(ctx)\n"
+            ),
+            # ...and nowhere else.
+            "hub/actions/ok.py": "def f(ctx):\n    ctx.emit(1)\n    notify_x()\n",
+        },
+    )
+    findings, _summary = layers.check(tmp_path, ("hub",))
+    assert sorted(f.split(" (")[0] for f in findings) == [
+        "emits: hub/reads/loud.py:1 imports hub.actions.notify_mail, notify_people",
+        "emits: hub/reads/loud.py:2 imports hub.actions.notify_mail",
+        "emits: hub/reads/loud.py:4 calls .emit(",
+        "emits: hub/reads/loud.py:5 calls notify_people",
+        "layer: hub/reads/loud.py:1 hub.reads.loud imports hub.actions.notify_mail",
+        "layer: hub/reads/loud.py:2 hub.reads.loud imports hub.actions.notify_mail",
+        "layer: hub/reads/writes.py:1 hub.reads.writes imports hub.actions.posts",
+    ]

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from hub.actions.mentions import link_mentions
 from hub.models import User
+from hub.reads.mentions import link_mentions
 from hub.text.markdown import render
 from tests.browser import browser
 from tests.xss_corpus import PAYLOADS

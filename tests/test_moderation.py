@@ -16,15 +16,17 @@ from hub.actions.moderation import (
     do_move,
     do_pin,
     do_unhide_post,
-    moderation_queue,
 )
 from hub.actions.post_changes import do_delete_post
-from hub.actions.posts import do_reply, load_post_views, post_public
+from hub.actions.posts import do_reply
 from hub.actions.search import search
-from hub.actions.threads import do_create_thread, thread_window
+from hub.actions.threads import do_create_thread
 from hub.models import AuditEntry, Flag, Network, Post, SearchDocument, Thread
 from hub.plumbing.runtime import Runtime
+from hub.reads.moderation import moderation_queue
+from hub.reads.posts import load_post_views, post_public
 from tests.conftest import make_user
+from tests.thread_helpers import view_thread
 
 NET = "elektronska-uprava"
 OTHER = "javne-nabavke"
@@ -169,7 +171,7 @@ async def test_hide_with_a_reason(seeded: Runtime, people: dict[str, int]) -> No
 
     assert not await found_by_search(seeded, people["reader"], "neprimerenrec")
     async with act(seeded, actor_id=people["reader"]) as ctx:
-        window = await thread_window(ctx, thread, after=0)
+        window = await view_thread(ctx, thread, after=0)
     hidden = post_public(window.posts[1])
     assert hidden["hidden"] is True and hidden["body"] == "" and hidden["html"] == ""
     async with act(seeded, actor_id=people["coord"]) as ctx:

@@ -13,12 +13,8 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from hub.actions.context import act
-from hub.actions.notify_mail import (
-    mail_due_notifications,
-    unsubscribe_token,
-    unsubscribe_user,
-)
-from hub.actions.threads import do_create_thread, thread_window
+from hub.actions.notify_mail import mail_due_notifications, unsubscribe_token, unsubscribe_user
+from hub.actions.threads import do_create_thread
 from hub.db import utcnow
 from hub.models import MailMessage, NotificationPrefs, User
 from hub.plumbing.runtime import Runtime
@@ -31,6 +27,7 @@ from tests.mailserver import (  # noqa: F401
 )
 from tests.proposal_helpers import NET, make_people, tokens
 from tests.test_notification_api import mention
+from tests.thread_helpers import view_thread
 from workers.mail import reconcile_mail
 
 MEMBER = "member@example.org"
@@ -78,7 +75,7 @@ async def test_read_in_the_app_before_the_delay_is_not_mailed(
     async with act(seeded, actor_id=people["author"]) as ctx:
         thread, _post = await do_create_thread(ctx, NET, title="Tema", body=f"@{member} vidi")
     async with act(seeded, actor_id=people["member"]) as ctx:
-        await thread_window(ctx, thread.id or 0)
+        await view_thread(ctx, thread.id or 0)
     assert await sweep(seeded) == 0
     await run_worker(seeded)
     assert smtp.messages == []

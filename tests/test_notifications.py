@@ -11,18 +11,19 @@ from sqlmodel import select
 from hub.actions.context import act
 from hub.actions.initiative_decisions import do_decide, do_follow_up
 from hub.actions.initiative_notices import notify_compile_failed, notify_delivered
-from hub.actions.initiatives import load_initiative
 from hub.actions.posts import do_reply
 from hub.actions.proposal_review import do_review, do_submit
-from hub.actions.threads import do_create_thread, thread_window
+from hub.actions.threads import do_create_thread
 from hub.actions.vote_notices import remind_closing_votes
 from hub.actions.votes import do_close_vote
 from hub.db import utcnow
 from hub.models import Initiative, Notification, User
 from hub.models.notifications import NotificationKind as K
 from hub.plumbing.runtime import Runtime
+from hub.reads.initiatives import load_initiative
 from tests.committee_helpers import committee_people, initiative_in
 from tests.proposal_helpers import CLOSED, NET, as_user, make_people, new_proposal, proposal_in
+from tests.thread_helpers import view_thread
 from tests.vote_helpers import cast, open_vote
 
 
@@ -155,11 +156,11 @@ async def test_reading_the_thread_marks_its_notices_read(seeded: Runtime) -> Non
     async with act(seeded, actor_id=p["author"]) as ctx:
         thread, _post = await do_create_thread(ctx, NET, title="Tema", body=f"@{member} zdravo")
     async with act(seeded, actor_id=p["outsider"]) as ctx:  # someone else reading: no change
-        await thread_window(ctx, thread.id or 0)
+        await view_thread(ctx, thread.id or 0)
     async with seeded.sessionmaker() as db:
         assert (await db.exec(select(Notification.read_at))).one() is None
     async with act(seeded, actor_id=p["member"]) as ctx:
-        await thread_window(ctx, thread.id or 0)
+        await view_thread(ctx, thread.id or 0)
         events = [e for e in ctx.events if e.type == "notification.read"]
     async with seeded.sessionmaker() as db:
         assert (await db.exec(select(Notification.read_at))).one() is not None
@@ -179,8 +180,8 @@ async def test_an_inactive_or_removed_reader_gets_nothing(seeded: Runtime) -> No
 
 
 async def test_one_notice_per_person_and_cause_however_often_it_is_told(seeded: Runtime) -> None:
-    from hub.actions.bodies import access_network
     from hub.actions.notifications import notify_people
+    from hub.reads.bodies import access_network
 
     people = await make_people(seeded)
     readers = [people["member"], people["coordinator"], people["outsider"]]

@@ -20,13 +20,14 @@ from hub.actions.errors import ActionError
 from hub.actions.proposal_coauthors import do_accept_coauthor, do_invite_coauthor
 from hub.actions.proposal_review import do_review, do_submit, do_withdraw
 from hub.actions.proposal_text import ProposalText
-from hub.actions.proposals import access_proposal, do_create_proposal, do_edit_proposal
+from hub.actions.proposals import do_create_proposal, do_edit_proposal
 from hub.actions.threads import do_create_thread
 from hub.actions.vote_cast import do_cast
 from hub.actions.votes import do_close_vote, do_open_vote
 from hub.models import Proposal
 from hub.models.proposals import ProposalStatus
 from hub.plumbing.runtime import Runtime
+from hub.reads.proposals import access_proposal
 from tests.conftest import csrf_of, sign_in
 from tests.proposal_helpers import (
     NET,

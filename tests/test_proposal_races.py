@@ -17,10 +17,11 @@ from hub.actions.proposal_coauthors import do_invite_coauthor
 from hub.actions.proposal_review import _move, do_review, do_submit
 from hub.actions.proposal_states import Move
 from hub.actions.proposal_text import ProposalText
-from hub.actions.proposals import access_proposal, do_edit_proposal
+from hub.actions.proposals import do_edit_proposal
 from hub.models import Proposal, ProposalAuthor, ProposalRevision, ProposalTransition
 from hub.models.proposals import ProposalStatus
 from hub.plumbing.runtime import Runtime
+from hub.reads.proposals import access_proposal
 from tests.conftest import make_user
 from tests.proposal_helpers import NET, make_people, new_proposal, proposal_in
 

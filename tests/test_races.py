@@ -18,7 +18,6 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from hub.actions.bodies import access_network
 from hub.actions.context import act
 from hub.actions.seed import DEMO_ADMIN, DEMO_PASSWORD
 from hub.actions.threads import do_create_thread, do_mark_all_read
@@ -26,6 +25,7 @@ from hub.config import load_settings
 from hub.db import make_engine
 from hub.models import ThreadRead
 from hub.plumbing.runtime import Runtime
+from hub.reads.bodies import access_network
 from hub.text.search_terms import normalize
 from tests.conftest import PASSWORD, POSTGRES_URL, make_user
 from tests.live import LiveServer, live_server, scratch_postgres

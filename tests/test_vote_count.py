@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub.actions.vote_count import count, majority
+from hub.reads.vote_count import count, majority
 
 
 def test_per_member_counts_each_ballot() -> None:

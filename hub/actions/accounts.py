@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, update
 from sqlmodel import col, select
 
 from hub import channels, ratelimit
@@ -22,33 +22,15 @@ from hub.actions.validate import (
 from hub.auth import hashed, needs_rehash, new_token, password_matches, token_hash
 from hub.db import utcnow
 from hub.events import Event
-from hub.models import ApiToken, AuditEntry, AuthSession, Municipality, User
+from hub.models import ApiToken, AuditEntry, AuthSession, User
 from hub.models.users import free_handle, handle_base
 from hub.permissions import Action
+from hub.reads.accounts import access_user, find_municipality
 from hub.upsert import insert_ignore
 
 SIGNIN_FAILED = N_("Wrong e-mail address or password.")
 # Refresh last_seen_at at most this often, so reading pages does not write on every request.
 _HANDLE_TRIES = 10
-
-
-async def access_user(ctx: Context, user_id: int) -> User:
-    user = await ctx.db.get(User, user_id)
-    if user is None:
-        raise NotFound(N_("No such user."))
-    return user
-
-
-async def find_municipality(
-    ctx: Context, slug: str | None, field: str = "municipality"
-) -> int | None:
-    if not slug:
-        return None
-    row = await ctx.db.exec(select(Municipality.id).where(Municipality.slug == slug))
-    municipality_id = row.first()
-    if municipality_id is None:
-        raise Invalid(N_("Unknown local government."), field=field)
-    return municipality_id
 
 
 async def do_create_user(
@@ -341,14 +323,3 @@ async def do_update_user(
     ctx.db.add(user)
     ctx.audit("user.updated", user, name=user.name, municipality=municipality or None)
     return user
-
-
-async def count_users(ctx: Context) -> int:
-    row = await ctx.db.exec(select(func.count()).select_from(User))
-    return int(row.one())
-
-
-async def municipality_of(ctx: Context, user: User) -> Municipality | None:
-    if user.municipality_id is None:
-        return None
-    return await ctx.db.get(Municipality, user.municipality_id)

@@ -14,16 +14,16 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from hub.actions.context import Context, act
-from hub.actions.digest_content import Digest, Item, collect
 from hub.actions.mail import do_queue_mail_with
 from hub.actions.notify_mail import list_headers, unsubscribe_token
-from hub.actions.notify_prefs import prefs_of
 from hub.config import Settings
 from hub.db import utcnow
 from hub.i18n import format_datetime_in_text, gettext, ngettext
 from hub.i18n.script import for_script
 from hub.models import DigestSent, NotificationPrefs, User
 from hub.plumbing.runtime import Runtime
+from hub.reads.digest_content import Digest, Item, collect
+from hub.reads.notify_prefs import prefs_of
 from hub.upsert import insert_ignore
 
 LENGTH = {"daily": dt.timedelta(days=1), "weekly": dt.timedelta(days=7)}

@@ -9,30 +9,18 @@ see the discussion.
 
 from __future__ import annotations
 
-from sqlmodel import col, select
-
 from hub import channels
-from hub.actions.committee_inbox import DECIDABLE, require_committee
 from hub.actions.context import Context
 from hub.actions.initiative_decisions import begin_review
-from hub.actions.initiatives import InitiativeAccess, access_initiative, initiative_conflict
 from hub.actions.posts import BODY_REQUIRED
 from hub.actions.validate import check_text
 from hub.events import Event
 from hub.models import InitiativeComment, User
 from hub.models.committee_work import COMMENT_MAX
+from hub.reads.committee_inbox import DECIDABLE, require_committee
+from hub.reads.initiative_comments import comment_public
+from hub.reads.initiatives import InitiativeAccess, access_initiative, initiative_conflict
 from hub.text.markdown import render
-
-
-def comment_public(comment: InitiativeComment, author: User | None) -> dict[str, object]:
-    return {
-        "id": comment.id,
-        "initiative_id": comment.initiative_id,
-        "author": {"id": author.id, "name": author.name} if author else None,
-        "body": comment.body,
-        "html": comment.html,
-        "created_at": comment.created_at.isoformat(),
-    }
 
 
 def notify_comment(
@@ -63,18 +51,3 @@ async def do_comment(ctx: Context, initiative_id: int, *, body: str | None) -> I
     ctx.audit("initiative.commented", access.initiative, comment=comment.id)
     ctx.emit(notify_comment(access, comment, user))
     return comment
-
-
-async def list_comments(
-    ctx: Context, initiative_id: int
-) -> list[tuple[InitiativeComment, User | None]]:
-    """The discussion, oldest first (those who work in the committee)."""
-    access = await access_initiative(ctx, initiative_id)
-    require_committee(ctx, access)
-    rows = await ctx.db.exec(
-        select(InitiativeComment, User)
-        .join(User, col(User.id) == InitiativeComment.author_id, isouter=True)
-        .where(InitiativeComment.initiative_id == initiative_id)
-        .order_by(col(InitiativeComment.id))
-    )
-    return list(rows.all())

@@ -27,14 +27,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.actions.context import Context, act
-from hub.actions.initiative_document import document_data
 from hub.actions.initiative_notices import notify_compile_failed, notify_delivered
 from hub.actions.initiatives import (
     AlreadyMade,
     insert_initiative,
     link_proposals,
-    live_initiatives,
-    load_initiative,
     notify_progress,
     notify_status,
     set_status,
@@ -50,6 +47,8 @@ from hub.models.initiatives import (
     RevisionStatus,
 )
 from hub.plumbing.runtime import Runtime
+from hub.reads.initiative_document import document_data
+from hub.reads.initiatives import live_initiatives, load_initiative
 from hub.text.initiative_formats import render_docx, render_html, render_pdf
 from hub.upsert import insert_ignore
 

@@ -16,18 +16,11 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import col, select
+from sqlmodel import col
 
-from hub.actions.committee_inbox import DECIDABLE, current_status, step_channels
 from hub.actions.context import Context
 from hub.actions.errors import N_, Invalid
 from hub.actions.initiative_notices import notify_networks
-from hub.actions.initiatives import (
-    InitiativeAccess,
-    access_initiative,
-    initiative_conflict,
-    initiative_public,
-)
 from hub.actions.notifications import Kind
 from hub.actions.validate import check_choice, check_text
 from hub.db import utcnow
@@ -39,33 +32,20 @@ from hub.models import (
     InitiativeDecision,
     InitiativeFollowUp,
     InitiativeStatus,
-    User,
 )
 from hub.models.committee_work import DECISION_NOTE_MAX, UPDATE_NOTE_MAX
 from hub.permissions import Action
+from hub.reads.committee_inbox import DECIDABLE, current_status, step_channels
+from hub.reads.initiative_decisions import decision_public, follow_up_public
+from hub.reads.initiatives import (
+    InitiativeAccess,
+    access_initiative,
+    initiative_conflict,
+    initiative_public,
+)
 
 S = InitiativeStatus
 OUTCOME = {Decision.ADOPT: S.ADOPTED, Decision.RETURN: S.RETURNED, Decision.REJECT: S.REJECTED}
-
-
-def decision_public(row: InitiativeDecision, actor: User | None = None) -> dict[str, Any]:
-    return {
-        "decision": row.decision,
-        "revision": row.revision,
-        "note": row.note,
-        "actor": {"id": actor.id, "name": actor.name} if actor else None,
-        "at": row.at.isoformat(),
-    }
-
-
-def follow_up_public(row: InitiativeFollowUp) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "kind": row.kind,
-        "note": row.note,
-        "date": row.date.isoformat(),
-        "created_at": row.created_at.isoformat(),
-    }
 
 
 def notify_status(access: InitiativeAccess, extra: dict[str, Any]) -> list[Event]:
@@ -191,37 +171,6 @@ async def do_follow_up(
     kind = Kind.INITIATIVE_FOLLOW_UP
     await notify_networks(ctx, access.initiative, networks, kind, row.id or 0)
     return row
-
-
-async def decisions(
-    ctx: Context, initiative_ids: list[int]
-) -> dict[int, list[tuple[InitiativeDecision, User | None]]]:
-    """Each initiative's decisions, oldest first (callers have checked access)."""
-    rows = await ctx.db.exec(
-        select(InitiativeDecision, User)
-        .join(User, col(User.id) == InitiativeDecision.actor_id, isouter=True)
-        .where(col(InitiativeDecision.initiative_id).in_(initiative_ids))
-        .order_by(col(InitiativeDecision.id))
-    )
-    out: dict[int, list[tuple[InitiativeDecision, User | None]]] = {i: [] for i in initiative_ids}
-    for row, user in rows.all():
-        out[row.initiative_id].append((row, user))
-    return out
-
-
-async def follow_ups(
-    ctx: Context, initiative_ids: list[int]
-) -> dict[int, list[InitiativeFollowUp]]:
-    """Each initiative's follow-ups by date (callers have checked access)."""
-    rows = await ctx.db.exec(
-        select(InitiativeFollowUp)
-        .where(col(InitiativeFollowUp.initiative_id).in_(initiative_ids))
-        .order_by(col(InitiativeFollowUp.date), col(InitiativeFollowUp.id))
-    )
-    out: dict[int, list[InitiativeFollowUp]] = {i: [] for i in initiative_ids}
-    for row in rows.all():
-        out[row.initiative_id].append(row)
-    return out
 
 
 def notify_follow_up(access: InitiativeAccess, row: InitiativeFollowUp) -> list[Event]:

@@ -9,8 +9,9 @@ from sqlmodel import select
 
 from hub import channels
 from hub.actions.context import Context
-from hub.actions.notifications import Kind, members_of, notify_people
+from hub.actions.notifications import Kind, notify_people
 from hub.models import Committee, CommitteeMembership, Initiative, Network, NetworkRole
+from hub.reads.notifications import members_of
 
 
 async def _tell(

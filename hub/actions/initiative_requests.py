@@ -18,20 +18,13 @@ from sqlmodel import col, select
 from hub.actions.context import Context
 from hub.actions.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from hub.actions.initiatives import (
-    InitiativeAccess,
-    access_initiative,
     enqueue_compile,
-    initiative_conflict,
     insert_initiative,
     link_proposals,
-    live_initiatives,
-    load_initiative,
-    may_manage,
     notify_status,
     set_status,
     write_intent,
 )
-from hub.actions.proposals import access_proposal
 from hub.i18n import BABEL_LOCALES
 from hub.models import Committee, JobIntent, ProposalStatus
 from hub.models.initiatives import (
@@ -44,6 +37,15 @@ from hub.models.initiatives import (
     RevisionStatus,
 )
 from hub.permissions import Action
+from hub.reads.initiatives import (
+    InitiativeAccess,
+    access_initiative,
+    initiative_conflict,
+    live_initiatives,
+    load_initiative,
+    may_manage,
+)
+from hub.reads.proposals import access_proposal
 
 MAX_PROPOSALS = 20
 

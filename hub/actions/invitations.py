@@ -8,32 +8,29 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from hub import ratelimit
-from hub.actions.accounts import (
-    do_end_all_sessions,
-    do_revoke_api_tokens,
-    find_municipality,
-    insert_user,
-)
+from hub.actions.accounts import do_end_all_sessions, do_revoke_api_tokens, insert_user
 from hub.actions.context import Context
 from hub.actions.errors import N_, Conflict, Invalid, NotFound, RateLimited
 from hub.actions.mail import do_queue_mail
 from hub.actions.validate import check_email, check_name, check_password
-from hub.auth import LinkSigner, hashed, token_hash
+from hub.auth import hashed
 from hub.db import utcnow
 from hub.i18n import format_datetime_in_text, gettext
 from hub.i18n.script import for_script
 from hub.models import Invitation, Network, NetworkMembership, User
 from hub.models.bodies import NetworkRole
 from hub.permissions import Action
-
-_LINK_NOT_VALID = N_("This invitation link is not valid any more. Ask for a new one.")
-_RESET_NOT_VALID = N_("This link is not valid any more. Ask for a new one.")
-_INVITE = "invite"
-_RESET = "reset"
-
-
-def _signer(ctx: Context) -> LinkSigner:
-    return LinkSigner(ctx.runtime.settings.secret_key)
+from hub.reads.accounts import find_municipality
+from hub.reads.invitations import (
+    INVITE_LINK,
+    LINK_NOT_VALID,
+    RESET_LINK,
+    RESET_NOT_VALID,
+    access_invitation,
+    access_reset,
+    link_signer,
+    reset_fingerprint,
+)
 
 
 async def do_invite(
@@ -83,7 +80,7 @@ async def do_invite(
     )
     ctx.db.add(invitation)
     await ctx.db.flush()
-    link = f"{settings.base_url}/invite/{_signer(ctx).sign(_INVITE, {'i': invitation.id})}"
+    link = f"{settings.base_url}/invite/{link_signer(ctx).sign(INVITE_LINK, {'i': invitation.id})}"
     await do_queue_mail(ctx, to=email, **_invitation_mail(ctx, invitation, target, link))
     ctx.audit("invitation.created", invitation, email=email, network=network, role=role)
     return invitation
@@ -126,23 +123,6 @@ def _invitation_mail(
     return {"subject": subject, "body": body}
 
 
-async def access_invitation(ctx: Context, token: str) -> Invitation:
-    """The open invitation a link stands for; NotFound when the link is bad, used or expired."""
-    max_age = ctx.runtime.settings.invitation_days * 86400
-    data = _signer(ctx).load(_INVITE, token, max_age)
-    invitation = None
-    if data is not None and isinstance(data.get("i"), int):
-        invitation = await ctx.db.get(Invitation, data["i"])
-    if (
-        invitation is None
-        or invitation.accepted_at is not None
-        or invitation.revoked_at is not None
-        or invitation.expires_at <= utcnow()
-    ):
-        raise NotFound(_LINK_NOT_VALID)
-    return invitation
-
-
 async def do_accept_invitation(
     ctx: Context, *, token: str, name: str | None, password: str | None
 ) -> User:
@@ -165,7 +145,7 @@ async def do_accept_invitation(
         .values(accepted_at=utcnow())
     )
     if not claimed.rowcount:
-        raise NotFound(_LINK_NOT_VALID)
+        raise NotFound(LINK_NOT_VALID)
     user = await insert_user(
         ctx,
         email=invitation.email,
@@ -205,12 +185,6 @@ async def do_revoke_invitation(ctx: Context, invitation_id: int) -> Invitation:
     return invitation
 
 
-def _reset_fingerprint(user: User) -> str:
-    # The link carries part of a hash of the current password hash: once the password changes,
-    # every earlier link stops working, so a link works once.
-    return token_hash(user.password_hash or "none")[:16]
-
-
 async def do_request_password_reset(ctx: Context, *, email: str | None) -> None:
     """Mail a reset link if the account exists; the caller shows the same message either way."""
     settings = ctx.runtime.settings
@@ -228,7 +202,7 @@ async def do_request_password_reset(ctx: Context, *, email: str | None) -> None:
     if user is None or not user.is_active:
         ctx.audit("auth.reset_requested_unknown", email=address)
         return
-    token = _signer(ctx).sign(_RESET, {"u": user.id, "f": _reset_fingerprint(user)})
+    token = link_signer(ctx).sign(RESET_LINK, {"u": user.id, "f": reset_fingerprint(user)})
     lang = user.language
     link = f"{settings.base_url}/reset/{token}"
     until = utcnow() + dt.timedelta(hours=settings.reset_hours)
@@ -249,21 +223,6 @@ async def do_request_password_reset(ctx: Context, *, email: str | None) -> None:
     ctx.audit("auth.reset_requested", user)
 
 
-async def access_reset(ctx: Context, token: str) -> User:
-    data = _signer(ctx).load(_RESET, token, ctx.runtime.settings.reset_hours * 3600)
-    user = None
-    if data is not None and isinstance(data.get("u"), int):
-        user = await ctx.db.get(User, data["u"])
-    if (
-        user is None
-        or not user.is_active
-        or data is None
-        or data.get("f") != _reset_fingerprint(user)
-    ):
-        raise NotFound(_RESET_NOT_VALID)
-    return user
-
-
 async def do_reset_password(ctx: Context, *, token: str, password: str | None) -> User:
     user = await access_reset(ctx, token)
     new_hash = await hashed(check_password(password))
@@ -275,20 +234,10 @@ async def do_reset_password(ctx: Context, *, token: str, password: str | None) -
         .values(password_hash=new_hash)
     )
     if not changed.rowcount:
-        raise NotFound(_RESET_NOT_VALID)
+        raise NotFound(RESET_NOT_VALID)
     user.password_hash = new_hash
     await do_end_all_sessions(ctx, user, "password_reset")
     await do_revoke_api_tokens(ctx, user)
     ctx.actor = user
     ctx.audit("auth.password_reset", user)
     return user
-
-
-async def list_invitations(ctx: Context) -> list[Invitation]:
-    """Open and past invitations the actor may see: all for admins, their networks' otherwise."""
-    query = select(Invitation).order_by(col(Invitation.created_at).desc())
-    if not ctx.principal.is_admin:
-        ctx.require(Action.INVITE)
-        query = query.where(col(Invitation.network_id).in_(ctx.principal.coordinated))
-    rows = await ctx.db.exec(query.limit(200))
-    return list(rows.all())

@@ -11,10 +11,10 @@ from sqlmodel import col
 
 from hub.actions.context import Context
 from hub.actions.errors import N_, NotFound
-from hub.actions.thread_access import access_thread
 from hub.models import Post
 from hub.models.initiatives import KeyPost
 from hub.permissions import Action
+from hub.reads.threads import access_thread
 from hub.upsert import insert_ignore
 
 NO_POST = N_("No such post.")

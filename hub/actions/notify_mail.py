@@ -15,8 +15,6 @@ from sqlmodel import col, select
 
 from hub.actions.context import Context, act
 from hub.actions.mail import do_queue_mail_with
-from hub.actions.notifications import KIND_TEXT
-from hub.actions.notify_prefs import prefs_of
 from hub.auth import LinkSigner
 from hub.config import Settings
 from hub.db import utcnow
@@ -24,6 +22,8 @@ from hub.i18n import gettext
 from hub.i18n.script import for_script
 from hub.models import Network, Notification, User
 from hub.plumbing.runtime import Runtime
+from hub.reads.notifications import KIND_TEXT
+from hub.reads.notify_prefs import prefs_of
 
 UNSUBSCRIBE = "unsubscribe"
 UNSUBSCRIBE_VALID = 365 * 24 * 3600  # a year: old mails keep working

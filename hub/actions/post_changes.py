@@ -2,58 +2,28 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete
 from sqlmodel import col, select
 
 from hub import channels
 from hub.actions import search
 from hub.actions.context import Context
-from hub.actions.errors import N_, ActionError, Conflict, Forbidden, Invalid
-from hub.actions.posts import (
-    PostView,
-    access_post,
-    check_body,
-    load_post_views,
-    notify_post,
-    post_public,
-    render_body,
-)
+from hub.actions.errors import N_, Conflict, Forbidden, Invalid
+from hub.actions.posts import check_body, notify_post, render_body
 from hub.db import utcnow
 from hub.events import Event
-from hub.models import Mention, Network, Post, PostRevision, Reaction, ReactionKind, Thread, User
+from hub.models import Mention, Post, PostRevision, Reaction, ReactionKind, Thread, User
 from hub.permissions import Action
+from hub.reads.posts import (
+    PostView,
+    access_post,
+    access_post_to_edit,
+    load_post_views,
+    may_change,
+    post_public,
+    reaction_counts,
+)
 from hub.upsert import insert_ignore
-
-
-def may_change(post: Post, *, actor_id: int | None, moderator: bool) -> bool:
-    """Whether the actor may edit or delete `post` at all: its author, or a coordinator of its
-    network (`moderator`). Pure, so the pages ask it about each post they show."""
-    return (actor_id is not None and post.author_id == actor_id) or moderator
-
-
-def edit_refusal(
-    post: Post, *, actor_id: int | None, moderator: bool, locked: bool
-) -> ActionError | None:
-    """Why the actor may not edit `post` now, or None if they may: the one rule, raised by
-    do_edit_post and asked by the thread page before it offers an Edit link."""
-    if not may_change(post, actor_id=actor_id, moderator=moderator):
-        return Forbidden(N_("You can only edit your own posts."))
-    if post.deleted_at is not None:
-        return Conflict(N_("A deleted post cannot be edited."))
-    if locked and not moderator:
-        return Conflict(N_("This thread is locked: no new posts."))
-    return None
-
-
-async def access_post_to_edit(ctx: Context, post_id: int) -> tuple[Post, Thread, Network]:
-    """The post, if the actor may edit it now (the checks of do_edit_post, without writing)."""
-    post, thread, network = await access_post(ctx, post_id)
-    user = ctx.require_user()
-    moderator = ctx.may(Action.MODERATE_NETWORK, network)
-    refusal = edit_refusal(post, actor_id=user.id, moderator=moderator, locked=thread.locked)
-    if refusal is not None:
-        raise refusal
-    return post, thread, network
 
 
 async def _keep_revision(ctx: Context, post: Post) -> None:
@@ -172,27 +142,3 @@ def notify_reaction(
         type="reaction.changed",
         data={"post_id": post.id, "reactions": counts, "user_id": user.id, "kind": kind, "on": on},
     )
-
-
-async def reaction_counts(ctx: Context, post_id: int) -> dict[str, int]:
-    rows = await ctx.db.exec(
-        select(Reaction.kind, func.count())
-        .where(Reaction.post_id == post_id)
-        .group_by(col(Reaction.kind))
-    )
-    return {kind: int(n) for kind, n in rows.all()}
-
-
-async def post_history(
-    ctx: Context, post_id: int
-) -> tuple[Post, Thread, Network, list[PostRevision]]:
-    """Earlier versions of a post, oldest first (readers; the text of a deleted or hidden post
-    only for moderators)."""
-    post, thread, network = await access_post(ctx, post_id)
-    gone = post.deleted_at is not None or post.hidden_at is not None
-    if gone and not ctx.may(Action.MODERATE_NETWORK, network):
-        return post, thread, network, []
-    rows = await ctx.db.exec(
-        select(PostRevision).where(PostRevision.post_id == post.id).order_by(col(PostRevision.id))
-    )
-    return post, thread, network, list(rows.all())

@@ -14,16 +14,11 @@ from hub.actions.errors import N_, NotFound
 from hub.actions.proposal_notices import notify_invited
 from hub.actions.proposal_states import TRANSITIONS, Move
 from hub.actions.proposal_text import conflict_in_state
-from hub.actions.proposals import (
-    ProposalAccess,
-    access_proposal,
-    check_coauthors,
-    notify_updated,
-    require_author,
-)
+from hub.actions.proposals import check_coauthors, notify_updated
 from hub.db import utcnow
 from hub.models.proposals import AuthorRole, ProposalAuthor
 from hub.permissions import Action
+from hub.reads.proposals import ProposalAccess, access_proposal, require_author
 from hub.upsert import insert_ignore
 
 AUTHOR_KEY = ["proposal_id", "user_id"]  # uq_proposal_author decides between two at once

@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING
 
 from hub import channels
 from hub.actions.context import Context
-from hub.actions.notifications import Kind, members_of, notify_people
+from hub.actions.notifications import Kind, notify_people
 from hub.models.proposals import ProposalTransition
+from hub.reads.notifications import members_of
 
 if TYPE_CHECKING:
-    from hub.actions.proposals import ProposalAccess
+    from hub.reads.proposals import ProposalAccess
 
 
 async def _tell(

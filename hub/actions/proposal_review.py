@@ -19,44 +19,23 @@ from hub.actions.context import Context
 from hub.actions.errors import N_, Invalid, NotFound
 from hub.actions.proposal_coauthors import AUTHOR_KEY
 from hub.actions.proposal_notices import notify_reviewed, notify_submitted
-from hub.actions.proposal_states import (
-    MERGE_TARGETS,
-    REVIEW_MOVES,
-    TRANSITIONS,
-    By,
-    Move,
-)
+from hub.actions.proposal_states import MERGE_TARGETS, REVIEW_MOVES, TRANSITIONS, By, Move
 from hub.actions.proposal_text import conflict_in_state
-from hub.actions.proposals import (
-    ProposalAccess,
-    access_proposal,
-    notify_updated,
-    proposal_public,
-    require_author,
-)
+from hub.actions.proposals import notify_updated
 from hub.actions.validate import check_choice, check_text
 from hub.db import utcnow
 from hub.events import Event
 from hub.models import ThreadKind
-from hub.models.proposals import (
-    NOTE_MAX,
-    AuthorRole,
-    Proposal,
-    ProposalAuthor,
-    ProposalTransition,
-)
+from hub.models.proposals import NOTE_MAX, AuthorRole, Proposal, ProposalAuthor, ProposalTransition
 from hub.permissions import Action
+from hub.reads.proposals import (
+    ProposalAccess,
+    access_proposal,
+    proposal_public,
+    require_author,
+    transition_public,
+)
 from hub.upsert import insert_ignore
-
-
-def transition_public(row: ProposalTransition) -> dict[str, object]:
-    return {
-        "from": row.from_status or None,
-        "to": row.to_status,
-        "actor_id": row.actor_id,
-        "note": row.note,
-        "at": row.at.isoformat(),
-    }
 
 
 def notify_status(access: ProposalAccess, row: ProposalTransition) -> list[Event]:

@@ -14,11 +14,11 @@ from pathlib import Path
 from sqlalchemy import delete
 from sqlmodel import col, select
 
-from hub.actions.attachments import storage_dir, stored_path
 from hub.actions.context import SYSTEM, Context
 from hub.actions.errors import N_, Forbidden
 from hub.db import utcnow
 from hub.models import Attachment
+from hub.reads.attachments import storage_dir, stored_path
 
 KEEP_UNATTACHED = dt.timedelta(days=1)
 BATCH = 500

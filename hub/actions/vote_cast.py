@@ -36,9 +36,7 @@ from hub import ratelimit
 from hub.actions.context import Context
 from hub.actions.errors import N_, Forbidden, Invalid, NotFound, RateLimited
 from hub.actions.proposal_text import conflict_in_state
-from hub.actions.proposals import NO_PROPOSAL, access_proposal
 from hub.actions.validate import check_choice, check_text
-from hub.actions.vote_count import CHOICES
 from hub.actions.vote_live import tally_soon
 from hub.actions.votes import _closed_conflict, close_apart, is_due, vote_of
 from hub.db import UTCDateTime, execute, has_begun, utcnow
@@ -46,6 +44,8 @@ from hub.models import Network, Proposal
 from hub.models.votes import REASON_MAX, Vote, VoteBallot, VoteStatus
 from hub.permissions import Action
 from hub.plumbing.runtime import Runtime
+from hub.reads.proposals import NO_PROPOSAL, access_proposal
+from hub.reads.vote_count import CHOICES
 
 
 async def check_vote_rate(ctx: Context, user_id: int) -> None:

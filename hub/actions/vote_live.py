@@ -18,11 +18,11 @@ import logging
 import time
 
 from hub.actions.context import act
-from hub.actions.proposals import access_proposal
-from hub.actions.vote_tally import current_count, tally_public
 from hub.actions.votes import notify_tally, vote_of
 from hub.models.votes import VoteStatus
 from hub.plumbing.runtime import Runtime
+from hub.reads.proposals import access_proposal
+from hub.reads.vote_tally import current_count, tally_public
 
 log = logging.getLogger("hub.actions")
 

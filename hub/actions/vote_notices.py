@@ -12,10 +12,10 @@ from hub import channels
 from hub.actions.context import Context, act
 from hub.actions.notifications import Kind, notify_people
 from hub.actions.proposal_notices import authors_of
-from hub.actions.proposals import ProposalAccess, access_proposal
 from hub.db import utcnow
 from hub.models.votes import Vote, VoteBallot, VoteElector, VoteStatus
 from hub.plumbing.runtime import Runtime
+from hub.reads.proposals import ProposalAccess, access_proposal
 
 REMIND_BEFORE = dt.timedelta(hours=24)
 

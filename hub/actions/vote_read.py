@@ -12,11 +12,11 @@ from sqlmodel import col, select
 
 from hub.actions.context import Context
 from hub.actions.errors import N_, Forbidden
-from hub.actions.proposals import ProposalAccess
-from hub.actions.vote_tally import current_count, tally_public
 from hub.actions.votes import close_if_due, load_vote, vote_of
 from hub.models import User
 from hub.models.votes import BallotKind, Vote, VoteBallot, VoteElector
+from hub.reads.proposals import ProposalAccess
+from hub.reads.vote_tally import current_count, tally_public
 
 PAGE = 50
 MAX_PAGE = 200

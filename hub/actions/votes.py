@@ -16,7 +16,7 @@
   UPDATE held the lock, so none can be added any more), the frozen result written, the proposal
   moved to passed or failed, and a passed one gets its `compile:proposal:<id>` job intent (J5).
 
-Counting rules: hub.actions.vote_count. What the tally shows: hub.actions.vote_tally.
+Counting rules: hub.reads.vote_count. What the tally shows: hub.reads.vote_tally.
 """
 
 from __future__ import annotations
@@ -34,10 +34,8 @@ from hub.actions.errors import N_, Conflict, Invalid, NotFound
 from hub.actions.proposal_review import _after, _move
 from hub.actions.proposal_states import Move
 from hub.actions.proposal_text import conflict_in_state
-from hub.actions.proposals import ProposalAccess, access_proposal
 from hub.actions.validate import check_choice
 from hub.actions.vote_notices import notify_vote_opened, notify_vote_result
-from hub.actions.vote_tally import current_count, tally_public
 from hub.db import utcnow
 from hub.events import Event
 from hub.models import JobIntent, NetworkMembership, User
@@ -52,6 +50,8 @@ from hub.models.votes import (
 )
 from hub.permissions import Action
 from hub.plumbing.runtime import Runtime
+from hub.reads.proposals import ProposalAccess, access_proposal
+from hub.reads.vote_tally import current_count, tally_public
 from hub.upsert import insert_ignore
 
 MAX_AHEAD = dt.timedelta(days=366)  # "at most a year ahead", leap years included

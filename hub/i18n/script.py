@@ -93,7 +93,7 @@ def for_script(text: str, language: str) -> str:
     return text
 
 
-# A linked @mention's tooltip is the person's name (hub.actions.mentions.link_mentions): a tag's
+# A linked @mention's tooltip is the person's name (hub.reads.mentions.link_mentions): a tag's
 # attribute, so for_script leaves it; html_for_script writes it in the reader's script too.
 _MENTION_TITLE = re.compile(r'(<span class="mention" data-user-id="\d+" title=")([^"<>]*)(")')
 

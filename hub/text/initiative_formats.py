@@ -3,7 +3,7 @@ hub/templates/initiatives/document.html with print CSS), PDF (WeasyPrint, from t
 with the DejaVu fonts shipped in hub/static/fonts) and DOCX (python-docx, the same sections as
 Word headings, so staff can edit it).
 
-`outline` turns the gathered data (hub.actions.initiative_document) into a list of blocks, each a
+`outline` turns the gathered data (hub.reads.initiative_document) into a list of blocks, each a
 heading with its paragraphs, list items, quotes or table rows; both the template and the DOCX
 writer walk that list, so the formats have the same sections in the same order.
 No database and no web framework here: workers call it, in a thread (rendering is CPU work).

@@ -26,9 +26,9 @@ from markupsafe import Markup
 from hub.web.templating import CSRF_SLOT, ENV, current_language, language, render_string
 
 if TYPE_CHECKING:
-    from hub.actions.posts import PostView
-    from hub.actions.threads import BoardRow
     from hub.models import Municipality
+    from hub.reads.posts import PostView
+    from hub.reads.threads import BoardRow
     from hub.web.pages.thread import Viewer
 
 MAX_ENTRIES = 4096

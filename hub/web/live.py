@@ -11,14 +11,15 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from hub.actions import posts, proposal_reads, proposals
 from hub.actions.context import act
-from hub.actions.posts import PostInPlace
-from hub.actions.threads import BoardRow
 from hub.models import InitiativeComment, Network, Thread, User
 from hub.models.proposals import Proposal, ProposalTransition
 from hub.permissions import Action, can
 from hub.plumbing.runtime import Runtime
+from hub.reads import posts, proposals
+from hub.reads import proposal_lists as proposal_reads
+from hub.reads.posts import PostInPlace
+from hub.reads.threads import BoardRow
 from hub.web.pages.partials import (
     post_partial,
     proposal_state_partial,

@@ -7,8 +7,6 @@ initiative's id never changes); an entry's `updated` is its latest follow-up or 
 
 from __future__ import annotations
 
-from typing import Any
-
 from feedgen.feed import FeedGenerator
 from lxml import etree
 from starlette.requests import Request
@@ -16,12 +14,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hub import i18n
-from hub.actions import initiative_archive as archive
 from hub.actions.errors import N_, NotFound
-from hub.actions.initiative_archive import Archived
-from hub.actions.initiative_decisions import follow_up_public
-from hub.actions.initiatives import NO_INITIATIVE
 from hub.models import DocumentFormat
+from hub.reads import initiative_archive as archive
+from hub.reads.initiative_archive import Archived, archived_public, document_path
+from hub.reads.initiatives import NO_INITIATIVE
 from hub.web.api.initiatives import MEDIA
 from hub.web.api.shapes import page, ref
 from hub.web.api.spec import Param, Spec
@@ -36,24 +33,6 @@ FEED_SUBTITLE = N_("Initiatives adopted by the committees of the Standing Confer
 
 def base_url(request: Request) -> str:
     return runtime_of(request).settings.base_url.rstrip("/")
-
-
-def document_path(item: Archived, fmt: str) -> str:
-    return f"/api/v1/public/initiatives/{item.initiative.id}/document.{fmt}"
-
-
-def archived_public(item: Archived) -> dict[str, Any]:
-    i = item.initiative
-    return {
-        "id": i.id,
-        "number": i.number,
-        "title": i.title,
-        "committee": {"slug": item.committee.slug, "name": item.committee.name},
-        "adopted_at": i.status_changed_at.isoformat(),
-        "documents": {fmt: document_path(item, fmt) for fmt in item.formats},
-        "follow_ups": [follow_up_public(f) for f in item.follow_ups],
-        "url": f"/initiatives/{i.id}",
-    }
 
 
 LIST = Spec(

@@ -2,7 +2,7 @@
 coordinators' acts in board_moderation; search and @mention completion in board_lookup.
 
 Each handler parses, calls one action in one transaction, and returns the Public shape
-(hub.actions.threads.thread_public, hub.actions.posts.post_public). Every endpoint needs a
+(hub.reads.threads.thread_public, hub.reads.posts.post_public). Every endpoint needs a
 signed-in caller (401); what they may not read is 404, what they may read but not do is 403.
 """
 
@@ -15,12 +15,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from hub.actions import attachments, bodies, post_changes, posts, thread_access, threads
+from hub.actions import attachments, post_changes, posts, threads
 from hub.actions.attachments import MAX_ATTACHMENTS_PER_POST
 from hub.actions.errors import N_, Invalid
 from hub.ids import MAX_ID
 from hub.models.threads import BODY_MAX, TITLE_MAX
 from hub.permissions import Action
+from hub.reads import bodies
+from hub.reads import posts as posts_reads
+from hub.reads import threads as threads_reads
 from hub.web.api import board_lookup as lookup
 from hub.web.api import board_moderation as moderate
 from hub.web.api.board_common import POST_ID, THREAD_ID, post_json, signed_in
@@ -67,7 +70,7 @@ LIST_THREADS = Spec(
     query=(
         Param("filter", choices=("", "unanswered", "mine", "proposals")),
         Param("cursor", max_length=200, description="`next` of the previous page"),
-        _limit(threads.BOARD_PAGE, 100),
+        _limit(threads_reads.BOARD_PAGE, 100),
     ),
     responses={
         200: ("threads with the caller's `unread` count", page(ref("BoardThread"))),
@@ -80,15 +83,16 @@ LIST_THREADS = Spec(
 @api_action(LIST_THREADS)
 async def list_threads(ctx: Context, call: Call) -> Any:
     network = await bodies.access_network(ctx, call.path("slug"))
-    found = await threads.board(
+    found = await threads_reads.board(
         ctx,
         network,
         filter_=call.query["filter"] or "",
         cursor=call.query["cursor"] or None,
-        limit=call.query["limit"] or threads.BOARD_PAGE,
+        limit=call.query["limit"] or threads_reads.BOARD_PAGE,
     )
     items = [
-        {**threads.thread_public(row.thread, network), "unread": row.unread} for row in found.rows
+        {**threads_reads.thread_public(row.thread, network), "unread": row.unread}
+        for row in found.rows
     ]
     return {"items": items, "next": found.next_cursor}
 
@@ -126,9 +130,12 @@ async def create_thread(ctx: Context, call: Call) -> Any:
         body=data["body"],
         attachment_ids=data["attachments"] or [],
     )
-    network = (await thread_access.access_thread(ctx, thread.id or 0))[1]
-    views = await posts.load_post_views(ctx, network, [post.id or 0])
-    return {"thread": threads.thread_public(thread, network), "post": posts.post_public(views[0])}
+    network = (await threads_reads.access_thread(ctx, thread.id or 0))[1]
+    views = await posts_reads.load_post_views(ctx, network, [post.id or 0])
+    return {
+        "thread": threads_reads.thread_public(thread, network),
+        "post": posts_reads.post_public(views[0]),
+    }
 
 
 GET_THREAD = Spec(
@@ -142,15 +149,15 @@ GET_THREAD = Spec(
 
 @api_action(GET_THREAD, id_from=THREAD_ID)
 async def get_thread(ctx: Context, call: Call) -> Any:
-    thread, network = await thread_access.access_thread(ctx, call.id)
-    return threads.thread_public(thread, network)
+    thread, network = await threads_reads.access_thread(ctx, call.id)
+    return threads_reads.thread_public(thread, network)
 
 
 LIST_POSTS = Spec(
     summary="Posts of a thread, oldest first, after the post id `after` (0: from the start)",
     query=(
         Param("after", "int", message=N_("Not a valid id."), description="a post id, or 0"),
-        _limit(threads.WINDOW, threads.MAX_WINDOW),
+        _limit(threads_reads.WINDOW, threads_reads.MAX_WINDOW),
     ),
     responses={
         200: ("posts; `next` is the `after` of the next page", page(ref("Post"))),
@@ -161,10 +168,11 @@ LIST_POSTS = Spec(
 
 @api_action(LIST_POSTS, id_from=THREAD_ID)
 async def list_posts(ctx: Context, call: Call) -> Any:
-    after, limit = call.query["after"] or 0, call.query["limit"] or threads.WINDOW
-    window = await threads.thread_window(ctx, call.id, after=after, limit=limit)
+    after, limit = call.query["after"] or 0, call.query["limit"] or threads_reads.WINDOW
+    window = await threads_reads.thread_window(ctx, call.id, after=after, limit=limit)
+    await threads.do_mark_thread_read(ctx, window)
     moderator = ctx.may(Action.MODERATE_NETWORK, window.network)
-    items = [posts.post_public(v, moderator=moderator) for v in window.posts]
+    items = [posts_reads.post_public(v, moderator=moderator) for v in window.posts]
     last = window.posts[-1].post.id if window.posts else None
     return {"items": items, "next": str(last) if window.has_after else None}
 
@@ -192,7 +200,7 @@ async def create_post(ctx: Context, call: Call) -> Any:
         reply_to=data["reply_to"],
         attachment_ids=data["attachments"] or [],
     )
-    return posts.post_public(view)
+    return posts_reads.post_public(view)
 
 
 EDIT_POST = Spec(
@@ -244,7 +252,7 @@ POST_HISTORY = Spec(
 
 @api_action(POST_HISTORY, id_from=POST_ID)
 async def post_history(ctx: Context, call: Call) -> Any:
-    _post, _thread, _network, revisions = await post_changes.post_history(ctx, call.id)
+    _post, _thread, _network, revisions = await posts_reads.post_history(ctx, call.id)
     items = [
         {
             "body": r.body,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from hub.actions import posts
 from hub.actions.context import Context
 from hub.actions.errors import N_, NotSignedIn
 from hub.permissions import Action
+from hub.reads import posts
 from hub.web.visitor import visitor
 
 NO_THREAD = N_("No such thread.")

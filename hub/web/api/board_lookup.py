@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.actions import bodies, mentions, search, thread_access
+from hub.actions import search
 from hub.actions.errors import N_
 from hub.actions.search import MAX_QUERY
+from hub.reads import bodies, mentions
+from hub.reads import threads as thread_access
 from hub.web.api.board_common import NO_THREAD
 from hub.web.api.handler import Call, api_action
 from hub.web.api.shapes import page, ref

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.actions import moderation, post_changes, thread_access, threads
+from hub.actions import moderation, post_changes
 from hub.actions.moderation import REASON_MAX
 from hub.ids import MAX_ID
 from hub.models import ReactionKind
+from hub.reads import threads
 from hub.web.api.board_common import POST_ID, THREAD_ID, post_json
 from hub.web.api.handler import Call, api_action
 from hub.web.api.shapes import ref
@@ -132,7 +133,7 @@ async def unhide_post(ctx: Context, call: Call) -> Any:
 
 
 async def _thread_public(ctx: Context, thread_id: int) -> dict[str, Any]:
-    thread, network = await thread_access.access_thread(ctx, thread_id)
+    thread, network = await threads.access_thread(ctx, thread_id)
     return threads.thread_public(thread, network)
 
 

@@ -12,19 +12,16 @@ from typing import Any
 
 from starlette.routing import Route
 
-from hub.actions import committee_inbox as inbox
 from hub.actions import initiative_comments as comments
 from hub.actions import initiative_decisions as decisions
-from hub.actions.committee_inbox import Tab
-from hub.actions.initiatives import (
-    NO_INITIATIVE,
-    InitiativeAccess,
-    access_initiative,
-    document_formats,
-    initiative_public,
-)
-from hub.models import Decision, FollowUpKind, Initiative
+from hub.models import Decision, FollowUpKind
 from hub.models.committee_work import COMMENT_MAX, DECISION_NOTE_MAX, UPDATE_NOTE_MAX
+from hub.reads import committee_inbox as inbox
+from hub.reads import initiative_comments as comments_reads
+from hub.reads import initiative_decisions as decisions_reads
+from hub.reads.committee_inbox import Tab, inbox_item
+from hub.reads.initiative_decisions import timeline_of
+from hub.reads.initiatives import NO_INITIATIVE, access_initiative
 from hub.web.api.handler import Call, api_action
 from hub.web.api.shapes import page, ref
 from hub.web.api.spec import NOT_BLANK, Field, Param, Spec
@@ -32,18 +29,6 @@ from hub.web.forms import Context
 
 NOT_SEEN = "no such initiative, or the caller may not see it"
 INITIATIVE_ID = ("initiative_id", NO_INITIATIVE)  # the path id of the initiative endpoints
-
-
-def inbox_item(initiative: Initiative) -> dict[str, Any]:
-    return {
-        "id": initiative.id,
-        "number": initiative.number,
-        "title": initiative.title,
-        "status": initiative.status,
-        "revision": initiative.current_revision,
-        "created_at": initiative.created_at.isoformat(),
-        "status_changed_at": initiative.status_changed_at.isoformat(),
-    }
 
 
 INBOX = Spec(
@@ -76,18 +61,6 @@ async def committee_inbox(ctx: Context, call: Call) -> Any:
     return {"items": items, "next": found.next, "counts": found.counts}
 
 
-async def timeline_of(ctx: Context, access: InitiativeAccess) -> dict[str, Any]:
-    """The initiative's decisions and follow-ups, as its readers see them."""
-    initiative_id = access.initiative.id or 0
-    steps = (await decisions.decisions(ctx, [initiative_id]))[initiative_id]
-    later = (await decisions.follow_ups(ctx, [initiative_id]))[initiative_id]
-    return {
-        "initiative": initiative_public(access, await document_formats(ctx, access.revision)),
-        "decisions": [decisions.decision_public(row, user) for row, user in steps],
-        "follow_ups": [decisions.follow_up_public(row) for row in later],
-    }
-
-
 TIMELINE = Spec(
     summary="An initiative's status, decisions and follow-ups (its committee, the proposals' "
     "networks)",
@@ -112,8 +85,8 @@ COMMENTS = Spec(
 
 @api_action(COMMENTS, id_from=INITIATIVE_ID)
 async def list_comments(ctx: Context, call: Call) -> Any:
-    rows = await comments.list_comments(ctx, call.id)
-    return {"items": [comments.comment_public(c, u) for c, u in rows], "next": None}
+    rows = await comments_reads.list_comments(ctx, call.id)
+    return {"items": [comments_reads.comment_public(c, u) for c, u in rows], "next": None}
 
 
 COMMENT = Spec(
@@ -132,7 +105,7 @@ COMMENT = Spec(
 @api_action(COMMENT, status=201, id_from=INITIATIVE_ID)
 async def create_comment(ctx: Context, call: Call) -> Any:
     comment = await comments.do_comment(ctx, call.id, body=call.data["body"])
-    return comments.comment_public(comment, ctx.actor)
+    return comments_reads.comment_public(comment, ctx.actor)
 
 
 START_REVIEW = Spec(
@@ -201,7 +174,7 @@ async def follow_up(ctx: Context, call: Call) -> Any:
     row = await decisions.do_follow_up(
         ctx, call.id, kind=data["kind"], note=data["note"], date=data["date"]
     )
-    return decisions.follow_up_public(row)
+    return decisions_reads.follow_up_public(row)
 
 
 ROUTES = [

@@ -11,8 +11,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hub.actions import initiative_return as returned
-from hub.actions.initiatives import NO_INITIATIVE, document_formats, initiative_public
-from hub.actions.proposals import NO_PROPOSAL
+from hub.reads import initiative_revisions as revisions
+from hub.reads.initiatives import NO_INITIATIVE, document_formats, initiative_public
+from hub.reads.proposals import NO_PROPOSAL
 from hub.web.api.board_common import signed_in
 from hub.web.api.handler import Call, api_action
 from hub.web.api.proposals import _text, _text_fields
@@ -85,7 +86,7 @@ DIFF = Spec(
 
 @api_action(DIFF, id_from=INITIATIVE_ID)
 async def diff(ctx: Context, call: Call) -> Any:
-    _access, old, new, sections = await returned.revision_diff(
+    _access, old, new, sections = await revisions.revision_diff(
         ctx, call.id, call.query["from"], call.query["to"]
     )
     items = [

@@ -1,7 +1,7 @@
 """The initiatives' JSON endpoints (ROUTES): make a joint one, read one, its documents, try a
 failed compilation again; and a post's key mark (quoted in the documents' digest).
 
-Who sees an initiative is hub.actions.initiatives.may_see (404 for anyone else). A document
+Who sees an initiative is hub.reads.initiatives.may_see (404 for anyone else). A document
 asked for while its revision compiles is 409 with the progress in the message.
 """
 
@@ -15,15 +15,15 @@ from starlette.routing import Route
 
 from hub.actions import initiative_requests as requests
 from hub.actions.errors import N_, NotFound
-from hub.actions.initiatives import (
+from hub.actions.key_posts import do_mark_key_post
+from hub.models.initiatives import INITIATIVE_TITLE_MAX
+from hub.reads.initiatives import (
     NO_INITIATIVE,
     access_initiative,
     document_content,
     document_formats,
     initiative_public,
 )
-from hub.actions.key_posts import do_mark_key_post
-from hub.models.initiatives import INITIATIVE_TITLE_MAX
 from hub.web.api.board_common import signed_in
 from hub.web.api.handler import Call, api_action
 from hub.web.api.shapes import ref

@@ -10,6 +10,8 @@ from starlette.routing import Route
 from hub.actions import notifications, notify_prefs
 from hub.actions.errors import N_, Invalid
 from hub.models.notifications import NotificationKind
+from hub.reads import notifications as notifications_reads
+from hub.reads import notify_prefs as notify_prefs_reads
 from hub.web.api.handler import Call, api_action
 from hub.web.api.shapes import BOOL, INT, STR, JsonSchema, nullable, obj, ref
 from hub.web.api.spec import Field, Param, Spec
@@ -45,11 +47,11 @@ LIST = Spec(
 
 @api_action(LIST)
 async def list_notifications(ctx: Context, call: Call) -> Any:
-    rows, next_id = await notifications.list_notifications(
+    rows, next_id = await notifications_reads.list_notifications(
         ctx, unread=call.query.get("unread") == "true", before=call.query["cursor"]
     )
-    unread = await notifications.unread_count(ctx)
-    items = [notifications.notification_public(r) for r in rows]
+    unread = await notifications_reads.unread_count(ctx)
+    items = [notifications_reads.notification_public(r) for r in rows]
     return {"items": items, "next": str(next_id) if next_id else None, "unread": unread}
 
 
@@ -77,7 +79,7 @@ async def mark_read(ctx: Context, call: Call) -> Any:
     marked = await notifications.do_mark_read(
         ctx, ids=data.get("ids") or [], every=bool(data.get("all"))
     )
-    return {"marked": marked, "unread": await notifications.unread_count(ctx)}
+    return {"marked": marked, "unread": await notifications_reads.unread_count(ctx)}
 
 
 ROUTES = [
@@ -101,9 +103,9 @@ class _PrefsSpec(Spec):
                 },
                 "networks": {
                     "type": "object",
-                    "additionalProperties": {"enum": list(notify_prefs.LEVELS)},
+                    "additionalProperties": {"enum": list(notify_prefs_reads.LEVELS)},
                 },
-                "digest": {"enum": list(notify_prefs.DIGESTS)},
+                "digest": {"enum": list(notify_prefs_reads.DIGESTS)},
             },
             "additionalProperties": False,
         }
@@ -130,7 +132,7 @@ GET_PREFS = Spec(
 @api_action(GET_PREFS)
 async def get_preferences(ctx: Context, call: Call) -> Any:
     user = ctx.require_user()
-    return (await notify_prefs.prefs_of(ctx, user.id or 0)).public()
+    return (await notify_prefs_reads.prefs_of(ctx, user.id or 0)).public()
 
 
 PUT_PREFS = _PrefsSpec(

@@ -2,7 +2,7 @@
 listing (co-authors, submit and withdraw, the review: hub.web.api.proposal_moves).
 
 Each handler reads its input through its Spec (hub.web.api.spec), calls one action in one
-transaction and returns the proposal as hub.actions.proposals.proposal_public shapes it. A draft
+transaction and returns the proposal as hub.reads.proposals.proposal_public shapes it. A draft
 of someone else is 404, like a proposal that does not exist; a move the state does not allow is
 409 naming the state.
 """
@@ -13,11 +13,9 @@ from typing import Any
 
 from starlette.routing import Route
 
-from hub.actions import proposal_reads, proposals, vote_read
-from hub.actions import proposal_review as review
+from hub.actions import proposals, vote_read
 from hub.actions.errors import N_
 from hub.actions.proposal_text import ProposalText
-from hub.actions.proposals import ProposalAccess
 from hub.models.proposals import (
     LEGAL_ACT_MAX,
     LEGAL_ARTICLE_MAX,
@@ -27,6 +25,9 @@ from hub.models.proposals import (
     TITLE_MAX,
     ProposalStatus,
 )
+from hub.reads import proposal_lists as proposal_reads
+from hub.reads import proposals as proposals_reads
+from hub.reads.proposals import ProposalAccess
 from hub.web.api.handler import Call, api_action
 from hub.web.api.shapes import page, ref
 from hub.web.api.spec import NOT_BLANK, Field, Param, Spec
@@ -90,10 +91,13 @@ async def proposal_detail(ctx: Context, access: ProposalAccess) -> dict[str, Any
     vote = await vote_read.vote_summary(ctx, access)
     if vote is not None and vote["status"] == "closed" and access.proposal.status == "voting":
         # this read closed a due vote: show the proposal as the close left it
-        access = await proposals.access_proposal(ctx, access.proposal.id or 0)
-    body = proposals.proposal_public(access)
+        access = await proposals_reads.access_proposal(ctx, access.proposal.id or 0)
+    body = proposals_reads.proposal_public(access)
     body["timeline"] = [
-        {**review.transition_public(row), "actor": {"id": u.id, "name": u.name} if u else None}
+        {
+            **proposals_reads.transition_public(row),
+            "actor": {"id": u.id, "name": u.name} if u else None,
+        }
         for row, u in await proposal_reads.timeline(ctx, access)
     ]
     body["merged_from"] = await proposal_reads.merged_from(ctx, access)
@@ -135,7 +139,7 @@ GET = Spec(
 
 @api_action(GET, id_from=PROPOSAL_ID)
 async def get_proposal(ctx: Context, call: Call) -> Any:
-    return await proposal_detail(ctx, await proposals.access_proposal(ctx, call.id))
+    return await proposal_detail(ctx, await proposals_reads.access_proposal(ctx, call.id))
 
 
 EDIT = Spec(
@@ -199,9 +203,9 @@ def _limit() -> Param:
         "limit",
         "int",
         minimum=1,
-        maximum=proposals.MAX_PAGE,
+        maximum=proposals_reads.MAX_PAGE,
         message=N_("Between 1 and %(max)d, please."),
-        description=f"items per page (default {proposals.PAGE})",
+        description=f"items per page (default {proposals_reads.PAGE})",
     )
 
 
@@ -243,10 +247,10 @@ async def _list(ctx: Context, call: Call, *, queue: bool) -> dict[str, Any]:
         call.path("slug"),
         status=call.query.get("status") or None,
         before=call.query["cursor"],
-        limit=call.query["limit"] or proposals.PAGE,
+        limit=call.query["limit"] or proposals_reads.PAGE,
         queue=queue,
     )
-    items = [proposals.proposal_public(a) for a in page_]
+    items = [proposals_reads.proposal_public(a) for a in page_]
     return {"items": items, "next": str(next_id) if next_id else None}
 
 

@@ -14,13 +14,11 @@ from hub.actions import accounts, bodies, invitations
 from hub.actions.errors import N_, NotSignedIn
 from hub.actions.validate import NAME_MAX
 from hub.auth import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from hub.web.api.serialize import (
-    committee_public,
-    invitation_public,
-    municipality_public,
-    network_public,
-    user_private,
-)
+from hub.reads import accounts as accounts_reads
+from hub.reads import bodies as bodies_reads
+from hub.reads.accounts import user_private
+from hub.reads.bodies import committee_public, municipality_public, network_public
+from hub.reads.invitations import invitation_public
 from hub.web.api.shapes import page, ref
 from hub.web.api.spec import NOT_BLANK, Field, Param, Spec
 from hub.web.forms import action, path_id
@@ -66,7 +64,7 @@ async def issue_token(request: Request) -> Response:
         user, token = await accounts.do_issue_api_token(
             ctx, email=data["email"], password=data["password"], name=data["name"] or ""
         )
-        municipality = await accounts.municipality_of(ctx, user)
+        municipality = await accounts_reads.municipality_of(ctx, user)
     return JSONResponse({"token": token, "user": user_private(user, municipality)})
 
 
@@ -96,8 +94,8 @@ async def me(request: Request) -> Response:
     _require_signed_in(request)
     async with action(request) as ctx:
         user = ctx.require_user()
-        networks, committees = await bodies.my_bodies(ctx)
-        municipality = await accounts.municipality_of(ctx, user)
+        networks, committees = await bodies_reads.my_bodies(ctx)
+        municipality = await accounts_reads.municipality_of(ctx, user)
     return JSONResponse(
         {
             "user": user_private(user, municipality),
@@ -143,7 +141,7 @@ async def create_user(request: Request) -> Response:
             municipality=data["municipality"],
             is_admin=data["is_admin"] is True,
         )
-        municipality = await accounts.municipality_of(ctx, user)
+        municipality = await accounts_reads.municipality_of(ctx, user)
     body = user_private(user, municipality)
     if generated:
         body["password"] = generated
@@ -249,8 +247,8 @@ async def remove_committee_member(request: Request) -> Response:
 async def list_networks(request: Request) -> Response:
     _require_signed_in(request)
     async with action(request) as ctx:
-        networks = await bodies.list_networks(ctx)
-        committees = {c.id: c for c in await bodies.list_committees(ctx)}
+        networks = await bodies_reads.list_networks(ctx)
+        committees = {c.id: c for c in await bodies_reads.list_committees(ctx)}
     items = [network_public(n, committees.get(n.committee_id)) for n in networks]
     return JSONResponse({"items": items, "next": None})
 
@@ -265,13 +263,13 @@ async def list_networks(request: Request) -> Response:
 async def get_network(request: Request) -> Response:
     _require_signed_in(request)
     async with action(request) as ctx:
-        network = await bodies.access_network(ctx, request.path_params["slug"])
+        network = await bodies_reads.access_network(ctx, request.path_params["slug"])
         committee = (
-            await bodies.committee_by_id(ctx, network.committee_id)
+            await bodies_reads.committee_by_id(ctx, network.committee_id)
             if network.committee_id
             else None
         )
-        members = await bodies.network_members(ctx, network)
+        members = await bodies_reads.network_members(ctx, network)
     body = network_public(network, committee)
     body["coordinators"] = [
         {"id": m.user.id, "name": m.user.name} for m in members if m.role == "coordinator"
@@ -287,7 +285,7 @@ async def get_network(request: Request) -> Response:
 async def list_committees(request: Request) -> Response:
     _require_signed_in(request)
     async with action(request) as ctx:
-        committees = await bodies.list_committees(ctx)
+        committees = await bodies_reads.list_committees(ctx)
     return JSONResponse({"items": [committee_public(c) for c in committees], "next": None})
 
 
@@ -305,8 +303,8 @@ async def list_municipalities(request: Request) -> Response:
     _require_signed_in(request)
     kind = LIST_MUNICIPALITIES.params(request)["kind"]
     async with action(request) as ctx:
-        municipalities = await bodies.list_municipalities(ctx, kind)
-        everyone = municipalities if kind is None else await bodies.list_municipalities(ctx)
+        municipalities = await bodies_reads.list_municipalities(ctx, kind)
+        everyone = municipalities if kind is None else await bodies_reads.list_municipalities(ctx)
     parents = {m.id: m.slug for m in everyone if m.id is not None}
     return JSONResponse(
         {"items": [municipality_public(m, parents) for m in municipalities], "next": None}

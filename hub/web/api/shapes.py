@@ -1,5 +1,5 @@
-"""JSON Schemas of what the API answers (the shapes hub.web.api.serialize and the actions'
-*_public functions build), for the OpenAPI document's `components`. Referenced as
+"""JSON Schemas of what the API answers (the shapes the read side's *_public functions build,
+in hub/reads), for the OpenAPI document's `components`. Referenced as
 `ref("User")`; schemathesis checks every answer against them."""
 
 from __future__ import annotations

@@ -15,11 +15,14 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 import hub.web.convertors  # noqa: F401  (registers the "id" path convertor)
-from hub.actions import accounts, admin, audit_log, bodies, invitations
+from hub.actions import accounts, bodies, invitations
 from hub.actions.context import Context
 from hub.actions.errors import Conflict, Invalid
 from hub.models import MunicipalityKind, NetworkRole
 from hub.permissions import Action
+from hub.reads import accounts as accounts_reads
+from hub.reads import admin, audit_log
+from hub.reads import bodies as bodies_reads
 from hub.web.forms import action, read_form, text
 from hub.web.pages import audit_view, members
 from hub.web.pages.members import form_failed, submit
@@ -105,7 +108,7 @@ async def user_page(
     async with action(request) as ctx:
         user = await admin.access_managed_user(ctx, user_id)
         networks, committees = await admin.user_memberships(ctx, user_id)
-        municipality = await accounts.municipality_of(ctx, user)
+        municipality = await accounts_reads.municipality_of(ctx, user)
         municipalities = await admin.municipality_choices(ctx)
     return render(
         request,
@@ -220,7 +223,9 @@ async def network_page(
 ) -> Response:
     async with action(request) as ctx:
         ctx.require_user()  # before the lookup: a visitor not signed in is sent to sign in
-        network = await bodies.access_network(ctx, request.path_params["slug"], Action.EDIT_NETWORK)
+        network = await bodies_reads.access_network(
+            ctx, request.path_params["slug"], Action.EDIT_NETWORK
+        )
         committees = await admin.all_committees(ctx)
     return render(
         request,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hub.actions import initiative_archive as archive
+from hub.reads import initiative_archive as archive
 from hub.web.forms import action
 from hub.web.pages.document import document_body
 from hub.web.templating import render

@@ -11,11 +11,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from hub.actions.audit_log import AuditRow
 from hub.actions.errors import N_
 from hub.i18n import gettext
 from hub.i18n.script import for_script
 from hub.models import AuditEntry
+from hub.reads.audit_log import AuditRow
 
 ACTIONS = {
     "auth.signin": N_("Signed in"),

@@ -10,6 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from hub.actions import accounts, invitations
 from hub.actions.errors import ActionError, Invalid, RateLimited
 from hub.config import LANGUAGES
+from hub.reads import invitations as invitations_reads
 from hub.web.errors import translate
 from hub.web.forms import action, read_form, runtime_of
 from hub.web.templating import render
@@ -127,7 +128,7 @@ async def set_language(request: Request) -> Response:
 async def invitation_page(request: Request) -> Response:
     token = request.path_params["token"]
     async with action(request) as ctx:
-        invitation = await invitations.access_invitation(ctx, token)
+        invitation = await invitations_reads.access_invitation(ctx, token)
     return render(
         request, "auth/invitation.html", {"invitation": invitation, "name": invitation.name}
     )
@@ -147,7 +148,7 @@ async def accept_invitation(request: Request) -> Response:
             )
     except Invalid as error:
         async with action(request) as ctx:
-            invitation = await invitations.access_invitation(ctx, token)
+            invitation = await invitations_reads.access_invitation(ctx, token)
         return render(
             request,
             "auth/invitation.html",
@@ -176,7 +177,7 @@ async def reset_request(request: Request) -> Response:
 
 async def reset_page(request: Request) -> Response:
     async with action(request) as ctx:
-        user = await invitations.access_reset(ctx, request.path_params["token"])
+        user = await invitations_reads.access_reset(ctx, request.path_params["token"])
     return render(request, "auth/reset.html", {"email": user.email})
 
 
@@ -190,7 +191,7 @@ async def reset(request: Request) -> Response:
             )
     except Invalid as error:
         async with action(request) as ctx:
-            user = await invitations.access_reset(ctx, token)
+            user = await invitations_reads.access_reset(ctx, token)
         return render(
             request,
             "auth/reset.html",

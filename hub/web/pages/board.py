@@ -8,9 +8,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from hub import channels
-from hub.actions import attachments, bodies, moderation, threads
-from hub.actions.threads import BoardFilter
+from hub.actions import threads
 from hub.permissions import Action
+from hub.reads import attachments, bodies, moderation
+from hub.reads import threads as threads_reads
+from hub.reads.threads import BoardFilter
 from hub.web import fragments  # noqa: F401  (thread_row_html for board/_board.html)
 from hub.web.forms import action, read_upload_form, text
 from hub.web.live_since import live_since
@@ -28,7 +30,7 @@ async def network_board(request: Request) -> Response:
     since = await live_since(request, channels.network(slug))
     async with action(request) as ctx:
         network = await bodies.access_network(ctx, slug)
-        page = await threads.board(ctx, network, filter_=chosen, cursor=cursor)
+        page = await threads_reads.board(ctx, network, filter_=chosen, cursor=cursor)
         members = await bodies.network_members(ctx, network) if ctx.actor else []
         committee = (
             await bodies.committee_by_id(ctx, network.committee_id)

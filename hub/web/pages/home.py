@@ -5,9 +5,9 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from hub.actions import boards, bodies, moderation, proposal_views, vote_waiting
-from hub.actions.committee_inbox import inbox_counts
 from hub.permissions import Action
+from hub.reads import boards, bodies, moderation, proposal_views, vote_waiting
+from hub.reads.committee_inbox import inbox_counts
 from hub.web.forms import action
 from hub.web.templating import render
 from hub.web.visitor import visitor

@@ -9,15 +9,16 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from hub.actions import initiative_return as returned
-from hub.actions.initiatives import NO_INITIATIVE, access_initiative
 from hub.actions.proposal_text import ProposalText
-from hub.actions.proposals import NO_PROPOSAL
+from hub.reads import initiative_revisions as revisions
+from hub.reads.initiatives import NO_INITIATIVE, access_initiative
+from hub.reads.proposals import NO_PROPOSAL
 from hub.web.forms import action, path_id, query_id, read_form, text
 from hub.web.pages.board_forms import FORM_ERRORS, form_errors
 from hub.web.pages.initiatives import initiative_page
 from hub.web.templating import render
 
-FIELDS = returned.SECTIONS
+FIELDS = revisions.SECTIONS
 
 
 async def diff_page(request: Request) -> Response:
@@ -25,7 +26,7 @@ async def diff_page(request: Request) -> Response:
     old, new = query_id(request, "from"), query_id(request, "to")
     async with action(request) as ctx:
         ctx.require_user()
-        access, old_, new_, sections = await returned.revision_diff(ctx, initiative_id, old, new)
+        access, old_, new_, sections = await revisions.revision_diff(ctx, initiative_id, old, new)
     by_proposal = [
         (p, [s for s in sections if s.proposal_id == p.id]) for p, _n in access.proposals
     ]

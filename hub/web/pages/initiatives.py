@@ -14,13 +14,18 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from hub import channels
-from hub.actions import committee_inbox as inbox
 from hub.actions import initiative_comments as comments
 from hub.actions import initiative_decisions as decisions
-from hub.actions.committee_inbox import Tab, in_committee
 from hub.actions.errors import N_, NotFound, NotSignedIn
 from hub.actions.initiative_requests import do_retry_initiative
-from hub.actions.initiatives import (
+from hub.actions.notifications import mark_target_read
+from hub.models import Decision, FollowUpKind, InitiativeStatus, RevisionStatus
+from hub.permissions import Action
+from hub.reads import committee_inbox as inbox
+from hub.reads import initiative_comments as comments_reads
+from hub.reads import initiative_decisions as decisions_reads
+from hub.reads.committee_inbox import Tab, in_committee
+from hub.reads.initiatives import (
     NO_INITIATIVE,
     InitiativeAccess,
     access_initiative,
@@ -28,9 +33,6 @@ from hub.actions.initiatives import (
     document_formats,
     may_manage,
 )
-from hub.actions.notifications import mark_target_read
-from hub.models import Decision, FollowUpKind, InitiativeStatus, RevisionStatus
-from hub.permissions import Action
 from hub.web.forms import Context, action, path_id, read_form, text
 from hub.web.live_since import live_since
 from hub.web.pages.archive import public_page
@@ -78,9 +80,9 @@ async def initiative_page(
             since = await live_since(request, channels.committee(slug)) if ours else None
             initiative_since = await live_since(request, channels.initiative(initiative_id))
             document, formats = await _document(ctx, access)
-            steps = (await decisions.decisions(ctx, [initiative_id]))[initiative_id]
-            later = (await decisions.follow_ups(ctx, [initiative_id]))[initiative_id]
-            discussion = await comments.list_comments(ctx, initiative_id) if ours else []
+            steps = (await decisions_reads.decisions(ctx, [initiative_id]))[initiative_id]
+            later = (await decisions_reads.follow_ups(ctx, [initiative_id]))[initiative_id]
+            discussion = await comments_reads.list_comments(ctx, initiative_id) if ours else []
             is_chair = ctx.may(Action.DECIDE_FOR_COMMITTEE, access.committee)
             await mark_target_read(ctx, channels.initiative(initiative_id))
             coordinates = any(ctx.may(Action.REVIEW_PROPOSALS, n) for _p, n in access.proposals)

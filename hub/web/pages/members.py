@@ -14,10 +14,12 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from hub.actions import admin, bodies
+from hub.actions import bodies
 from hub.actions.context import Context
 from hub.actions.errors import Conflict, Invalid
 from hub.permissions import Action
+from hub.reads import admin
+from hub.reads import bodies as bodies_reads
 from hub.web.errors import translate
 from hub.web.forms import action, read_form, text
 from hub.web.templating import render
@@ -61,10 +63,10 @@ async def network_members_page(
 ) -> Response:
     async with action(request) as ctx:
         ctx.require_user()
-        network = await bodies.access_network(
+        network = await bodies_reads.access_network(
             ctx, request.path_params["slug"], Action.MANAGE_NETWORK_MEMBERS
         )
-        members = await bodies.network_members(ctx, network)
+        members = await bodies_reads.network_members(ctx, network)
     return render(
         request,
         "networks/members.html",
@@ -89,7 +91,7 @@ async def add_network_member(request: Request) -> Response:
     async def run(ctx: Context, form: FormData) -> str:
         ctx.require_user()
         # The network first: someone who may not manage it learns nothing about the address.
-        await bodies.access_network(ctx, slug, Action.MANAGE_NETWORK_MEMBERS)
+        await bodies_reads.access_network(ctx, slug, Action.MANAGE_NETWORK_MEMBERS)
         user = await admin.find_user_by_email(ctx, text(form, "email"))
         assert user.id is not None
         await bodies.do_set_network_member(ctx, slug, user.id, role=text(form, "role"))
@@ -131,11 +133,11 @@ async def committee_page(
     request: Request, extra: dict[str, Any] | None = None, status: int = 200
 ) -> Response:
     async with action(request) as ctx:
-        committee = await bodies.access_committee(
+        committee = await bodies_reads.access_committee(
             ctx, request.path_params["slug"], Action.EDIT_COMMITTEE
         )
-        members = await bodies.committee_members(ctx, committee)
-        networks = await bodies.networks_of_committee(ctx, committee)
+        members = await bodies_reads.committee_members(ctx, committee)
+        networks = await bodies_reads.networks_of_committee(ctx, committee)
     return render(
         request,
         "admin/committee.html",
@@ -172,7 +174,7 @@ async def add_committee_member(request: Request) -> Response:
     slug = request.path_params["slug"]
 
     async def run(ctx: Context, form: FormData) -> str:
-        await bodies.access_committee(ctx, slug, Action.MANAGE_COMMITTEE_MEMBERS)
+        await bodies_reads.access_committee(ctx, slug, Action.MANAGE_COMMITTEE_MEMBERS)
         user = await admin.find_user_by_email(ctx, text(form, "email"))
         assert user.id is not None
         await bodies.do_set_committee_member(ctx, slug, user.id, role=text(form, "role"))

@@ -13,6 +13,8 @@ from starlette.responses import RedirectResponse, Response
 from hub.actions import notifications, notify_prefs
 from hub.actions.errors import Invalid
 from hub.models import Notification
+from hub.reads import notifications as notifications_reads
+from hub.reads import notify_prefs as notify_prefs_reads
 from hub.web.errors import translate
 from hub.web.forms import action, as_id, query_id, read_form
 from hub.web.templating import render
@@ -23,14 +25,14 @@ async def recount(request: Request) -> None:
     """After a page marked notices read: the bell shows the count as it now is."""
     found = visitor(request)
     if found.user_id is not None:
-        found.unread = await notifications.unread_of(request.app.state.runtime, found.user_id)
+        found.unread = await notifications_reads.unread_of(request.app.state.runtime, found.user_id)
 
 
 async def notifications_page(request: Request) -> Response:
     unread_only = request.query_params.get("unread") == "1"
     before = query_id(request, "before")
     async with action(request) as ctx:
-        rows, next_id = await notifications.list_notifications(
+        rows, next_id = await notifications_reads.list_notifications(
             ctx, unread=unread_only, before=before
         )
     days: list[tuple[dt.date, list[Notification]]] = [
@@ -43,7 +45,7 @@ async def notifications_page(request: Request) -> Response:
             "days": days,
             "next_id": next_id,
             "unread_only": unread_only,
-            "labels": notifications.KIND_TEXT,
+            "labels": notifications_reads.KIND_TEXT,
             "done": request.query_params.get("done"),
         },
     )
@@ -66,9 +68,9 @@ async def _settings(
     """The form with the saved settings, or after a 422 with what was typed over them."""
     async with action(request) as ctx:
         user = ctx.require_user()
-        prefs = await notify_prefs.prefs_of(ctx, user.id or 0)
+        prefs = await notify_prefs_reads.prefs_of(ctx, user.id or 0)
     if typed is not None:
-        prefs = notify_prefs.Prefs(
+        prefs = notify_prefs_reads.Prefs(
             {**prefs.email, **typed["email"]},
             {slug: typed["networks"].get(slug, level) for slug, level in prefs.networks.items()},
             typed["digest"],
@@ -78,7 +80,7 @@ async def _settings(
         "notification_settings.html",
         {
             "prefs": prefs,
-            "labels": notifications.KIND_TEXT,
+            "labels": notifications_reads.KIND_TEXT,
             "saved": request.query_params.get("saved"),
             "errors": errors or {},
         },
@@ -94,7 +96,7 @@ async def save_settings(request: Request) -> Response:
     """The form sends every kind's box (unticked: absent) and every network's level."""
     form = await read_form(request)
     data: dict[str, Any] = {
-        "email": {k: form.get(f"email_{k}") == "on" for k in notifications.KIND_TEXT},
+        "email": {k: form.get(f"email_{k}") == "on" for k in notifications_reads.KIND_TEXT},
         "networks": {
             key[4:]: str(value) for key, value in form.multi_items() if key.startswith("net_")
         },

@@ -11,10 +11,10 @@ from typing import Any
 
 from markupsafe import Markup
 
-from hub.actions.posts import PostView
-from hub.actions.threads import BoardRow
 from hub.models import Municipality, User
 from hub.models.proposals import Proposal, ProposalTransition
+from hub.reads.posts import PostView
+from hub.reads.threads import BoardRow
 from hub.web.fragments import fill_csrf, post_fragment
 from hub.web.pages.thread import Viewer
 from hub.web.pages.vote_chart import tally_view

@@ -8,10 +8,11 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from hub.actions import moderation, post_changes, posts
+from hub.actions import moderation, post_changes
 from hub.actions.context import Context
 from hub.models import Network, Post, Thread
 from hub.permissions import Action
+from hub.reads import posts
 from hub.web.forms import action, path_id, read_form, text
 from hub.web.pages.board_forms import FORM_ERRORS, form_errors, next_path
 from hub.web.pages.thread import NO_POST
@@ -69,9 +70,7 @@ def _access(needed: Action) -> Access:
 async def edit_page(
     request: Request, extra: dict[str, Any] | None = None, status: int = 200
 ) -> Response:
-    return await _page(
-        request, "board/edit_post.html", post_changes.access_post_to_edit, extra, status
-    )
+    return await _page(request, "board/edit_post.html", posts.access_post_to_edit, extra, status)
 
 
 async def edit(request: Request) -> Response:
@@ -94,7 +93,7 @@ async def history_page(request: Request) -> Response:
     """The versions of an edited post, newest first."""
     post_id = path_id(request, "post_id", NO_POST)
     async with action(request) as ctx:
-        post, thread, network, revisions = await post_changes.post_history(ctx, post_id)
+        post, thread, network, revisions = await posts.post_history(ctx, post_id)
         moderator = ctx.may(Action.MODERATE_NETWORK, network)
     shown = post.deleted_at is None and (post.hidden_at is None or moderator)
     return render(

@@ -6,8 +6,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from hub.actions import accounts
-from hub.actions.bodies import my_bodies
 from hub.actions.errors import Invalid
+from hub.reads import accounts as accounts_reads
+from hub.reads.bodies import my_bodies
 from hub.web.errors import translate
 from hub.web.forms import action, read_form
 from hub.web.templating import render
@@ -18,7 +19,7 @@ async def _page(request: Request, extra: dict[str, object], status_code: int = 2
     async with action(request) as ctx:
         user = ctx.require_user()
         my_networks, my_committees = await my_bodies(ctx)
-        municipality = await accounts.municipality_of(ctx, user)
+        municipality = await accounts_reads.municipality_of(ctx, user)
     return render(
         request,
         "profile.html",

@@ -13,18 +13,14 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from hub.actions import bodies, proposals
+from hub.actions import proposals
 from hub.actions.errors import ActionError
 from hub.actions.proposal_states import EDITABLE
 from hub.actions.proposal_text import FIELD_NAMES, ProposalText, conflict_in_state
-from hub.models.proposals import (
-    LEGAL_ACT_MAX,
-    LEGAL_ARTICLE_MAX,
-    SUMMARY_MAX,
-    TEXT_MAX,
-    TITLE_MAX,
-)
+from hub.models.proposals import LEGAL_ACT_MAX, LEGAL_ARTICLE_MAX, SUMMARY_MAX, TEXT_MAX, TITLE_MAX
 from hub.permissions import Action
+from hub.reads import bodies
+from hub.reads import proposals as proposals_reads
 from hub.web.forms import action, as_id, path_id, read_form, text
 from hub.web.pages.board_forms import FORM_ERRORS, form_errors
 from hub.web.pages.proposals import NO_PROPOSAL, TEXT_FIELDS
@@ -89,12 +85,12 @@ async def create(request: Request) -> Response:
     return RedirectResponse(f"/proposals/{access.proposal.id}?done=created", status_code=303)
 
 
-async def _editable(request: Request) -> proposals.ProposalAccess:
+async def _editable(request: Request) -> proposals_reads.ProposalAccess:
     """The proposal, if the actor may edit it now (the actions' own checks)."""
     proposal_id = path_id(request, "proposal_id", NO_PROPOSAL)
     async with action(request) as ctx:
-        access = await proposals.access_proposal(ctx, proposal_id)
-        proposals.require_author(ctx, access)
+        access = await proposals_reads.access_proposal(ctx, proposal_id)
+        proposals_reads.require_author(ctx, access)
         if access.proposal.status not in EDITABLE:
             raise conflict_in_state(access.proposal.status)
     return access
@@ -120,7 +116,7 @@ async def edit(request: Request) -> Response:
             )
     except FORM_ERRORS as error:
         async with action(request) as ctx:
-            access = await proposals.access_proposal(ctx, proposal_id)
+            access = await proposals_reads.access_proposal(ctx, proposal_id)
         context = {
             "network": access.network,
             "proposal": access.proposal,

@@ -14,14 +14,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hub import channels
-from hub.actions import bodies, proposal_reads, proposal_views, proposals
 from hub.actions.context import Context
 from hub.actions.errors import N_
 from hub.actions.notifications import mark_target_read
-from hub.actions.proposal_outcome import outcome_of
-from hub.actions.proposals import ProposalAccess
 from hub.models.proposals import ProposalRevision, ProposalStatus
 from hub.permissions import Action
+from hub.reads import bodies, proposal_views, proposals
+from hub.reads import proposal_lists as proposal_reads
+from hub.reads.proposal_outcome import outcome_of
+from hub.reads.proposals import ProposalAccess
 from hub.web.forms import action, path_id, query_id
 from hub.web.live_since import live_since
 from hub.web.pages import vote_section

@@ -7,9 +7,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hub.actions import bodies, search
+from hub.actions import search
 from hub.actions.errors import Invalid
 from hub.ids import ascii_int
+from hub.reads import bodies
 from hub.web.forms import action
 from hub.web.pages.board_forms import form_errors
 from hub.web.templating import render

@@ -10,28 +10,15 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from hub import channels
-from hub.actions import (
-    attachments,
-    bodies,
-    moderation,
-    post_changes,
-    posts,
-    thread_access,
-    threads,
-)
+from hub.actions import moderation, posts
 from hub.actions.errors import N_
-from hub.actions.posts import PostView
+from hub.actions.threads import do_mark_thread_read
 from hub.permissions import Action
+from hub.reads import attachments, bodies, threads
+from hub.reads import posts as posts_reads
+from hub.reads.posts import PostView
 from hub.web import fragments  # noqa: F401  (post_html for board/thread.html)
-from hub.web.forms import (
-    action,
-    as_id,
-    path_id,
-    query_id,
-    read_form,
-    read_upload_form,
-    text,
-)
+from hub.web.forms import action, as_id, path_id, query_id, read_form, read_upload_form, text
 from hub.web.live_since import live_since
 from hub.web.pages.board_forms import FORM_ERRORS, form_errors, ids, store_uploads
 from hub.web.pages.notifications import recount
@@ -64,14 +51,14 @@ class Viewer:
         return self.can_post and view.visible
 
     def may_edit(self, view: PostView) -> bool:
-        refusal = post_changes.edit_refusal(
+        refusal = posts_reads.edit_refusal(
             view.post, actor_id=self.user_id, moderator=self.can_moderate, locked=self.locked
         )
         return refusal is None
 
     def may_delete(self, view: PostView) -> bool:
         """do_delete_post's rule; an already deleted post offers no button."""
-        may = post_changes.may_change(view.post, actor_id=self.user_id, moderator=self.can_moderate)
+        may = posts_reads.may_change(view.post, actor_id=self.user_id, moderator=self.can_moderate)
         return may and view.post.deleted_at is None
 
     def may_flag(self, view: PostView) -> bool:
@@ -107,10 +94,12 @@ async def thread_page(
             after=after,
             before=before,
             around=around,
-            any_unread_notices=visitor(request).unread > 0,
+        )
+        marked = await do_mark_thread_read(
+            ctx, window, any_unread_notices=visitor(request).unread > 0
         )
         network = window.network
-        municipalities = await posts.municipalities_of(ctx, [v.author for v in window.posts])
+        municipalities = await posts_reads.municipalities_of(ctx, [v.author for v in window.posts])
         can_moderate = ctx.may(Action.MODERATE_NETWORK, network)
         move_targets = (
             [
@@ -121,7 +110,7 @@ async def thread_page(
             if can_moderate
             else []
         )
-        quoted = await posts.quotable(ctx, quote, thread_id) if quote else None
+        quoted = await posts_reads.quotable(ctx, quote, thread_id) if quote else None
         kept = await attachments.pending_uploads(ctx, (extra or {}).get("kept_ids", []))
     viewer = Viewer(
         user_id=ctx.actor.id if ctx.actor else None,
@@ -141,7 +130,7 @@ async def thread_page(
     done = request.query_params.get("done")
     shown_ids = {v.post.id for v in window.posts}
     done_post = around if done in POST_DONE and around in shown_ids else None
-    if window.marked:  # the bell counted them before they were read
+    if marked:  # the bell counted them before they were read
         await recount(request)
     return render(
         request,
@@ -174,7 +163,7 @@ async def reply(request: Request) -> Response:
         kept += await store_uploads(
             request,
             files,
-            lambda ctx: thread_access.access_thread(ctx, thread_id, Action.POST_IN_NETWORK),
+            lambda ctx: threads.access_thread(ctx, thread_id, Action.POST_IN_NETWORK),
         )
         async with action(request) as ctx:
             ctx.require_user()
@@ -202,7 +191,7 @@ async def post_redirect(request: Request) -> Response:
     """/posts/{id}: the thread window that contains the post."""
     post_id = path_id(request, "post_id", NO_POST)
     async with action(request) as ctx:
-        post, thread, _network = await posts.access_post(ctx, post_id)
+        post, thread, _network = await posts_reads.access_post(ctx, post_id)
     return RedirectResponse(f"/threads/{thread.id}?around={post.id}#post-{post.id}", 303)
 
 

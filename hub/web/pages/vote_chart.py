@@ -1,6 +1,6 @@
 """A vote's tally as an accessible bar chart: server-rendered SVG, no JavaScript.
 
-`chart_bars` is the pure part: from a tally (the dict hub.actions.vote_tally.tally_public gives
+`chart_bars` is the pure part: from a tally (the dict hub.reads.vote_tally.tally_public gives
 the API, the pages and the `vote.tally` event) it works out one bar per figure, all on one scale
 (the electorate: members, or local governments when counting per municipality), and where the
 quorum marker stands on the turnout bar. `chart` renders templates/proposals/_vote_chart.html:

@@ -15,12 +15,12 @@ from zoneinfo import ZoneInfo
 
 from hub.actions import vote_read, votes
 from hub.actions.context import Context
-from hub.actions.proposals import ProposalAccess, access_proposal
-from hub.actions.vote_tally import current_count, tally_public
 from hub.db import utcnow
 from hub.models.proposals import ProposalStatus
 from hub.models.votes import BallotKind, Counting, Vote, VoteStatus
 from hub.permissions import Action
+from hub.reads.proposals import ProposalAccess, access_proposal
+from hub.reads.vote_tally import current_count, tally_public
 from hub.web.pages.vote_chart import TallyView, tally_view
 
 BELGRADE = ZoneInfo("Europe/Belgrade")  # the time the forms are filled in and shown in

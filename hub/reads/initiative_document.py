@@ -19,7 +19,6 @@ from sqlmodel import col, select
 from hub import i18n
 from hub.actions.context import Context
 from hub.actions.errors import N_
-from hub.actions.initiatives import InitiativeAccess
 from hub.i18n.script import for_script
 from hub.models import (
     Municipality,
@@ -34,6 +33,7 @@ from hub.models import (
     VoteElector,
 )
 from hub.models.initiatives import InitiativeRevision, KeyPost
+from hub.reads.initiatives import InitiativeAccess
 
 TOP_REACTED = 5  # most-reacted posts quoted besides the key ones
 QUOTE_MAX = 600  # characters of a post quoted in the digest

@@ -15,9 +15,9 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from hub.actions.context import Context
-from hub.actions.vote_count import Count, count
 from hub.db import utcnow
 from hub.models.votes import BallotKind, Vote, VoteBallot, VoteElector, VoteResult, VoteStatus
+from hub.reads.vote_count import Count, count
 
 
 async def current_count(ctx: Context, vote: Vote) -> Count:

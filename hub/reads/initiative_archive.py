@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import col, select
 
-from hub.actions import cursors
 from hub.actions.context import Context
 from hub.actions.errors import NotFound
-from hub.actions.initiative_decisions import follow_ups
-from hub.actions.initiatives import NO_INITIATIVE, document_content, load_initiative
 from hub.models import (
     Committee,
     DocumentFormat,
@@ -27,6 +25,9 @@ from hub.models import (
     InitiativeStatus,
     RevisionStatus,
 )
+from hub.reads import cursors
+from hub.reads.initiative_decisions import follow_up_public, follow_ups
+from hub.reads.initiatives import NO_INITIATIVE, document_content, load_initiative
 
 PAGE = 20
 MAX_PAGE = 100
@@ -110,3 +111,21 @@ async def archived_document(ctx: Context, initiative_id: int, fmt: str) -> tuple
     access = await load_initiative(ctx, initiative_id)
     assert access is not None
     return item, await document_content(ctx, access, fmt)
+
+
+def document_path(item: Archived, fmt: str) -> str:
+    return f"/api/v1/public/initiatives/{item.initiative.id}/document.{fmt}"
+
+
+def archived_public(item: Archived) -> dict[str, Any]:
+    i = item.initiative
+    return {
+        "id": i.id,
+        "number": i.number,
+        "title": i.title,
+        "committee": {"slug": item.committee.slug, "name": item.committee.name},
+        "adopted_at": i.status_changed_at.isoformat(),
+        "documents": {fmt: document_path(item, fmt) for fmt in item.formats},
+        "follow_ups": [follow_up_public(f) for f in item.follow_ups],
+        "url": f"/initiatives/{i.id}",
+    }

@@ -6,16 +6,8 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, or_
 from sqlmodel import col, select
 
-from hub.actions.bodies import access_network
 from hub.actions.context import Context
 from hub.actions.errors import N_, Invalid
-from hub.actions.proposals import (
-    PAGE,
-    ProposalAccess,
-    access_proposal,
-    live_initiative_ids,
-    load_authors,
-)
 from hub.models import User
 from hub.models.proposals import (
     Proposal,
@@ -25,6 +17,14 @@ from hub.models.proposals import (
     ProposalTransition,
 )
 from hub.permissions import Action
+from hub.reads.bodies import access_network
+from hub.reads.proposals import (
+    PAGE,
+    ProposalAccess,
+    access_proposal,
+    live_initiative_ids,
+    load_authors,
+)
 
 
 async def proposal_history(ctx: Context, proposal_id: int) -> list[ProposalRevision]:

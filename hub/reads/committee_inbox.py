@@ -1,6 +1,6 @@
 """The committee's inbox, and who works in an initiative's committee.
 
-Who sees an initiative is hub.actions.initiatives.access_initiative: committee members (and
+Who sees an initiative is hub.reads.initiatives.access_initiative: committee members (and
 admins) see every initiative addressed to their committee; members of a network one of its
 proposals came from see it too, read-only here (document, status, decisions, follow-ups; never
 the committee's discussion). The
@@ -13,18 +13,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import col, select
 
 from hub import channels
-from hub.actions import cursors
-from hub.actions.bodies import access_committee
 from hub.actions.context import Context
 from hub.actions.errors import N_, Forbidden
-from hub.actions.initiatives import InitiativeAccess
 from hub.models import Committee, Initiative, InitiativeStatus
 from hub.permissions import Action
+from hub.reads import cursors
+from hub.reads.bodies import access_committee
+from hub.reads.initiatives import InitiativeAccess
 
 S = InitiativeStatus
 PAGE = 30
@@ -110,3 +111,15 @@ async def inbox(
     next_ = cursors.encode(page[-1].id or 0) if len(rows) > limit else None
     counts = (await inbox_counts(ctx, [committee.id]))[committee.id]
     return Inbox(committee, page, next_, counts)
+
+
+def inbox_item(initiative: Initiative) -> dict[str, Any]:
+    return {
+        "id": initiative.id,
+        "number": initiative.number,
+        "title": initiative.title,
+        "status": initiative.status,
+        "revision": initiative.current_revision,
+        "created_at": initiative.created_at.isoformat(),
+        "status_changed_at": initiative.status_changed_at.isoformat(),
+    }

@@ -14,12 +14,12 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from hub.actions.context import Context
-from hub.actions.proposal_reads import readable_clause
 from hub.actions.proposal_states import EDITABLE, MERGE_TARGETS, TRANSITIONS, By, Move, moves_from
-from hub.actions.proposals import ProposalAccess, load_authors
 from hub.models import Network
 from hub.models.proposals import Proposal, ProposalAuthor, ProposalStatus
 from hub.permissions import Action
+from hub.reads.proposal_lists import readable_clause
+from hub.reads.proposals import ProposalAccess, load_authors
 
 MY_LIMIT = 100
 # Open to new authors (invite, accept) while it may still be withdrawn: before a vote.
@@ -27,7 +27,7 @@ OPEN_TO_AUTHORS = TRANSITIONS[Move.WITHDRAW].sources
 
 
 def _author_may(ctx: Context, access: ProposalAccess) -> bool:
-    """hub.actions.proposals.require_author, as a question."""
+    """hub.reads.proposals.require_author, as a question."""
     user_id = ctx.actor.id if ctx.actor else None
     return access.is_author(user_id) and ctx.may(Action.PROPOSE, access.network)
 

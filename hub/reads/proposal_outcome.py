@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from hub.actions.context import Context
 from hub.actions.errors import NotFound
-from hub.actions.initiative_decisions import decisions, follow_ups
-from hub.actions.initiatives import InitiativeAccess, access_initiative, live_initiative_id
 from hub.models import InitiativeDecision, InitiativeFollowUp, User
+from hub.reads.initiative_decisions import decisions, follow_ups
+from hub.reads.initiatives import InitiativeAccess, access_initiative, live_initiative_id
 
 
 @dataclass

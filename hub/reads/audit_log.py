@@ -10,13 +10,13 @@ from typing import Any
 from sqlalchemy import or_
 from sqlmodel import col, select
 
-from hub.actions import cursors
-from hub.actions.admin import Page
 from hub.actions.context import Context
 from hub.actions.validate import MAX_ID
 from hub.i18n.script import to_cyrillic, to_latin
 from hub.models import AuditEntry, Committee, Invitation, Municipality, Network, Thread, User
 from hub.permissions import Action
+from hub.reads import cursors
+from hub.reads.admin import Page
 
 AUDIT_PER_PAGE = 50
 

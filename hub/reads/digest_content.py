@@ -13,16 +13,16 @@ from dataclasses import dataclass, field
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from hub.actions.committee_inbox import DECIDABLE
 from hub.actions.context import Context
 from hub.actions.errors import N_
-from hub.actions.notifications import KIND_TEXT
-from hub.actions.proposal_reads import readable_clause
 from hub.models import Initiative, Network, Notification, Post, Proposal, Thread
 from hub.models.notifications import NotificationKind
 from hub.models.proposals import ProposalStatus
 from hub.models.votes import Vote, VoteBallot, VoteElector, VoteStatus
 from hub.permissions import Action
+from hub.reads.committee_inbox import DECIDABLE
+from hub.reads.notifications import KIND_TEXT
+from hub.reads.proposal_lists import readable_clause
 
 LIMIT = 10  # items per group
 BUSIEST = 5  # threads

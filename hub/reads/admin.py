@@ -9,12 +9,8 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from hub.actions import cursors
-from hub.actions.accounts import access_user
-from hub.actions.bodies import member_counts
 from hub.actions.context import Context
 from hub.actions.errors import N_, Invalid
-from hub.actions.invitations import list_invitations
 from hub.actions.validate import check_email
 from hub.db import utcnow
 from hub.i18n.script import to_cyrillic, to_latin
@@ -28,6 +24,10 @@ from hub.models import (
     User,
 )
 from hub.permissions import Action
+from hub.reads import cursors
+from hub.reads.accounts import access_user
+from hub.reads.bodies import member_counts
+from hub.reads.invitations import list_invitations
 
 T = TypeVar("T")
 
