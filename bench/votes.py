@@ -1,6 +1,6 @@
 """Votes per second: many people casting and changing their votes on one proposal at once.
 
-    python -m bench.votes [--clients 200] [--changes 4] [--rate 500] [--sqlite]
+    python -m bench.votes [--clients 200] [--changes 4] [--rate 600] [--sqlite]
                           [--database-url URL] [--servers 1] [--processes 1]
                           [--ballot open|secret]
                           [--counting member|municipality] [--profile FILE]
@@ -370,7 +370,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--clients", type=int, default=200, help="voters, one client each")
     parser.add_argument("--changes", type=int, default=4, help="changes after each first vote")
-    parser.add_argument("--rate", type=float, default=500, help="votes/s offered; 0: flat out")
+    # Offered a fifth above the target: a schedule of exactly 500 votes a second measures just
+    # under 500, since the rate counts until the last answer, which comes after the last send.
+    parser.add_argument("--rate", type=float, default=600, help="votes/s offered; 0: flat out")
     parser.add_argument(
         "--database-url", default=DEFAULT_DB, help="emptied! name must contain bench"
     )
