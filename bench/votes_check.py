@@ -1,5 +1,5 @@
 """The vote benchmark's check: the tally the clients expect from their last accepted choices,
-by the rules of hub/actions/vote_count.py, and its differences from the server's tally."""
+by the rules of hub/reads/vote_count.py, and its differences from the server's tally."""
 
 from __future__ import annotations
 
