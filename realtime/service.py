@@ -84,7 +84,7 @@ class Realtime:
             return resolved is not None and resolved[1].user_id == found.user_id
         if found.via == "token":
             header = client.ws.headers.get("authorization", "")
-            identity = await resolve_api_token(self.runtime, header[7:].strip())
+            identity = await resolve_api_token(self.runtime, header[7:].strip(), fresh=True)
             return identity is not None and identity.user_id == found.user_id
         return True  # anonymous: nothing to revoke
 

@@ -10,9 +10,10 @@ from typing import Any
 import httpx
 import pytest
 from redis.asyncio import Redis
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlmodel import select
 
+from hub.actions import identity_generation
 from hub.actions.accounts import do_revoke_api_tokens, do_set_user_flags, do_update_user
 from hub.actions.bodies import do_remove_network_member, do_set_committee_member
 from hub.actions.context import Context, act
@@ -182,3 +183,21 @@ async def test_an_identity_change_that_redis_did_not_hear_drops_the_own_memory(
     found = await resolve_api_token(seeded, token)
     assert found is not None and found.known is not None
     assert found.known.principal.networks == {}
+
+
+async def test_a_change_behind_the_hubs_back_is_seen_by_sockets_and_after_a_new_generation(
+    seeded: Runtime, client: httpx.AsyncClient, other: Counted
+) -> None:
+    """A token revoked by hand in SQL announces nothing: an open socket's re-check asks the
+    database all the same (`fresh`), requests do once the generation is renewed by hand."""
+    uid, token = await _token(seeded, client)
+    assert await resolve_api_token(other.runtime, token) is not None
+    async with seeded.sessionmaker() as db:
+        await db.exec(  # type: ignore[call-overload]
+            text("UPDATE api_tokens SET revoked_at = CURRENT_TIMESTAMP WHERE user_id = :u"),
+            params={"u": uid},
+        )
+        await db.commit()
+    assert await resolve_api_token(other.runtime, token, fresh=True) is None
+    await other.redis.delete(identity_generation.KEY)  # what docs/security.md tells operators
+    assert await resolve_api_token(other.runtime, token) is None

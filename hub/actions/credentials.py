@@ -183,10 +183,13 @@ def _identity(user: User, principal: Principal) -> Identity:
     return Identity(user.id or 0, user.name, user.is_admin, user.language, known=known)
 
 
-async def resolve_api_token(runtime: Runtime, token: str | None) -> Identity | None:
+async def resolve_api_token(
+    runtime: Runtime, token: str | None, *, fresh: bool = False
+) -> Identity | None:
     """The user an API token stands for, or None. From this process's cache while no identity
     changed (one round trip to Redis), else one query (the user's memberships in it) and a
-    write at most every minute."""
+    write at most every minute. `fresh`: from the database in any case (an open socket's
+    re-check, which must also see a token revoked behind the hub's back)."""
     if not token or len(token) > 100:
         return None
     key = token_hash(token)
@@ -194,7 +197,7 @@ async def resolve_api_token(runtime: Runtime, token: str | None) -> Identity | N
     generation = await identity_generation.current(runtime.redis)
     now = utcnow()
     cache = token_cache(runtime)
-    kept = cache.get(key, generation, now)
+    kept = None if fresh else cache.get(key, generation, now)
     if kept is not None:
         return _identity(_detached_user(kept.user), kept.principal)
     async with _credentials_db(runtime) as db:
