@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from weakref import WeakKeyDictionary
+
 from redis.asyncio import Redis
+from redis.commands.core import AsyncScript
 
 
 async def blocked_for(redis: Redis, key: str, limit: int) -> int:
@@ -45,5 +48,10 @@ async def take(redis: Redis, key: str, limit: int, window_seconds: int) -> int:
     """Count one hit and say whether it was over the limit, in one round trip: 0 when it was
     within `limit`, else the seconds until the window ends. A refused hit is counted too, which
     changes nothing: the window's end stays where its first hit put it."""
-    take_ = redis.register_script(_TAKE)  # EVALSHA, and EVAL once where Redis lacks it
+    take_ = _take_scripts.get(redis)
+    if take_ is None:  # EVALSHA, and the script loaded once where Redis lacks it
+        take_ = _take_scripts[redis] = redis.register_script(_TAKE)
     return int(await take_(keys=[f"rl:{key}"], args=[window_seconds, limit]))
+
+
+_take_scripts: WeakKeyDictionary[Redis, AsyncScript] = WeakKeyDictionary()

@@ -29,7 +29,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import NoReturn
 
-from sqlalchemy import JSON, Integer, TextualSelect, bindparam, text, update
+from sqlalchemy import JSON, Integer, Row, TextualSelect, bindparam, text, update
 from sqlmodel import col, select
 
 from hub import ratelimit
@@ -201,20 +201,9 @@ async def do_cast(
     values = {"vote": vote.id, "user": user_id, "choice": choice_, "reason": reason_, "now": now}
     row = (await execute(ctx.db, _STATEMENTS[dialect], values)).first()
     if row is None:  # closed meanwhile (PostgreSQL's guard), or not an elector
-        await _refuse_cast(ctx, vote, proposal_id, now)
+        await _refuse_cast(ctx, proposal_id, now)
     ctx.audit("vote.cast", vote, proposal=proposal_id)  # never the choice (V5)
-    runtime = ctx.runtime
-    ctx.after_commit_calls.append(lambda: tally_soon(runtime, proposal_id))
-    return VoteBallot(
-        id=row.id,
-        vote_id=vote.id or 0,
-        voter_id=user_id,
-        choice=choice_,
-        reason=reason_,
-        cast_at=row.cast_at,
-        changed_at=now,
-        changes=row.changes,
-    )
+    return _cast(ctx, proposal_id, vote.id or 0, user_id, choice_, reason_, now, row)
 
 
 async def _cast_at_once(
@@ -239,12 +228,27 @@ async def _cast_at_once(
     async with ctx.runtime.autocommit_engine.connect() as conn:
         row = (await conn.execute(_CAST_AT_ONCE, values)).first()
     if row is None:  # closed meanwhile or due, or not an elector: the reason is looked up
-        await _refuse_cast(ctx, None, proposal_id, now)
+        await _refuse_cast(ctx, proposal_id, now)
+    return _cast(ctx, proposal_id, target.vote_id, user_id, choice, reason, now, row)
+
+
+def _cast(
+    ctx: Context,
+    proposal_id: int,
+    vote_id: int,
+    user_id: int,
+    choice: str,
+    reason: str,
+    now: dt.datetime,
+    row: Row[tuple[int, dt.datetime, int]],
+) -> VoteBallot:
+    """The ballot as stored (from the statement's RETURNING), the live tally asked for once the
+    cast is committed."""
     runtime = ctx.runtime
     ctx.after_commit_calls.append(lambda: tally_soon(runtime, proposal_id))
     return VoteBallot(
         id=row.id,
-        vote_id=target.vote_id,
+        vote_id=vote_id,
         voter_id=user_id,
         choice=choice,
         reason=reason,
@@ -254,9 +258,7 @@ async def _cast_at_once(
     )
 
 
-async def _refuse_cast(
-    ctx: Context, vote: Vote | None, proposal_id: int, now: dt.datetime
-) -> NoReturn:
+async def _refuse_cast(ctx: Context, proposal_id: int, now: dt.datetime) -> NoReturn:
     current = await vote_of(ctx, proposal_id)
     if current is not None and is_due(current, now):  # its time came: closed on the spot (V4)
         await close_apart(ctx.runtime, proposal_id, now)
