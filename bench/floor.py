@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.votes import DEFAULT_DB
-from bench.votes_seed import COORDINATOR, populate, reset_postgres
+from bench.votes_seed import COORDINATOR, NETWORK, populate, reset_postgres
+from bench.write import BODY as POST_BODY
 
 Handle = Callable[[str, str, str, bytes], Awaitable[tuple[int, bytes]]]
 
@@ -123,8 +124,23 @@ async def main_async(args: argparse.Namespace, env: dict[str, str], log_path: Pa
             data = json.dumps({"choice": choice}).encode()
             return await call("PUT", f"{path}/vote", tokens[i % len(tokens)], data)
 
+        status, body = await call(
+            "POST", f"/api/v1/networks/{NETWORK}/threads", coordinator,
+            json.dumps({"title": "Pod", "body": "Prvi post."}).encode(),
+        )  # fmt: skip
+        assert status in (200, 201), (status, body)
+        thread_path = f"/api/v1/threads/{json.loads(body)['thread']['id']}/posts"
+
+        async def post(i: int) -> tuple[int, bytes]:
+            data = json.dumps({"body": POST_BODY.format(i=i)}).encode()
+            status, body = await call("POST", thread_path, tokens[i % len(tokens)], data)
+            return (200 if status == 201 else status), body
+
         failed = 0
-        for name, fn in (("GET /api/v1/me", me), ("PUT vote", vote)):
+        rounds = (("GET /api/v1/me", me), ("PUT vote", vote), ("POST post", post))
+        for name, fn in rounds:
+            if args.only and not name.lower().startswith(args.only.lower()):
+                continue
             for i in range(min(50, args.requests)):  # warm-up: statement caches, templates
                 await fn(i)
             if args.show_sql:
@@ -173,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         "--database-url", default=DEFAULT_DB, help="emptied! name must contain bench"
     )
     parser.add_argument("--sqlite", action="store_true")
+    parser.add_argument("--only", default="", help="only the round whose name starts so: post")
     parser.add_argument("--redis-url", default="", help="default: an embedded Redis")
     parser.add_argument("--show-sql", action="store_true", help="print one request's SQL")
     parser.add_argument("--profile", default="", help="cProfile (CPU clock) to OUT.<round>.prof")

@@ -206,7 +206,7 @@ async def _write_outbox(ctx: Context) -> None:
         }
         for e in ctx.events
     ]
-    await ctx.db.exec(insert(EventOutbox), params=rows)
+    await execute(ctx.db, _INSERT_OUTBOX, rows)
 
 
 async def _after_commit(ctx: Context) -> None:
@@ -260,7 +260,7 @@ async def act(
         try:
             yield ctx
             if ctx.audits:
-                await db.exec(insert(AuditEntry), params=ctx.audits)
+                await execute(db, _INSERT_AUDIT, ctx.audits)
             if ctx.events:  # always: a process without a publisher leaves them to the relay
                 await _write_outbox(ctx)
             await db.commit()
@@ -284,6 +284,9 @@ async def _clear_outbox(runtime: Runtime, uids: list[str]) -> None:
         log.exception("clearing the event outbox failed")
 
 
+# Core statements on the tables, built once: an ORM bulk INSERT costs more than it writes.
+_INSERT_OUTBOX = insert(EventOutbox.__table__)  # type: ignore[attr-defined]
+_INSERT_AUDIT = insert(AuditEntry.__table__)  # type: ignore[attr-defined]
 _CLEAR_OUTBOX = delete(EventOutbox).where(
     col(EventOutbox.uid).in_(bindparam("uids", expanding=True))
 )

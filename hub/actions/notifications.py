@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import col, select
+from sqlmodel import col
 
 from hub import channels
 from hub.actions.context import Context
@@ -16,7 +16,7 @@ from hub.db import utcnow
 from hub.events import Event
 from hub.models import Network, User
 from hub.models.notifications import Notification, NotificationKind
-from hub.reads.mentions import may_read
+from hub.reads.mentions import active_readers
 from hub.reads.notifications import unread_count, unread_counts
 from hub.upsert import insert_ignore_many
 
@@ -40,10 +40,7 @@ async def notify_people(
     wanted = {u for u in user_ids if u is not None and u != actor_id}
     if not wanted:
         return []
-    query = select(User.id).where(col(User.id).in_(wanted), col(User.is_active).is_(True))
-    if network is not None:
-        query = query.where(may_read(network))
-    readers = sorted(int(u) for u in (await ctx.db.exec(query)).all() if u is not None)
+    readers = await active_readers(ctx, network, wanted)
     common: dict[str, Any] = {
         "kind": str(kind),
         "source_id": source_id,

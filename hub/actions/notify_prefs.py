@@ -11,7 +11,7 @@ from hub.actions.errors import N_, Invalid
 from hub.db import utcnow
 from hub.models.notifications import NotificationPrefs
 from hub.reads.notify_prefs import DIGESTS, LEVELS, Prefs, prefs_of
-from hub.upsert import excluded, upsert
+from hub.upsert import upsert
 
 
 def _check(data: dict[str, Any], prefs: Prefs) -> Prefs:
@@ -56,9 +56,10 @@ async def _save(ctx: Context, user_id: int, prefs: Prefs) -> None:
         "digest": prefs.digest,
         "updated_at": utcnow(),
     }
-    new = excluded(ctx.db, NotificationPrefs)
-    changed = {c: getattr(new, c) for c in ("email", "networks", "digest", "updated_at")}
-    await upsert(ctx.db, NotificationPrefs, values, ["user_id"], changed)
+    await upsert(ctx.db, NotificationPrefs, values, ["user_id"], _PREFS)
+
+
+_PREFS = ("email", "networks", "digest", "updated_at")  # what saving replaces
 
 
 async def unsubscribe_all(ctx: Context, user_id: int) -> None:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import case, func, literal, update
-from sqlmodel import col
+from sqlalchemy import Update, bindparam, case, func, insert, update
 
 from hub import channels, ratelimit
 from hub.actions import search
@@ -14,7 +13,7 @@ from hub.actions.context import Context
 from hub.actions.errors import N_, Conflict, Invalid, RateLimited
 from hub.actions.notifications import Kind, notify_people
 from hub.actions.validate import check_text
-from hub.db import UTCDateTime, utcnow
+from hub.db import UTCDateTime, execute, utcnow
 from hub.events import Event
 from hub.models import Mention, Network, Post, Thread, User
 from hub.models.threads import BODY_MAX
@@ -46,15 +45,13 @@ async def check_posting_rate(ctx: Context, user: User) -> None:
     limit = ctx.runtime.settings.posts_per_minute
     if limit <= 0:
         return
-    key = f"post:user:{user.id}"
-    wait = await ratelimit.blocked_for(ctx.runtime.redis, key, limit)
+    wait = await ratelimit.take(ctx.runtime.redis, f"post:user:{user.id}", limit, 60)
     if wait:
         raise RateLimited(
             N_("You are posting very fast. Try again in %(seconds)d seconds."),
             retry_after=wait,
             seconds=wait,
         )
-    await ratelimit.hit(ctx.runtime.redis, key, 60)
 
 
 async def do_write_post(
@@ -86,9 +83,9 @@ async def do_write_post(
         reply_to_id=reply_to,
         created_at=utcnow(),
     )
-    ctx.db.add(post)
-    await ctx.db.flush()
-    assert post.id is not None
+    # A Core INSERT: nothing in this transaction reads the row back through the session.
+    row = {c: getattr(post, c) for c in _POST_COLUMNS}
+    post.id = int((await execute(ctx.db, _INSERT_POST, row)).scalar_one())
     files = await claim_uploads(ctx, post, attachment_ids or [])
     for mentioned_user in mentioned.values():
         if mentioned_user.id != user.id:
@@ -99,6 +96,11 @@ async def do_write_post(
     ctx.emit(notify_post_created(thread, view))
     await notify_post(ctx, post, thread, network, mentioned, {parent_author, thread.author_id})
     return view
+
+
+_POSTS = Post.__table__  # type: ignore[attr-defined]
+_POST_COLUMNS = tuple(c.key for c in _POSTS.columns if c.key != "id")
+_INSERT_POST = insert(_POSTS).returning(_POSTS.c.id)
 
 
 def notify_post_created(thread: Thread, view: PostView) -> Event:
@@ -139,21 +141,29 @@ async def _bump_thread(ctx: Context, thread: Thread, post: Post) -> None:
     Concurrent writers may commit out of id order, so "last" only ever moves forward. `thread`
     keeps the values it was loaded with: whoever needs the new counts refreshes it.
     """
-    newer = func.coalesce(Thread.last_post_id, 0) < post.id
-    await ctx.db.exec(
-        update(Thread)
-        .where(col(Thread.id) == thread.id)
+    params = {"thread": thread.id, "new_post": post.id, "new_author": post.author_id}
+    await execute(ctx.db, _BUMP_THREAD, {**params, "new_at": post.created_at})
+
+
+def _bump_thread_statement() -> Update:
+    threads = Thread.__table__  # type: ignore[attr-defined]
+    newer = func.coalesce(threads.c.last_post_id, 0) < bindparam("new_post")
+    return (
+        update(threads)
+        .where(threads.c.id == bindparam("thread"))
         .values(
-            post_count=Thread.post_count + 1,
-            last_post_id=case((newer, post.id), else_=Thread.last_post_id),
-            last_author_id=case((newer, post.author_id), else_=Thread.last_author_id),
+            post_count=threads.c.post_count + 1,
+            last_post_id=case((newer, bindparam("new_post")), else_=threads.c.last_post_id),
+            last_author_id=case((newer, bindparam("new_author")), else_=threads.c.last_author_id),
             last_activity_at=case(
-                (newer, literal(post.created_at, UTCDateTime())),
-                else_=Thread.last_activity_at,
+                (newer, bindparam("new_at", type_=UTCDateTime())),
+                else_=threads.c.last_activity_at,
             ),
         )
-        .execution_options(synchronize_session=False)
     )
+
+
+_BUMP_THREAD = _bump_thread_statement()  # built once: building it cost more than running it
 
 
 async def do_reply(

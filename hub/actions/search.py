@@ -52,17 +52,18 @@ async def index_document(
         ctx.db,
         SearchDocument,
         {"kind": kind, "object_id": object_id, "text": normalised, "stems": stems, **fields},
-        ["kind", "object_id"],
-        {"text": normalised, "stems": stems, **fields},
+        ("kind", "object_id"),
+        _REPLACED,
     )
     if _sqlite(ctx):  # SQLite runs one writer at a time: no race between these two
         if not new:
-            await execute(ctx.db, text("DELETE FROM search_fts WHERE rowid = :id"), {"id": doc_id})
-        await execute(
-            ctx.db,
-            text("INSERT INTO search_fts (rowid, text, stems) VALUES (:id, :text, :stems)"),
-            {"id": doc_id, "text": normalised, "stems": stems},
-        )
+            await execute(ctx.db, _FTS_DELETE, {"id": doc_id})
+        await execute(ctx.db, _FTS_INSERT, {"id": doc_id, "text": normalised, "stems": stems})
+
+
+_REPLACED = ("text", "stems", "network_id", "thread_id", "author_id")  # what an edit replaces
+_FTS_DELETE = text("DELETE FROM search_fts WHERE rowid = :id")
+_FTS_INSERT = text("INSERT INTO search_fts (rowid, text, stems) VALUES (:id, :text, :stems)")
 
 
 async def index_post(ctx: Context, post: Post, network_id: int, *, new: bool = False) -> None:

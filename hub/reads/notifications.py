@@ -5,11 +5,12 @@ what each kind says. Writing them is the `notify_*` of the action that causes th
 
 from __future__ import annotations
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import col, select
 
 from hub.actions.context import Context
 from hub.actions.errors import N_
+from hub.db import execute
 from hub.models import Network, NetworkMembership
 from hub.models.notifications import Notification
 from hub.plumbing.runtime import Runtime
@@ -45,12 +46,19 @@ async def members_of(ctx: Context, network: Network, role: str | None = None) ->
 async def unread_counts(ctx: Context, user_ids: list[int]) -> dict[int, int]:
     if not user_ids:
         return {}
-    rows = await ctx.db.exec(
-        select(Notification.user_id, func.count())
-        .where(col(Notification.user_id).in_(user_ids), col(Notification.read_at).is_(None))
-        .group_by(col(Notification.user_id))
-    )
+    rows = await execute(ctx.db, _UNREAD_COUNTS, {"ids": user_ids})
     return {int(u): int(n) for u, n in rows.all()}
+
+
+_NOTIFICATIONS = Notification.__table__  # type: ignore[attr-defined]
+_UNREAD_COUNTS = (  # prepared once: it runs for every post that notifies anyone
+    select(_NOTIFICATIONS.c.user_id, func.count())
+    .where(
+        _NOTIFICATIONS.c.user_id.in_(bindparam("ids", expanding=True)),
+        _NOTIFICATIONS.c.read_at.is_(None),
+    )
+    .group_by(_NOTIFICATIONS.c.user_id)
+)
 
 
 async def unread_of(runtime: Runtime, user_id: int) -> int:
