@@ -1,5 +1,5 @@
-"""hub.plumbing.gc_policy: `hub serve` freezes its startup heap and runs full collections on
-a schedule."""
+"""hub.plumbing.gc_policy: `hub serve` freezes its startup heap and whatever grows old, and
+collects fully only when the heap has grown."""
 
 from __future__ import annotations
 
@@ -21,32 +21,68 @@ class Node:
         self.other: Node | None = None
 
 
+def cycle() -> tuple[Node, weakref.ref[Node]]:
+    a, b = Node(), Node()
+    a.other, b.other = b, a  # a cycle: reference counting alone never frees it
+    return a, weakref.ref(a)
+
+
 async def test_scheduled_takes_over_full_collections_and_gives_them_back() -> None:
     before = gc.get_threshold()
     async with gc_policy.scheduled(every=3600):
         assert gc.get_freeze_count() > 0  # what was built before is never scanned again
         assert gc.get_threshold()[:2] == before[:2]  # young collections as they were
-        assert gc.get_threshold()[2] == gc_policy.NEVER  # full ones on the schedule only
+        assert gc.get_threshold()[2] == gc_policy.NEVER  # no automatic full ones
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0
+    assert gc_policy._freeze_survivors not in gc.callbacks
 
 
-async def test_a_scheduled_collection_frees_cycles_and_is_measured() -> None:
+async def test_what_survives_the_middle_generation_is_frozen_until_a_full_collection() -> None:
     async with gc_policy.scheduled(every=3600):
-        a, b = Node(), Node()
-        a.other, b.other = b, a  # a cycle: reference counting alone never frees it
-        alive = weakref.ref(a)
-        del a, b
+        kept, alive = cycle()
+        gc.collect(0)
+        frozen = gc.get_freeze_count()
+        gc.collect(1)  # `kept` survives it: old now
+        assert gc.get_freeze_count() > frozen
+        del kept
+        gc.collect(1)
+        assert alive() is not None  # frozen: young collections no longer look at it
         counted = full_collections()
         pause = gc_policy.collect_fully()
         assert alive() is None
         assert pause >= 0
         assert full_collections() == counted + 1
+        assert gc.get_freeze_count() > 0  # and what lives is frozen again
+
+
+async def test_young_garbage_is_still_freed_young() -> None:
+    async with gc_policy.scheduled(every=3600):
+        alive = cycle()[1]  # the cycle is dropped at once
+        gc.collect(0)
+        assert alive() is None
+
+
+async def test_a_full_collection_only_once_the_heap_has_grown() -> None:
+    async with gc_policy.scheduled(every=3600, growth=1000.0) as watch:
+        counted = full_collections()
+        assert not watch.check()
+        assert full_collections() == counted
+        grown = [[i] for i in range(200_000)]
+        watch.growth = 1.2
+        kept, alive = cycle()
+        gc.collect(1)
+        del kept
+        assert watch.check()
+        assert alive() is None
+        assert full_collections() == counted + 1
+        assert not watch.check()  # measured again from what the collection left
+        del grown
 
 
 async def test_the_schedule_runs() -> None:
     counted = full_collections()
-    async with gc_policy.scheduled(every=0.01):
+    async with gc_policy.scheduled(every=0.01, growth=0.5):  # any heap has "grown"
         for _ in range(500):  # wait for the condition, with a bound
             if full_collections() > counted:
                 break

@@ -2,19 +2,23 @@
 
 CPython's cyclic collector pauses the whole process while it scans. A young collection scans
 only new objects and is quick; a full one scans every object the process holds: at a thousand
-open WebSockets, some 350,000 of them, for about a quarter of a second. Left to itself,
-CPython starts a full collection whenever enough objects have survived into the old
-generation, and a busy server (each request's objects briefly alive across a young collection)
-reaches that every few seconds: every event in flight then waits the pause out, which is what
-decided the real-time layer's p99.
+open WebSockets some 350,000 of them, a quarter of a second, and at five thousand about a
+second. Left to itself, CPython starts a full collection whenever enough objects have survived
+into the old generation, and a busy server reaches that every few seconds: every event in
+flight then waits the pause out.
 
-So `hub serve`:
+So `hub serve` keeps the old generation empty:
 
-- freezes what it built at start (modules, routes, configuration), which lives as
-  long as the process: no collection ever scans it again;
-- leaves young collections as they are (they find most cyclic garbage while it is young);
-- runs full collections on a schedule, every `FULL_EVERY` seconds, instead of whenever the
-  heuristic fires. Cyclic garbage that reached the old generation waits for the next one.
+- it freezes what it built at start (modules, routes, configuration), and from then on, after
+  every collection of the middle generation, whatever survived it: an object that has
+  survived two young collections is old (a socket's state, a kept fragment), and no automatic
+  collection scans it again. Young collections run as before and free most cyclic garbage
+  while it is young; the pauses left are theirs, a few milliseconds.
+- Cyclic garbage among frozen objects (a closed socket's last cycles, say) is not freed until
+  the next full collection, so one runs, thawing everything first, when the heap has grown to
+  `GROWTH` times what the last full collection left (checked every `CHECK_EVERY` seconds).
+  Its pause grows with the heap, like CPython's own, but it comes when the heap has doubled,
+  not every few seconds or every minute; the memory it costs is bounded by that factor.
 
 Each full collection's pause is logged when long and counted in the
 `hub_gc_full_collection_seconds` histogram on /metrics.
@@ -26,28 +30,34 @@ import asyncio
 import contextlib
 import gc
 import logging
+import sys
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 from prometheus_client import Histogram
 
 log = logging.getLogger("hub.gc")
 
-FULL_EVERY = 60.0  # seconds between scheduled full collections
+CHECK_EVERY = 10.0  # seconds between looks at the heap's size
+GROWTH = 2.0  # a full collection when the heap is this many times its last size
 NEVER = 2**31 - 1  # a generation-2 threshold the counter never reaches
 SLOW = 0.1  # seconds: a full collection longer than this is logged
 
 FULL_PAUSE = Histogram(
     "hub_gc_full_collection_seconds",
-    "Pause of the scheduled full garbage collections",
+    "Pause of the full garbage collections (the frozen heap thawed and scanned)",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
 )
 
 
 def collect_fully() -> float:
-    """One full collection now; returns its pause in seconds."""
+    """One full collection now, of everything, frozen objects included, which are frozen
+    again after; returns its pause in seconds."""
     started = time.perf_counter()
+    gc.unfreeze()
     found = gc.collect()
+    gc.freeze()
     pause = time.perf_counter() - started
     FULL_PAUSE.observe(pause)
     if pause > SLOW:
@@ -58,28 +68,57 @@ def collect_fully() -> float:
     return pause
 
 
+def _freeze_survivors(phase: str, info: dict[str, Any]) -> None:
+    """After a collection of the middle generation its survivors are old: freeze them (and
+    the young generations, which that collection has just emptied)."""
+    if phase == "stop" and info["generation"] == 1:
+        gc.freeze()
+
+
+class Watch:
+    """The heap's size after the last full collection, and the check against it. The size is
+    the interpreter's count of allocated memory blocks, which it keeps per memory pool
+    (counting the frozen objects themselves would walk all of them, as slow as a collection)."""
+
+    def __init__(self, growth: float = GROWTH) -> None:
+        self.growth = growth
+        self.base = sys.getallocatedblocks()
+
+    def check(self) -> bool:
+        """A full collection if the heap has grown `growth` times; whether one ran."""
+        if sys.getallocatedblocks() <= self.base * self.growth:
+            return False
+        collect_fully()
+        self.base = sys.getallocatedblocks()
+        return True
+
+
 @contextlib.asynccontextmanager
-async def scheduled(every: float = FULL_EVERY) -> AsyncIterator[None]:
-    """Freeze the startup heap and take over full collections while the block runs."""
+async def scheduled(every: float = CHECK_EVERY, growth: float = GROWTH) -> AsyncIterator[Watch]:
+    """Freeze the startup heap and what grows old while the block runs; collect fully only
+    when the heap has grown `growth` times (looked at every `every` seconds)."""
     before = gc.get_threshold()
     gc.collect()
     gc.freeze()
     gc.set_threshold(before[0], before[1], NEVER)
+    gc.callbacks.append(_freeze_survivors)
+    watch = Watch(growth)
 
     async def loop() -> None:
         while True:
             await asyncio.sleep(every)  # a schedule, not synchronisation
             try:
-                collect_fully()
+                watch.check()
             except Exception:  # e.g. a failing log handler: the schedule must go on
                 log.exception("scheduled garbage collection failed")
 
     task = asyncio.create_task(loop(), name="gc-full-collections")
     try:
-        yield
+        yield watch
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        gc.callbacks.remove(_freeze_survivors)
         gc.set_threshold(*before)
         gc.unfreeze()
