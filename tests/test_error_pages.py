@@ -4,12 +4,14 @@ limit in that language; an upload with two files is refused rather than half kep
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from html import escape
 from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy.exc
 from sqlmodel import select
 
 from hub.actions.accounts import do_set_language
@@ -91,6 +93,49 @@ async def test_a_500_is_the_error_page_or_json_with_the_headers(
     tolerant.cookies.set("hub_lang", "sr-Cyrl")
     anonymous = await tolerant.get("/networks")
     is_page(anonymous, 500, "sr-Cyrl", SERVER_ERROR)
+
+
+async def test_a_busy_database_is_a_503_to_retry_not_a_500(
+    tolerant: httpx.AsyncClient, seeded: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's write lock not had within its busy timeout (the process overloaded) rolls the
+    request back and says so: 503 with Retry-After, in the reader's language."""
+    await english_user(seeded, "en@example.org")
+    headers = await api_token(tolerant, "en@example.org")
+    await sign_in(tolerant, "en@example.org")
+
+    async def locked(*args: object, **kwargs: object) -> None:
+        cause = sqlite3.OperationalError("database is locked")
+        raise sqlalchemy.exc.OperationalError("INSERT INTO posts ...", {}, cause)
+
+    monkeypatch.setattr(bodies, "network_directory", locked)
+    monkeypatch.setattr(bodies, "list_networks", locked)
+    busy = "The hub is very busy right now. Nothing was changed; try again in a moment."
+    page = await tolerant.get("/networks")
+    is_page(page, 503, "en", busy)
+    assert page.headers["retry-after"] == "2"
+    api = await tolerant.get("/api/v1/networks", headers=headers)
+    is_json(api, 503, "busy", "en", busy)
+    assert api.headers["retry-after"] == "2"
+
+    async def timed_out(*args: object, **kwargs: object) -> None:
+        raise sqlalchemy.exc.TimeoutError("QueuePool limit of size 10 overflow 20 reached")
+
+    monkeypatch.setattr(bodies, "list_networks", timed_out)
+    is_json(await tolerant.get("/api/v1/networks", headers=headers), 503, "busy", "en", busy)
+
+    async def other(*args: object, **kwargs: object) -> None:
+        cause = sqlite3.OperationalError("no such table: networks")
+        raise sqlalchemy.exc.OperationalError("SELECT ...", {}, cause)
+
+    monkeypatch.setattr(bodies, "list_networks", other)  # a fault, not load: still a 500
+    is_json(
+        await tolerant.get("/api/v1/networks", headers=headers),
+        500,
+        "server_error",
+        "en",
+        SERVER_ERROR,
+    )
 
 
 async def test_a_500_before_the_visitor_is_known_is_still_a_page_with_the_headers(

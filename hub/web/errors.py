@@ -13,6 +13,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+import sqlalchemy.exc
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -32,6 +33,7 @@ _HTTP_MESSAGES = {
     405: N_("This address does not accept that kind of request."),
     413: N_("The request is too large: at most %(size)s."),
     500: N_("Something went wrong on our side. Try again in a moment."),
+    503: N_("The hub is very busy right now. Nothing was changed; try again in a moment."),
 }
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
 
@@ -174,7 +176,27 @@ async def client_gone_handler(request: Request, exc: Exception) -> Response:
 
 
 def server_error_response(request: Request, exc: BaseException) -> Response:
-    """The 500 for an unhandled exception, logged here with its traceback."""
+    """The 500 for an unhandled exception, logged here with its traceback; a 503 with
+    Retry-After when the database was too busy to answer in time (its transaction rolled back,
+    nothing changed), which is load, not a fault."""
+    if busy(exc):
+        log.warning("database busy on %s %s: %s", request.method, request.url.path, exc)
+        message = gettext(reader_language(request), _HTTP_MESSAGES[503])
+        headers = {"Retry-After": str(BUSY_RETRY_AFTER)}
+        return error_response(request, 503, "busy", message, headers=headers)
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     message = gettext(reader_language(request), _HTTP_MESSAGES[500])
     return error_response(request, 500, "server_error", message)
+
+
+BUSY_RETRY_AFTER = 2  # seconds
+
+
+def busy(exc: BaseException) -> bool:
+    """SQLite's write lock not had within its busy timeout, or no pooled connection free in
+    time: the request waited its turn too long."""
+    if isinstance(exc, sqlalchemy.exc.TimeoutError):
+        return True
+    return isinstance(exc, sqlalchemy.exc.OperationalError) and "database is locked" in str(
+        exc.orig
+    )
