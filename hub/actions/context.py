@@ -15,7 +15,6 @@ from sqlalchemy import (
     String,
     bindparam,
     cast,
-    delete,
     func,
     insert,
     inspect,
@@ -27,6 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.actions import identity_generation
 from hub.actions.errors import N_, Forbidden, NotSignedIn
+from hub.actions.outbox_sweep import cleared_after_publishing
 from hub.db import execute, utcnow
 from hub.events import Event, discard
 from hub.models import (
@@ -216,7 +216,7 @@ async def _after_commit(ctx: Context) -> None:
         except Exception:  # the outbox keeps them; the relay job publishes them later
             log.exception("publishing events failed")
         else:
-            await _clear_outbox(ctx.runtime, [e.uid for e in ctx.events])
+            await cleared_after_publishing(ctx.runtime, [e.uid for e in ctx.events])
     for call in ctx.after_commit_calls:  # plain calls that start no I/O of their own here
         call()
     if ctx.after_commit_jobs and ctx.runtime.jobs is not None:
@@ -275,21 +275,9 @@ async def act(
     await _after_commit(ctx)
 
 
-async def _clear_outbox(runtime: Runtime, uids: list[str]) -> None:
-    """The events are on the bus: their rows go, in a transaction of a bare connection."""
-    try:  # one statement: on PostgreSQL no BEGIN and COMMIT around it
-        async with runtime.autocommit_engine.begin() as conn:
-            await conn.execute(_CLEAR_OUTBOX, {"uids": uids})
-    except Exception:  # harmless: the relay publishes them again and the stream drops duplicates
-        log.exception("clearing the event outbox failed")
-
-
 # Core statements on the tables, built once: an ORM bulk INSERT costs more than it writes.
 _INSERT_OUTBOX = insert(EventOutbox.__table__)  # type: ignore[attr-defined]
 _INSERT_AUDIT = insert(AuditEntry.__table__)  # type: ignore[attr-defined]
-_CLEAR_OUTBOX = delete(EventOutbox).where(
-    col(EventOutbox.uid).in_(bindparam("uids", expanding=True))
-)
 
 
 async def refresh_principal(ctx: Context) -> None:

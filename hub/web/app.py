@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect
 
+from hub.actions import outbox_sweep
 from hub.actions.errors import ActionError
 from hub.config import Settings
 from hub.plumbing import gc_policy
@@ -63,6 +64,7 @@ def create_app(
             app.state.runtime = rt
             if runtime is None:
                 await stack.enter_async_context(_realtime(app, rt))
+                await stack.enter_async_context(outbox_sweep.sweeping(rt))
             if worker is not None and settings.run_worker and runtime is None:
                 await stack.enter_async_context(worker(rt))
             if runtime is None:  # a server process of its own (not a test's app)
