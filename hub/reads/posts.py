@@ -7,8 +7,9 @@ hub.actions.post_changes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, case, func
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
@@ -76,25 +77,48 @@ def post_public(view: PostView, *, moderator: bool = False) -> dict[str, object]
     }
 
 
+# A post with its author, the replied-to post and its author, and the author's local government.
+_VIEWS = (
+    select(Post, _AUTHOR, _PARENT, _PARENT_AUTHOR, Municipality)  # type: ignore[call-overload]
+    .join(_AUTHOR, col(_AUTHOR.id) == Post.author_id, isouter=True)
+    .join(_PARENT, col(_PARENT.id) == Post.reply_to_id, isouter=True)
+    .join(_PARENT_AUTHOR, col(_PARENT_AUTHOR.id) == _PARENT.author_id, isouter=True)
+    .join(Municipality, col(Municipality.id) == _AUTHOR.municipality_id, isouter=True)
+)
+
+
+@dataclass
+class LoadedViews:
+    """Posts oldest first with what they show, and their authors' local governments by id."""
+
+    views: list[PostView]
+    municipalities: dict[int, Municipality]
+
+
+async def load_views_where(
+    ctx: Context, *where: Any, newest_first: bool = False, limit: int | None = None
+) -> LoadedViews:
+    """The posts that match `where` (at most `limit`, from the oldest or the newest), with
+    authors, replied-to posts, authors' local governments, reactions and attachments: three
+    statements, whatever their number."""
+    query = _VIEWS.where(*where).order_by(col(Post.id).desc() if newest_first else col(Post.id))
+    rows = (await ctx.db.exec(query if limit is None else query.limit(limit))).all()
+    views: dict[int, PostView] = {}
+    places: dict[int, Municipality] = {}
+    for p, a, rp, ra, place in rows:
+        views[p.id or 0] = PostView(post=p, author=a, reply_to=rp, reply_author=ra)
+        if place is not None and place.id is not None:
+            places[place.id] = place
+    if views:
+        await _complete(ctx, views)
+    return LoadedViews([views[i] for i in sorted(views)], places)
+
+
 async def load_post_views(ctx: Context, network: Network, post_ids: list[int]) -> list[PostView]:
     """Posts by id, oldest first, with authors, replied-to posts, reactions and attachments."""
     if not post_ids:
         return []
-    author, parent, parent_author = _AUTHOR, _PARENT, _PARENT_AUTHOR
-    rows = await ctx.db.exec(
-        select(Post, author, parent, parent_author)
-        .join(author, col(author.id) == Post.author_id, isouter=True)
-        .join(parent, col(parent.id) == Post.reply_to_id, isouter=True)
-        .join(parent_author, col(parent_author.id) == parent.author_id, isouter=True)
-        .where(col(Post.id).in_(post_ids))
-        .order_by(col(Post.id))
-    )
-    views = {
-        p.id or 0: PostView(post=p, author=a, reply_to=rp, reply_author=ra)
-        for p, a, rp, ra in rows.all()
-    }
-    await _complete(ctx, views)
-    return [views[i] for i in sorted(views)]
+    return (await load_views_where(ctx, col(Post.id).in_(post_ids))).views
 
 
 @dataclass(frozen=True)
@@ -133,23 +157,30 @@ async def load_post_in_place(ctx: Context, post_id: int) -> PostInPlace | None:
     return PostInPlace(view, thread, network, places)
 
 
-async def _complete(ctx: Context, views: dict[int, PostView]) -> None:
-    """Add reactions (and the actor's own) and attachments to the views."""
-    post_ids = list(views)
-    counts = await ctx.db.exec(
-        select(Reaction.post_id, Reaction.kind, func.count())
-        .where(col(Reaction.post_id).in_(post_ids))
-        .group_by(col(Reaction.post_id), col(Reaction.kind))
+# Each post's reactions by kind, and how many of them are the reader's own (0 or 1), at once.
+_REACTIONS = (
+    select(
+        Reaction.post_id,
+        Reaction.kind,
+        func.count(),
+        func.count(case((col(Reaction.user_id) == bindparam("me"), 1))),
     )
-    for post_id, kind, n in counts.all():
+    .where(col(Reaction.post_id).in_(bindparam("post_ids", expanding=True)))
+    .group_by(col(Reaction.post_id), col(Reaction.kind))
+)
+
+
+async def _complete(ctx: Context, views: dict[int, PostView]) -> None:
+    """Add reactions (and the actor's own) and attachments to the views: two statements."""
+    post_ids = list(views)
+    me = ctx.actor.id if ctx.actor is not None else None
+    counts = await ctx.db.exec(
+        _REACTIONS,
+        params={"me": me, "post_ids": post_ids},
+    )
+    for post_id, kind, n, mine in counts.all():
         views[post_id].reactions[kind] = int(n)
-    if ctx.actor is not None:
-        mine = await ctx.db.exec(
-            select(Reaction.post_id, Reaction.kind).where(
-                col(Reaction.post_id).in_(post_ids), Reaction.user_id == ctx.actor.id
-            )
-        )
-        for post_id, kind in mine.all():
+        if mine:
             views[post_id].mine.add(kind)
     for post_id, files in (await attachments_of(ctx, post_ids)).items():
         views[post_id].attachments = files

@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import and_, false, func, or_
+from sqlalchemy import and_, bindparam, false, func, or_
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
@@ -18,10 +19,10 @@ from sqlmodel import col, select
 from hub.actions.context import Context
 from hub.actions.errors import N_, Invalid, NotFound
 from hub.actions.validate import MAX_ID
-from hub.models import Network, Post, Thread, ThreadRead, User
+from hub.models import Municipality, Network, Post, Thread, ThreadRead, User
 from hub.permissions import Action
 from hub.reads import cursors
-from hub.reads.posts import PostView, load_post_views
+from hub.reads.posts import PostView, load_views_where
 
 
 async def access_thread(
@@ -36,10 +37,51 @@ async def access_thread(
         .where(Thread.id == thread_id)
     )
     found = row.first()
+    _check_access(ctx, found, action)
+    assert found is not None
+    return found
+
+
+def _check_access(ctx: Context, found: Any, action: Action) -> None:
+    """NotFound unless the thread was found and the actor may read it; `action` required."""
     if found is None or not ctx.may(Action.VIEW_NETWORK, found[1]):
         raise NotFound(N_("No such thread."))
     if action is not Action.VIEW_NETWORK:
         ctx.require(action, found[1])
+
+
+# The thread, its network and the reader's marker in one statement (thread_window's start).
+_THREAD_AND_MARKER = (
+    select(Thread, Network, ThreadRead)
+    .join(Network, col(Network.id) == Thread.network_id)
+    .join(
+        ThreadRead,
+        and_(
+            col(ThreadRead.thread_id) == Thread.id,
+            col(ThreadRead.user_id) == bindparam("me"),
+        ),
+        isouter=True,
+    )
+    .where(col(Thread.id) == bindparam("thread_id"))
+)
+
+
+async def _access_thread_and_marker(
+    ctx: Context, thread_id: int
+) -> tuple[Thread, Network, ThreadRead | None]:
+    """access_thread, and the actor's read marker in the same query (None for anonymous)."""
+    if ctx.actor is None or ctx.actor.id is None:
+        thread, network = await access_thread(ctx, thread_id)
+        return thread, network, None
+    if not 0 < thread_id <= MAX_ID:
+        raise NotFound(N_("No such thread."))
+    row = await ctx.db.exec(
+        _THREAD_AND_MARKER,
+        params={"me": ctx.actor.id, "thread_id": thread_id},
+    )
+    found = row.first()
+    _check_access(ctx, found, Action.VIEW_NETWORK)
+    assert found is not None
     return found
 
 
@@ -181,6 +223,8 @@ class ThreadWindow:
     has_after: bool
     first_unread_id: int | None
     read: ThreadRead | None  # the reader's marker as it was before this window
+    # The posts' authors' local governments by id (for the names beside the posts).
+    municipalities: dict[int, Municipality] = field(default_factory=dict)
 
 
 async def thread_window(
@@ -198,20 +242,11 @@ async def thread_window(
     With no position given the window starts at the reader's first unread post (or shows the
     newest posts when everything was read), so a thread of 10,000 posts opens as fast as 50.
     """
-    thread, network = await access_thread(ctx, thread_id)
+    thread, network, read = await _access_thread_and_marker(ctx, thread_id)
     limit = max(1, min(limit, MAX_WINDOW))
     me = ctx.actor.id if ctx.actor else None
-    read: ThreadRead | None = None
-    if me is not None:
-        read = (
-            await ctx.db.exec(
-                select(ThreadRead).where(
-                    ThreadRead.thread_id == thread.id, ThreadRead.user_id == me
-                )
-            )
-        ).first()
     last_read = read.last_read_post_id if read else 0
-    base = select(Post.id).where(Post.thread_id == thread.id)
+    in_thread = col(Post.thread_id) == thread.id
     if around is not None:
         after = around - 1
         before = None
@@ -220,28 +255,35 @@ async def thread_window(
             after = last_read  # from the first unread post
         else:  # the newest posts (threads written before last_post_id was kept: all of them)
             before = (thread.last_post_id or _NO_ID) + 1
+    # The window's posts with all they show, one more than asked to know whether more follow.
     if before is not None:
-        id_rows = await ctx.db.exec(
-            base.where(col(Post.id) < before).order_by(col(Post.id).desc()).limit(limit + 1)
+        loaded = await load_views_where(
+            ctx, in_thread, col(Post.id) < before, newest_first=True, limit=limit + 1
         )
-        ids = list(id_rows.all())
-        has_before, has_after = len(ids) > limit, before <= (thread.last_post_id or 0)
-        ids = sorted(ids[:limit], key=lambda i: i or 0)
+        views = loaded.views
+        has_before, has_after = len(views) > limit, before <= (thread.last_post_id or 0)
+        views = views[-limit:]
     else:
         start = after or 0
-        id_rows = await ctx.db.exec(
-            base.where(col(Post.id) > start).order_by(col(Post.id)).limit(limit + 1)
-        )
-        ids = list(id_rows.all())
-        has_after, has_before = len(ids) > limit, start > 0 and bool(ids)
-        ids = ids[:limit]
+        loaded = await load_views_where(ctx, in_thread, col(Post.id) > start, limit=limit + 1)
+        views = loaded.views
+        has_after, has_before = len(views) > limit, start > 0 and bool(views)
+        views = views[:limit]
         if has_before:
-            earlier = await ctx.db.exec(base.where(col(Post.id) <= start).limit(1))
+            earlier = await ctx.db.exec(
+                select(Post.id).where(in_thread, col(Post.id) <= start).limit(1)
+            )
             has_before = earlier.first() is not None
-    posts = await load_post_views(ctx, network, [i for i in ids if i is not None])
-    first_unread = next((p.post.id for p in posts if (p.post.id or 0) > last_read), None)
+    first_unread = next((p.post.id for p in views if (p.post.id or 0) > last_read), None)
     return ThreadWindow(
-        thread, network, posts, has_before, has_after, first_unread if me else None, read
+        thread,
+        network,
+        views,
+        has_before,
+        has_after,
+        first_unread if me else None,
+        read,
+        loaded.municipalities,
     )
 
 

@@ -99,7 +99,6 @@ async def thread_page(
             ctx, window, any_unread_notices=visitor(request).unread > 0
         )
         network = window.network
-        municipalities = await posts_reads.municipalities_of(ctx, [v.author for v in window.posts])
         can_moderate = ctx.may(Action.MODERATE_NETWORK, network)
         move_targets = (
             [
@@ -141,7 +140,7 @@ async def thread_page(
             "thread": window.thread,
             "network": network,
             "viewer": viewer,
-            "municipalities": municipalities,
+            "municipalities": window.municipalities,
             "move_targets": move_targets,
             "composer": composer,
             "reply_target": next((v for v in window.posts if v.post.id == reply_id), None),
