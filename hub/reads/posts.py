@@ -127,7 +127,10 @@ def _joined(query: Any) -> Any:
     )
 
 
-_VIEWS = _joined(select(*_VIEW_COLUMNS))  # type: ignore[call-overload]
+VIEWS = _joined(select(*_VIEW_COLUMNS))  # type: ignore[call-overload]
+_BY_IDS = VIEWS.where(col(Post.id).in_(bindparam("post_ids", expanding=True))).order_by(
+    col(Post.id)
+)
 
 
 def _view(row: Any) -> tuple[PostView, Municipality | None]:
@@ -150,14 +153,11 @@ class LoadedViews:
     municipalities: dict[int, Municipality]
 
 
-async def load_views_where(
-    ctx: Context, *where: Any, newest_first: bool = False, limit: int | None = None
-) -> LoadedViews:
-    """The posts that match `where` (at most `limit`, from the oldest or the newest), with
+async def load_views(ctx: Context, query: Any, **params: Any) -> LoadedViews:
+    """The posts a statement made of VIEWS finds (with `params` bound), oldest first, with
     authors, replied-to posts, authors' local governments, reactions and attachments: three
     statements, whatever their number."""
-    query = _VIEWS.where(*where).order_by(col(Post.id).desc() if newest_first else col(Post.id))
-    rows = (await ctx.db.exec(query if limit is None else query.limit(limit))).all()
+    rows = (await ctx.db.exec(query, params=params)).all()
     views: dict[int, PostView] = {}
     places: dict[int, Municipality] = {}
     for row in rows:
@@ -174,7 +174,7 @@ async def load_post_views(ctx: Context, network: Network, post_ids: list[int]) -
     """Posts by id, oldest first, with authors, replied-to posts, reactions and attachments."""
     if not post_ids:
         return []
-    return (await load_views_where(ctx, col(Post.id).in_(post_ids))).views
+    return (await load_views(ctx, _BY_IDS, post_ids=post_ids)).views
 
 
 _IN_PLACE = _joined(

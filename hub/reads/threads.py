@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import and_, bindparam, false, func, or_
 from sqlalchemy.orm import aliased
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlmodel import col, select
 
 from hub.actions.context import Context
@@ -22,7 +23,7 @@ from hub.actions.validate import MAX_ID
 from hub.models import Municipality, Network, Post, Thread, ThreadRead, User
 from hub.permissions import Action
 from hub.reads import cursors
-from hub.reads.posts import PostView, load_views_where
+from hub.reads.posts import VIEWS, PostView, load_views
 
 
 async def access_thread(
@@ -149,6 +150,55 @@ def _decode_cursor(cursor: str) -> tuple[bool, dt.datetime, int]:
     return pinned, at, thread_id
 
 
+@lru_cache(maxsize=64)
+def _board_query(chosen: BoardFilter, after_pinned: bool | None, limit: int) -> Any:
+    """A board page's statement, built once per filter, kind of cursor (after a pinned thread,
+    an unpinned one, or none) and size; the network, the reader and the cursor are bound."""
+    me: BindParameter[int] = bindparam("me")
+    author, last_author = _AUTHOR, _LAST_AUTHOR
+    query = (
+        select(Thread, author, last_author, ThreadRead.seen_count)
+        .join(author, col(author.id) == Thread.author_id, isouter=True)
+        .join(last_author, col(last_author.id) == Thread.last_author_id, isouter=True)
+        .join(
+            ThreadRead,
+            and_(col(ThreadRead.thread_id) == Thread.id, col(ThreadRead.user_id) == me),
+            isouter=True,
+        )
+        .where(col(Thread.network_id) == bindparam("network_id"))
+    )
+    if chosen is BoardFilter.UNANSWERED:
+        query = query.where(Thread.post_count <= 1)
+    elif chosen is BoardFilter.MINE:
+        wrote = select(Post.id).where(Post.thread_id == Thread.id, col(Post.author_id) == me)
+        query = query.where(or_(col(Thread.author_id) == me, wrote.exists()))
+    elif chosen is BoardFilter.PROPOSALS:
+        query = query.where(Thread.kind == "proposal")
+    if after_pinned is not None:
+        at: BindParameter[dt.datetime] = bindparam("at")
+        thread_id: BindParameter[int] = bindparam("thread_id")
+        # After a pinned thread come the unpinned ones; after an unpinned one, none.
+        # (SQLAlchemy refuses `<` against a Python bool, so this is spelt out.)
+        later_group: ColumnElement[bool] = (
+            col(Thread.pinned).is_(False) if after_pinned else false()
+        )
+        query = query.where(
+            or_(
+                later_group,
+                and_(
+                    col(Thread.pinned) == after_pinned,
+                    or_(
+                        col(Thread.last_activity_at) < at,
+                        and_(col(Thread.last_activity_at) == at, col(Thread.id) < thread_id),
+                    ),
+                ),
+            )
+        )
+    return query.order_by(
+        col(Thread.pinned).desc(), col(Thread.last_activity_at).desc(), col(Thread.id).desc()
+    ).limit(limit)
+
+
 async def board(
     ctx: Context,
     network: Network,
@@ -163,48 +213,14 @@ async def board(
     except ValueError:
         raise Invalid(N_("Unknown filter."), field="filter") from None
     me = ctx.actor.id if ctx.actor else None
-    author, last_author = _AUTHOR, _LAST_AUTHOR
-    query = (
-        select(Thread, author, last_author, ThreadRead.seen_count)
-        .join(author, col(author.id) == Thread.author_id, isouter=True)
-        .join(last_author, col(last_author.id) == Thread.last_author_id, isouter=True)
-        .join(
-            ThreadRead,
-            and_(col(ThreadRead.thread_id) == Thread.id, col(ThreadRead.user_id) == me),
-            isouter=True,
-        )
-        .where(Thread.network_id == network.id)
-    )
-    if chosen is BoardFilter.UNANSWERED:
-        query = query.where(Thread.post_count <= 1)
-    elif chosen is BoardFilter.MINE:
-        if me is None:  # an anonymous reader wrote nothing
-            return BoardPage()
-        wrote = select(Post.id).where(Post.thread_id == Thread.id, Post.author_id == me)
-        query = query.where(or_(col(Thread.author_id) == me, wrote.exists()))
-    elif chosen is BoardFilter.PROPOSALS:
-        query = query.where(Thread.kind == "proposal")
+    if chosen is BoardFilter.MINE and me is None:  # an anonymous reader wrote nothing
+        return BoardPage()
+    params: dict[str, object] = {"network_id": network.id, "me": me}
+    after_pinned: bool | None = None
     if cursor:
-        pinned, at, thread_id = _decode_cursor(cursor)
-        # After a pinned thread come the unpinned ones; after an unpinned one, none.
-        # (SQLAlchemy refuses `<` against a Python bool, so this is spelt out.)
-        later_group: ColumnElement[bool] = col(Thread.pinned).is_(False) if pinned else false()
-        query = query.where(
-            or_(
-                later_group,
-                and_(
-                    col(Thread.pinned) == pinned,
-                    or_(
-                        col(Thread.last_activity_at) < at,
-                        and_(col(Thread.last_activity_at) == at, col(Thread.id) < thread_id),
-                    ),
-                ),
-            )
-        )
-    query = query.order_by(
-        col(Thread.pinned).desc(), col(Thread.last_activity_at).desc(), col(Thread.id).desc()
-    ).limit(limit + 1)
-    rows = (await ctx.db.exec(query)).all()
+        after_pinned, params["at"], params["thread_id"] = _decode_cursor(cursor)
+    query = _board_query(chosen, after_pinned, limit + 1)
+    rows = (await ctx.db.exec(query, params=params)).all()
     page = BoardPage()
     for thread, a, la, seen in rows[:limit]:
         unread = max(0, thread.post_count - (seen or 0)) if me else 0
@@ -227,6 +243,24 @@ class ThreadWindow:
     municipalities: dict[int, Municipality] = field(default_factory=dict)
 
 
+@lru_cache(maxsize=64)
+def _window_query(newest_first: bool, limit: int) -> Any:
+    """A window's statement: up to `limit` posts of a thread before `before` (the newest of
+    them) or after `after` (the oldest), built once per direction and size."""
+    in_thread = col(Post.thread_id) == bindparam("thread_id")
+    if newest_first:
+        return (
+            VIEWS.where(in_thread, col(Post.id) < bindparam("before"))
+            .order_by(col(Post.id).desc())
+            .limit(limit)
+        )
+    return (
+        VIEWS.where(in_thread, col(Post.id) > bindparam("after"))
+        .order_by(col(Post.id))
+        .limit(limit)
+    )
+
+
 async def thread_window(
     ctx: Context,
     thread_id: int,
@@ -246,7 +280,6 @@ async def thread_window(
     limit = max(1, min(limit, MAX_WINDOW))
     me = ctx.actor.id if ctx.actor else None
     last_read = read.last_read_post_id if read else 0
-    in_thread = col(Post.thread_id) == thread.id
     if around is not None:
         after = around - 1
         before = None
@@ -255,23 +288,24 @@ async def thread_window(
             after = last_read  # from the first unread post
         else:  # the newest posts (threads written before last_post_id was kept: all of them)
             before = (thread.last_post_id or _NO_ID) + 1
+    params = {"thread_id": thread.id}
     # The window's posts with all they show, one more than asked to know whether more follow.
     if before is not None:
-        loaded = await load_views_where(
-            ctx, in_thread, col(Post.id) < before, newest_first=True, limit=limit + 1
-        )
+        loaded = await load_views(ctx, _window_query(True, limit + 1), before=before, **params)
         views = loaded.views
         has_before, has_after = len(views) > limit, before <= (thread.last_post_id or 0)
         views = views[-limit:]
     else:
         start = after or 0
-        loaded = await load_views_where(ctx, in_thread, col(Post.id) > start, limit=limit + 1)
+        loaded = await load_views(ctx, _window_query(False, limit + 1), after=start, **params)
         views = loaded.views
         has_after, has_before = len(views) > limit, start > 0 and bool(views)
         views = views[:limit]
         if has_before:
             earlier = await ctx.db.exec(
-                select(Post.id).where(in_thread, col(Post.id) <= start).limit(1)
+                select(Post.id)
+                .where(col(Post.thread_id) == thread.id, col(Post.id) <= start)
+                .limit(1)
             )
             has_before = earlier.first() is not None
     first_unread = next((p.post.id for p in views if (p.post.id or 0) > last_read), None)
