@@ -23,7 +23,7 @@ from hub.actions.validate import MAX_ID
 from hub.models import Municipality, Network, Post, Thread, ThreadRead, User
 from hub.permissions import Action
 from hub.reads import cursors
-from hub.reads.posts import VIEWS, PostView, load_views
+from hub.reads.posts import VIEWS, Author, PostView, load_views
 
 
 async def access_thread(
@@ -129,8 +129,8 @@ def thread_public(thread: Thread, network: Network) -> dict[str, object]:
 @dataclass(frozen=True)
 class BoardRow:
     thread: Thread
-    author: User | None
-    last_author: User | None
+    author: Author | None
+    last_author: Author | None
     unread: int  # posts not yet seen; equal to post_count for a thread never opened
     opened: bool
 
@@ -157,7 +157,18 @@ def _board_query(chosen: BoardFilter, after_pinned: bool | None, limit: int) -> 
     me: BindParameter[int] = bindparam("me")
     author, last_author = _AUTHOR, _LAST_AUTHOR
     query = (
-        select(Thread, author, last_author, ThreadRead.seen_count)
+        select(  # type: ignore[call-overload]  # the authors as columns: no User loaded
+            Thread,
+            col(author.id),
+            col(author.name),
+            col(author.handle),
+            col(author.municipality_id),
+            col(last_author.id),
+            col(last_author.name),
+            col(last_author.handle),
+            col(last_author.municipality_id),
+            ThreadRead.seen_count,
+        )
         .join(author, col(author.id) == Thread.author_id, isouter=True)
         .join(last_author, col(last_author.id) == Thread.last_author_id, isouter=True)
         .join(
@@ -222,8 +233,11 @@ async def board(
     query = _board_query(chosen, after_pinned, limit + 1)
     rows = (await ctx.db.exec(query, params=params)).all()
     page = BoardPage()
-    for thread, a, la, seen in rows[:limit]:
+    for row in rows[:limit]:
+        thread, a_id, a_name, a_handle, a_place, l_id, l_name, l_handle, l_place, seen = row
         unread = max(0, thread.post_count - (seen or 0)) if me else 0
+        a = Author(a_id, a_name, a_handle, a_place) if a_id is not None else None
+        la = Author(l_id, l_name, l_handle, l_place) if l_id is not None else None
         page.rows.append(BoardRow(thread, a, la, unread, seen is not None))
     if len(rows) > limit:
         page.next_cursor = _encode_cursor(rows[limit - 1][0])
