@@ -80,7 +80,7 @@ class Realtime:
         check a request makes, so a socket lives exactly as long as its credentials would."""
         found = client.visitor
         if found.via == "session":
-            resolved = await resolve_session(self.runtime, found.session_token)
+            resolved = await resolve_session(self.runtime, found.session_token, fresh=True)
             return resolved is not None and resolved[1].user_id == found.user_id
         if found.via == "token":
             header = client.ws.headers.get("authorization", "")

@@ -269,9 +269,11 @@ async def act(
             raise
         # Who someone is changed (a token, a user, a role): every process's cached identities
         # go stale before anyone hears of the change (a socket told `session.revoked` checks).
+        # The same for a bell's count kept with a session (a notification written or read).
         changed = identity_generation.changed_in(db.sync_session)
-        if changed and not await identity_generation.announce(runtime.redis):
+        if changed and not await identity_generation.announce(runtime.redis, changed):
             runtime.extras.pop("token_cache", None)
+            runtime.extras.pop("session_cache", None)
     await _after_commit(ctx)
 
 

@@ -3,16 +3,20 @@ one query per request (the read every signed-in request makes before its action)
 write that keeps a session alive at most every minute. Issuing and revoking them is
 hub.actions.accounts's.
 
-An API token's answer is kept in the process (`_TokenCache`) for as long as nothing about who
-its user is has changed (hub.actions.identity_generation: one Redis round trip per request
-instead of a query) and at most until its `last_used_at` is due to be written again.
+An API token's or session cookie's answer is kept in the process (`_Memory`) for as long as
+nothing about who its user is has changed (hub.actions.identity_generation: one Redis round
+trip per request instead of a query) and at most until its last use is due to be written
+again; a session's expiry and idle time are checked against the kept row at every request. A
+page's bell count is kept with its session while no notification was written or read
+(the notices generation, read in the same round trip); otherwise it is counted in a query of
+its own.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, literal, update
@@ -84,20 +88,57 @@ def _credentials_db(runtime: Runtime) -> AsyncSession:
     return made()
 
 
+_UNREAD_OF = select(func.count()).where(
+    col(Notification.user_id) == bindparam("user_id"), col(Notification.read_at).is_(None)
+)
+
+
+def _session_alive(session: dict[str, Any], now: dt.datetime, idle: dt.timedelta) -> bool:
+    return bool(session["expires_at"] > now and session["last_seen_at"] + idle > now)
+
+
 async def resolve_session(
-    runtime: Runtime, token: str | None, *, with_unread: bool = False
+    runtime: Runtime,
+    token: str | None,
+    *,
+    with_unread: bool = False,
+    fresh: bool = False,
+    now: dt.datetime | None = None,
 ) -> tuple[AuthSession, Identity] | None:
     """The live session for a cookie token and its user, or None (unknown, expired, idle too
-    long, user off). One query (with `with_unread`, the user's unread notifications counted in
-    the same one), and a write at most every few minutes."""
+    long, user off). From this process's memory while no identity changed (the bell's count,
+    with `with_unread`, while no notification changed, else one small query); otherwise one
+    query (the count in it), and a write at most every minute. `fresh`: from the database in
+    any case (an open socket's re-check). `now`: the clock, for tests."""
     if not token or len(token) > 100:
         return None
-    now = utcnow()
+    key = token_hash(token)
+    # Read before the query: a change committed after it makes what the query finds stale.
+    generation, notices = await identity_generation.current_pair(runtime.redis)
+    now = now or utcnow()
     idle = dt.timedelta(minutes=runtime.settings.session_idle_minutes)
+    cache = session_cache(runtime)
+    kept = None if fresh else cache.get(key, generation, now)
+    row_kept = kept.session if kept is not None else None
+    if kept is not None and row_kept is not None and _session_alive(row_kept, now, idle):
+        unread = kept.unread
+        if with_unread and (notices is None or kept.notices != notices):
+            async with _credentials_db(runtime) as db:
+                counted = await db.exec(
+                    _UNREAD_OF,
+                    params={"user_id": kept.user["id"]},
+                )
+                unread = int(counted.one())
+            cache.put(key, replace(kept, notices=notices, unread=unread))
+        identity = _identity(
+            _detached_user(kept.user), kept.principal, unread if with_unread else 0
+        )
+        return AuthSession(**row_kept), identity
+    cache.drop(key)  # expired or idle: the query below ends it (and finds it no more)
     async with _credentials_db(runtime) as db:
         row = await db.exec(
             _SESSION_LOOKUP[with_unread],
-            params={"token_hash": token_hash(token)},  # type: ignore[call-overload]
+            params={"token_hash": key},  # type: ignore[call-overload]
         )
         found = row.first()
         if found is None:
@@ -107,37 +148,49 @@ async def resolve_session(
             await db.exec(delete(AuthSession).where(col(AuthSession.id) == session.id))
             await db.commit()
             return None
-        if now - session.last_seen_at >= _TOUCH_EVERY:
+        last_seen = session.last_seen_at
+        if now - last_seen >= _TOUCH_EVERY:
             await db.exec(
                 update(AuthSession)
                 .where(col(AuthSession.id) == session.id)
                 .values(last_seen_at=now)
             )
             await db.commit()
-        identity = Identity(
-            session.user_id,
-            user.name,
-            user.is_admin,
-            user.language,
-            int(unread_count or 0),
-            KnownActor(user, principal_from(user, in_networks, in_committees)),
-        )
-        return session, identity
+            last_seen = now
+        principal = principal_from(user, in_networks, in_committees)
+        unread = int(unread_count or 0)
+        if generation is not None:
+            cache.put(
+                key,
+                _Kept(
+                    generation,
+                    last_seen,
+                    _columns(user, _USER_COLUMNS),
+                    principal,
+                    {**_columns(session, _SESSION_COLUMNS), "last_seen_at": last_seen},
+                    notices if with_unread else None,
+                    unread,
+                ),
+            )
+        return session, _identity(user, principal, unread)
 
 
 @dataclass(frozen=True)
 class _Kept:
-    """What a token resolved to, and under which identity generation."""
+    """What a token or session resolved to, and under which identity generation."""
 
     generation: str
     last_used: dt.datetime
     user: dict[str, Any]  # the user row's columns: a fresh User per request is made of them
     principal: Principal
+    session: dict[str, Any] | None = None  # a session's row (its expiry checked each time)
+    notices: str | None = None  # the notices generation `unread` was counted under
+    unread: int = 0
 
 
-class _TokenCache:
-    """The identities API tokens resolved to in this process, by token hash; the least recently
-    used go first beyond `size`."""
+class _Memory:
+    """The identities API tokens or sessions resolved to in this process, by token hash; the
+    least recently used go first beyond `size`."""
 
     def __init__(self, size: int = 10_000) -> None:
         self.size = size
@@ -153,6 +206,9 @@ class _TokenCache:
         self.kept.move_to_end(key)
         return kept
 
+    def drop(self, key: str) -> None:
+        self.kept.pop(key, None)
+
     def put(self, key: str, kept: _Kept) -> None:
         self.kept[key] = kept
         self.kept.move_to_end(key)
@@ -161,6 +217,11 @@ class _TokenCache:
 
 
 _USER_COLUMNS = tuple(column.key for column in User.__table__.columns)  # type: ignore[attr-defined]
+_SESSION_COLUMNS = tuple(column.key for column in AuthSession.__table__.columns)  # type: ignore[attr-defined]
+
+
+def _columns(row: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in names}
 
 
 def _detached_user(columns: dict[str, Any]) -> User:
@@ -171,16 +232,23 @@ def _detached_user(columns: dict[str, Any]) -> User:
     return user
 
 
-def token_cache(runtime: Runtime) -> _TokenCache:
-    cache: _TokenCache | None = runtime.extras.get("token_cache")
+def token_cache(runtime: Runtime) -> _Memory:
+    cache: _Memory | None = runtime.extras.get("token_cache")
     if cache is None:
-        cache = runtime.extras["token_cache"] = _TokenCache()
+        cache = runtime.extras["token_cache"] = _Memory()
     return cache
 
 
-def _identity(user: User, principal: Principal) -> Identity:
+def session_cache(runtime: Runtime) -> _Memory:
+    cache: _Memory | None = runtime.extras.get("session_cache")
+    if cache is None:
+        cache = runtime.extras["session_cache"] = _Memory()
+    return cache
+
+
+def _identity(user: User, principal: Principal, unread: int = 0) -> Identity:
     known = KnownActor(user, principal)
-    return Identity(user.id or 0, user.name, user.is_admin, user.language, known=known)
+    return Identity(user.id or 0, user.name, user.is_admin, user.language, unread, known)
 
 
 async def resolve_api_token(
@@ -217,6 +285,5 @@ async def resolve_api_token(
             last_used = now
         principal = principal_from(user, in_networks, in_committees)
         if generation is not None:
-            columns = {name: getattr(user, name) for name in _USER_COLUMNS}
-            cache.put(key, _Kept(generation, last_used, columns, principal))
+            cache.put(key, _Kept(generation, last_used, _columns(user, _USER_COLUMNS), principal))
         return _identity(user, principal)

@@ -19,7 +19,7 @@ from hub.models import Mention, Network, Post, Thread, User
 from hub.models.threads import BODY_MAX
 from hub.permissions import Action
 from hub.reads.mentions import handles_in, link_mentions, readers_among
-from hub.reads.posts import PostView, post_public
+from hub.reads.posts import Author, PostView, post_public
 from hub.reads.threads import access_thread
 from hub.text.markdown import render
 
@@ -92,7 +92,7 @@ async def do_write_post(
             ctx.db.add(Mention(post_id=post.id, user_id=mentioned_user.id or 0))
     await _bump_thread(ctx, thread, post)
     await search.index_post(ctx, post, network.id, new=True)
-    view = PostView(post=post, author=user, attachments=files)
+    view = PostView(post=post, author=Author.of(user), attachments=files)
     ctx.emit(notify_post_created(thread, view))
     await notify_post(ctx, post, thread, network, mentioned, {parent_author, thread.author_id})
     return view

@@ -6,9 +6,11 @@ hub.actions.post_changes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, case, func
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
@@ -29,14 +31,37 @@ _PARENT = aliased(Post, name="parent")
 _PARENT_AUTHOR = aliased(User, name="parent_author")
 
 
+@dataclass(frozen=True)
+class Author:
+    """Who wrote a post, as far as a post shows them (columns, not a loaded User)."""
+
+    id: int
+    name: str
+    handle: str | None
+    municipality_id: int | None
+
+    @classmethod
+    def of(cls, user: User | None) -> Author | None:
+        if user is None or user.id is None:
+            return None
+        return cls(user.id, user.name, user.handle, user.municipality_id)
+
+
+@dataclass(frozen=True)
+class PostRef:
+    """The post a post replies to, as far as a post shows it: a link."""
+
+    id: int
+
+
 @dataclass
 class PostView:
     """A post with what the page shows beside it, loaded in a constant number of queries."""
 
     post: Post
-    author: User | None
-    reply_to: Post | None = None
-    reply_author: User | None = None
+    author: Author | None
+    reply_to: PostRef | None = None
+    reply_author: Author | None = None
     reactions: dict[str, int] = field(default_factory=dict)
     mine: set[str] = field(default_factory=set)
     attachments: list[Attachment] = field(default_factory=list)
@@ -76,25 +101,88 @@ def post_public(view: PostView, *, moderator: bool = False) -> dict[str, object]
     }
 
 
+# A post with its author, the replied-to post and its author (columns: no User or Post loaded
+# for them), and the author's local government.
+_VIEW_COLUMNS = (
+    Post,
+    col(_AUTHOR.id),
+    col(_AUTHOR.name),
+    col(_AUTHOR.handle),
+    col(_AUTHOR.municipality_id),
+    col(_PARENT.id),
+    col(_PARENT_AUTHOR.id),
+    col(_PARENT_AUTHOR.name),
+    col(_PARENT_AUTHOR.handle),
+    col(_PARENT_AUTHOR.municipality_id),
+    Municipality,
+)
+
+
+def _joined(query: Any) -> Any:
+    return (
+        query.join(_AUTHOR, col(_AUTHOR.id) == Post.author_id, isouter=True)
+        .join(_PARENT, col(_PARENT.id) == Post.reply_to_id, isouter=True)
+        .join(_PARENT_AUTHOR, col(_PARENT_AUTHOR.id) == _PARENT.author_id, isouter=True)
+        .join(Municipality, col(Municipality.id) == _AUTHOR.municipality_id, isouter=True)
+    )
+
+
+VIEWS = _joined(select(*_VIEW_COLUMNS))  # type: ignore[call-overload]
+_BY_IDS = VIEWS.where(col(Post.id).in_(bindparam("post_ids", expanding=True))).order_by(
+    col(Post.id)
+)
+
+
+def _view(row: Any) -> tuple[PostView, Municipality | None]:
+    """A PostView of a row of _VIEW_COLUMNS (reactions and attachments still to come)."""
+    post, a_id, a_name, a_handle, a_place, parent_id, r_id, r_name, r_handle, r_place, place = row
+    view = PostView(
+        post=post,
+        author=Author(a_id, a_name, a_handle, a_place) if a_id is not None else None,
+        reply_to=PostRef(parent_id) if parent_id is not None else None,
+        reply_author=Author(r_id, r_name, r_handle, r_place) if r_id is not None else None,
+    )
+    return view, place
+
+
+@dataclass
+class LoadedViews:
+    """Posts oldest first with what they show, and their authors' local governments by id."""
+
+    views: list[PostView]
+    municipalities: dict[int, Municipality]
+
+
+async def load_views(ctx: Context, query: Any, **params: Any) -> LoadedViews:
+    """The posts a statement made of VIEWS finds (with `params` bound), oldest first, with
+    authors, replied-to posts, authors' local governments, reactions and attachments: three
+    statements, whatever their number."""
+    rows = (await ctx.db.exec(query, params=params)).all()
+    views: dict[int, PostView] = {}
+    places: dict[int, Municipality] = {}
+    for row in rows:
+        view, place = _view(row)
+        views[view.post.id or 0] = view
+        if place is not None and place.id is not None:
+            places[place.id] = place
+    if views:
+        await _complete(ctx, views)
+    return LoadedViews([views[i] for i in sorted(views)], places)
+
+
 async def load_post_views(ctx: Context, network: Network, post_ids: list[int]) -> list[PostView]:
     """Posts by id, oldest first, with authors, replied-to posts, reactions and attachments."""
     if not post_ids:
         return []
-    author, parent, parent_author = _AUTHOR, _PARENT, _PARENT_AUTHOR
-    rows = await ctx.db.exec(
-        select(Post, author, parent, parent_author)
-        .join(author, col(author.id) == Post.author_id, isouter=True)
-        .join(parent, col(parent.id) == Post.reply_to_id, isouter=True)
-        .join(parent_author, col(parent_author.id) == parent.author_id, isouter=True)
-        .where(col(Post.id).in_(post_ids))
-        .order_by(col(Post.id))
-    )
-    views = {
-        p.id or 0: PostView(post=p, author=a, reply_to=rp, reply_author=ra)
-        for p, a, rp, ra in rows.all()
-    }
-    await _complete(ctx, views)
-    return [views[i] for i in sorted(views)]
+    return (await load_views(ctx, _BY_IDS, post_ids=post_ids)).views
+
+
+_IN_PLACE = _joined(
+    select(Thread, Network, *_VIEW_COLUMNS)  # type: ignore[call-overload]
+    .select_from(Post)
+    .join(Thread, col(Thread.id) == Post.thread_id)
+    .join(Network, col(Network.id) == Thread.network_id)
+).where(col(Post.id) == bindparam("post_id"))
 
 
 @dataclass(frozen=True)
@@ -110,46 +198,40 @@ class PostInPlace:
 async def load_post_in_place(ctx: Context, post_id: int) -> PostInPlace | None:
     """One post for a live update, without a permission check (the caller filters readers):
     three queries where access_post, load_post_views and municipalities_of take five."""
-    found = (
-        await ctx.db.exec(
-            select(  # type: ignore[call-overload]
-                Post, Thread, Network, _AUTHOR, _PARENT, _PARENT_AUTHOR, Municipality
-            )
-            .join(Thread, col(Thread.id) == Post.thread_id)
-            .join(Network, col(Network.id) == Thread.network_id)
-            .join(_AUTHOR, col(_AUTHOR.id) == Post.author_id, isouter=True)
-            .join(_PARENT, col(_PARENT.id) == Post.reply_to_id, isouter=True)
-            .join(_PARENT_AUTHOR, col(_PARENT_AUTHOR.id) == _PARENT.author_id, isouter=True)
-            .join(Municipality, col(Municipality.id) == _AUTHOR.municipality_id, isouter=True)
-            .where(Post.id == post_id)
-        )
-    ).first()
+    found = (await ctx.db.exec(_IN_PLACE, params={"post_id": post_id})).first()
     if found is None:
         return None
-    post, thread, network, author, parent, parent_author, place = found
-    view = PostView(post=post, author=author, reply_to=parent, reply_author=parent_author)
+    view, place = _view(found[2:])
+    thread, network = found[0], found[1]
     await _complete(ctx, {post_id: view})
     places = {place.id: place} if place is not None and place.id is not None else {}
     return PostInPlace(view, thread, network, places)
 
 
-async def _complete(ctx: Context, views: dict[int, PostView]) -> None:
-    """Add reactions (and the actor's own) and attachments to the views."""
-    post_ids = list(views)
-    counts = await ctx.db.exec(
-        select(Reaction.post_id, Reaction.kind, func.count())
-        .where(col(Reaction.post_id).in_(post_ids))
-        .group_by(col(Reaction.post_id), col(Reaction.kind))
+# Each post's reactions by kind, and how many of them are the reader's own (0 or 1), at once.
+_REACTIONS = (
+    select(
+        Reaction.post_id,
+        Reaction.kind,
+        func.count(),
+        func.count(case((col(Reaction.user_id) == bindparam("me"), 1))),
     )
-    for post_id, kind, n in counts.all():
+    .where(col(Reaction.post_id).in_(bindparam("post_ids", expanding=True)))
+    .group_by(col(Reaction.post_id), col(Reaction.kind))
+)
+
+
+async def _complete(ctx: Context, views: dict[int, PostView]) -> None:
+    """Add reactions (and the actor's own) and attachments to the views: two statements."""
+    post_ids = list(views)
+    me = ctx.actor.id if ctx.actor is not None else None
+    counts = await ctx.db.exec(
+        _REACTIONS,
+        params={"me": me, "post_ids": post_ids},
+    )
+    for post_id, kind, n, mine in counts.all():
         views[post_id].reactions[kind] = int(n)
-    if ctx.actor is not None:
-        mine = await ctx.db.exec(
-            select(Reaction.post_id, Reaction.kind).where(
-                col(Reaction.post_id).in_(post_ids), Reaction.user_id == ctx.actor.id
-            )
-        )
-        for post_id, kind in mine.all():
+        if mine:
             views[post_id].mine.add(kind)
     for post_id, files in (await attachments_of(ctx, post_ids)).items():
         views[post_id].attachments = files
@@ -178,10 +260,12 @@ async def quotable(ctx: Context, post_id: int, thread_id: int) -> PostView | Non
     if thread.id != thread_id or post.deleted_at is not None or post.hidden_at is not None:
         return None
     author = await ctx.db.get(User, post.author_id) if post.author_id else None
-    return PostView(post=post, author=author)
+    return PostView(post=post, author=Author.of(author))
 
 
-async def municipalities_of(ctx: Context, users: list[User | None]) -> dict[int, Municipality]:
+async def municipalities_of(
+    ctx: Context, users: Sequence[User | Author | None]
+) -> dict[int, Municipality]:
     """The local governments of `users` by id, in one query (for the names beside posts)."""
     ids = {u.municipality_id for u in users if u is not None and u.municipality_id}
     if not ids:

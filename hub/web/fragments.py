@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from operator import itemgetter
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
@@ -26,7 +27,7 @@ from markupsafe import Markup
 from hub.web.templating import CSRF_SLOT, ENV, current_language, language, render_string
 
 if TYPE_CHECKING:
-    from hub.models import Municipality
+    from hub.models import Municipality, Post
     from hub.reads.posts import PostView
     from hub.reads.threads import BoardRow
     from hub.web.pages.thread import Viewer
@@ -69,37 +70,42 @@ def fill_csrf(html: str, token: str) -> str:
     return html.replace(CSRF_SLOT, token)
 
 
+# The post's stored fields its partial shows, read from the loaded row's values at once (the
+# ORM's attribute access per field costs more than the rest of the key).
+_POST_FIELDS = (
+    "id",
+    "thread_id",
+    "author_id",
+    "created_at",
+    "edited_at",
+    "deleted_at",
+    "hidden_at",
+    "hidden_reason",
+    "html",
+)
+_post_fields = itemgetter(*_POST_FIELDS)
+
+
+def _stored(post: Post) -> tuple[object, ...]:
+    try:
+        found: tuple[object, ...] = _post_fields(post.__dict__)
+    except KeyError:  # a field not loaded (expired): through the ORM, which loads it
+        found = tuple(getattr(post, name) for name in _POST_FIELDS)
+    return found
+
+
 def post_key(
     view: PostView, viewer: Viewer | None, places: dict[int, Municipality], lang: str
 ) -> Hashable:
     """Everything board/_post.html reads, as a key."""
-    p, author, reply_author = view.post, view.author, view.reply_author
+    author, reply_author = view.author, view.reply_author
     place = None
     if author is not None and author.municipality_id in places:
         place = places[author.municipality_id].name
-    rights: tuple[bool, ...] | None = None
-    if viewer is not None:
-        rights = (
-            bool(viewer.user_id),
-            viewer.can_moderate,
-            viewer.may_react(view),
-            viewer.may_reply(view),
-            viewer.may_edit(view),
-            viewer.may_delete(view),
-            viewer.may_flag(view),
-        )
     return (
         "post",
         lang,
-        p.id,
-        p.thread_id,
-        p.author_id,
-        p.created_at,
-        p.edited_at,
-        p.deleted_at,
-        p.hidden_at,
-        p.hidden_reason,
-        p.html,
+        _stored(view.post),
         (author.name, author.municipality_id) if author else None,
         place,
         view.reply_to.id if view.reply_to else None,
@@ -107,7 +113,7 @@ def post_key(
         tuple((a.id, a.filename, a.content_type, a.size) for a in view.attachments),
         tuple(sorted(view.reactions.items())),
         tuple(sorted(view.mine)),
-        rights,
+        viewer.rights(view) if viewer is not None else None,
     )
 
 
@@ -168,5 +174,11 @@ def thread_row_fragment(row: BoardRow, signed_in: bool, lang: str | None = None)
     return Markup(CACHE.get(thread_row_key(row, signed_in, lang), make))  # noqa: S704
 
 
+def thread_rows_fragment(rows: list[BoardRow], signed_in: bool) -> Markup:
+    """A board's rows at once: one call from the template instead of one per row."""
+    lang = current_language.get()
+    return Markup("").join(thread_row_fragment(row, signed_in, lang) for row in rows)
+
+
 # The pages' templates call these: board/thread.html and board/_board.html.
-ENV.globals.update(post_html=post_fragment, thread_row_html=thread_row_fragment)
+ENV.globals.update(post_html=post_fragment, thread_rows_html=thread_rows_fragment)

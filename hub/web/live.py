@@ -18,7 +18,7 @@ from hub.permissions import Action, can
 from hub.plumbing.runtime import Runtime
 from hub.reads import posts, proposals
 from hub.reads import proposal_lists as proposal_reads
-from hub.reads.posts import PostInPlace
+from hub.reads.posts import Author, PostInPlace
 from hub.reads.threads import BoardRow
 from hub.web.pages.partials import (
     post_partial,
@@ -100,7 +100,9 @@ def register(runtime: Runtime) -> None:
                 return None
             author = await ctx.db.get(User, thread.author_id) if thread.author_id else None
             last = await ctx.db.get(User, thread.last_author_id) if thread.last_author_id else None
-        return BoardRow(thread, author, last, unread=thread.post_count, opened=False)
+        return BoardRow(
+            thread, Author.of(author), Author.of(last), unread=thread.post_count, opened=False
+        )
 
     def thread_variant(event: Published, prepared: Any, viewer: Viewer) -> Hashable:
         return viewer.language

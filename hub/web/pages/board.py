@@ -13,7 +13,7 @@ from hub.permissions import Action
 from hub.reads import attachments, bodies, moderation
 from hub.reads import threads as threads_reads
 from hub.reads.threads import BoardFilter
-from hub.web import fragments  # noqa: F401  (thread_row_html for board/_board.html)
+from hub.web import fragments  # noqa: F401  (thread_rows_html for board/_board.html)
 from hub.web.forms import action, read_upload_form, text
 from hub.web.live_since import live_since
 from hub.web.pages.board_forms import FORM_ERRORS, form_errors, ids, store_uploads

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
@@ -40,6 +40,29 @@ class Viewer:
     can_post: bool
     can_moderate: bool
     locked: bool
+    # rights() by what they depend on of a post: worked out once per kind of post in a page
+    _rights: dict[tuple[bool, bool, bool], tuple[bool, ...]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
+
+    def rights(self, view: PostView) -> tuple[bool, ...]:
+        """All the reader may do with the post (signed in, moderator, react, reply, edit,
+        delete, flag): the methods below, which depend only on whether the post is the reader's
+        own, deleted or hidden."""
+        post = view.post
+        kind = (self.owns(view), post.deleted_at is None, post.hidden_at is None)
+        found = self._rights.get(kind)
+        if found is None:
+            found = self._rights[kind] = (
+                bool(self.user_id),
+                self.can_moderate,
+                self.may_react(view),
+                self.may_reply(view),
+                self.may_edit(view),
+                self.may_delete(view),
+                self.may_flag(view),
+            )
+        return found
 
     def owns(self, view: PostView) -> bool:
         return self.user_id is not None and view.post.author_id == self.user_id
@@ -99,7 +122,6 @@ async def thread_page(
             ctx, window, any_unread_notices=visitor(request).unread > 0
         )
         network = window.network
-        municipalities = await posts_reads.municipalities_of(ctx, [v.author for v in window.posts])
         can_moderate = ctx.may(Action.MODERATE_NETWORK, network)
         move_targets = (
             [
@@ -141,7 +163,7 @@ async def thread_page(
             "thread": window.thread,
             "network": network,
             "viewer": viewer,
-            "municipalities": municipalities,
+            "municipalities": window.municipalities,
             "move_targets": move_targets,
             "composer": composer,
             "reply_target": next((v for v in window.posts if v.post.id == reply_id), None),
