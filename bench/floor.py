@@ -1,13 +1,16 @@
 """The request floor in process: CPU and statements per authenticated request, no network.
 
     python -m bench.floor [--requests 600] [--database-url URL | --sqlite] [--profile OUT.prof]
+                          [--only post]
 
 The vote benchmark's data (bench/votes_seed.py) in a fresh database, the app of `hub serve`
 (create_app with its lifespan: the real-time service, no worker) driven by plain ASGI calls
-from the same process, one request at a time: `GET /api/v1/me` and `PUT .../vote` with the
-voters' API tokens. Printed per request: CPU milliseconds (this process' CPU clock: the
-database server's own work is not in it), SQL statements and Redis commands. Sequential and
-in process, so the figures move little with the machine's load, unlike bench.votes.
+from the same process, one request at a time: `GET /api/v1/me`, `PUT .../vote` and
+`POST /api/v1/threads/{id}/posts` (bench.write's post, in a thread the coordinator opens) with
+the voters' API tokens; `--only` picks the rounds whose name starts so. Printed per request:
+CPU milliseconds (this process' CPU clock: the database server's own work is not in it), SQL
+statements and Redis commands. Sequential and in process, so the figures move little with the
+machine's load, unlike bench.votes.
 """
 
 from __future__ import annotations
@@ -19,11 +22,12 @@ import json
 import logging
 import os
 import pstats
+import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from bench.votes import DEFAULT_DB
 from bench.votes_seed import COORDINATOR, NETWORK, populate, reset_postgres
@@ -71,7 +75,7 @@ def asgi_caller(app: Any) -> Handle:
     return call
 
 
-async def main_async(args: argparse.Namespace, env: dict[str, str], log_path: Path) -> int:
+async def main_async(args: argparse.Namespace, env: dict[str, str], log: IO[str]) -> int:
     from sqlalchemy import event
 
     from hub.config import load_settings
@@ -81,7 +85,7 @@ async def main_async(args: argparse.Namespace, env: dict[str, str], log_path: Pa
 
     settings = load_settings(env).with_(run_worker=False)
     setup_logging(settings.log_format)  # as `hub serve`: the access log line is part of the cost
-    logging.getLogger().handlers[0].setStream(open(log_path, "w"))  # noqa: SIM115
+    logging.getLogger().handlers[0].setStream(log)
     await asyncio.to_thread(upgrade, settings.database_url)
     seeded = await populate(env, args.voters)
     app = create_app(settings)
@@ -210,7 +214,9 @@ def main(argv: list[str] | None = None) -> int:
             if not args.sqlite:
                 asyncio.run(reset_postgres(args.database_url))
                 env["HUB_DATABASE_URL"] = args.database_url
-            failed = asyncio.run(main_async(args, env, root / "server.log"))
+            with open(root / "server.log", "w") as log:
+                failed = asyncio.run(main_async(args, env, log))
+                logging.getLogger().handlers[0].setStream(sys.stderr)
         finally:
             if redis:
                 redis.stop()
