@@ -32,15 +32,17 @@ async def access_thread(
     """The thread and its network, if the actor may read it (else NotFound) and do `action`."""
     if not 0 < thread_id <= MAX_ID:  # no such row; the database would refuse the number
         raise NotFound(N_("No such thread."))
-    row = await ctx.db.exec(
-        select(Thread, Network)
-        .join(Network, col(Network.id) == Thread.network_id)
-        .where(Thread.id == thread_id)
-    )
-    found = row.first()
+    found = (await ctx.db.exec(_THREAD, params={"thread_id": thread_id})).first()
     _check_access(ctx, found, action)
     assert found is not None
     return found
+
+
+_THREAD = (  # built once: every post and every thread request starts here
+    select(Thread, Network)
+    .join(Network, col(Network.id) == Thread.network_id)
+    .where(col(Thread.id) == bindparam("thread_id"))
+)
 
 
 def _check_access(ctx: Context, found: Any, action: Action) -> None:
