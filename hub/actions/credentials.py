@@ -33,6 +33,7 @@ from hub.db import make_sessionmaker, utcnow
 from hub.models import ApiToken, AuthSession, Notification, User
 from hub.permissions import Principal
 from hub.plumbing.runtime import Runtime
+from hub.reads.notifications import unread_of
 
 _TOUCH_EVERY = dt.timedelta(seconds=60)
 
@@ -88,11 +89,6 @@ def _credentials_db(runtime: Runtime) -> AsyncSession:
     return made()
 
 
-_UNREAD_OF = select(func.count()).where(
-    col(Notification.user_id) == bindparam("user_id"), col(Notification.read_at).is_(None)
-)
-
-
 def _session_alive(session: dict[str, Any], now: dt.datetime, idle: dt.timedelta) -> bool:
     return bool(session["expires_at"] > now and session["last_seen_at"] + idle > now)
 
@@ -123,12 +119,7 @@ async def resolve_session(
     if kept is not None and row_kept is not None and _session_alive(row_kept, now, idle):
         unread = kept.unread
         if with_unread and (notices is None or kept.notices != notices):
-            async with _credentials_db(runtime) as db:
-                counted = await db.exec(
-                    _UNREAD_OF,
-                    params={"user_id": kept.user["id"]},
-                )
-                unread = int(counted.one())
+            unread = await unread_of(runtime, kept.user["id"])
             cache.put(key, replace(kept, notices=notices, unread=unread))
         identity = _identity(
             _detached_user(kept.user), kept.principal, unread if with_unread else 0
@@ -232,18 +223,19 @@ def _detached_user(columns: dict[str, Any]) -> User:
     return user
 
 
-def token_cache(runtime: Runtime) -> _Memory:
-    cache: _Memory | None = runtime.extras.get("token_cache")
+def _memory(runtime: Runtime, name: str) -> _Memory:
+    cache: _Memory | None = runtime.extras.get(name)
     if cache is None:
-        cache = runtime.extras["token_cache"] = _Memory()
+        cache = runtime.extras[name] = _Memory()
     return cache
+
+
+def token_cache(runtime: Runtime) -> _Memory:
+    return _memory(runtime, "token_cache")
 
 
 def session_cache(runtime: Runtime) -> _Memory:
-    cache: _Memory | None = runtime.extras.get("session_cache")
-    if cache is None:
-        cache = runtime.extras["session_cache"] = _Memory()
-    return cache
+    return _memory(runtime, "session_cache")
 
 
 def _identity(user: User, principal: Principal, unread: int = 0) -> Identity:

@@ -13,7 +13,6 @@ at once.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -22,6 +21,7 @@ from sqlalchemy import bindparam, delete
 from sqlmodel import col
 
 from hub.models import EventOutbox
+from hub.plumbing import periodic
 from hub.plumbing.runtime import Runtime
 
 log = logging.getLogger("hub.outbox")
@@ -73,18 +73,9 @@ async def cleared_after_publishing(runtime: Runtime, uids: list[str]) -> None:
 async def sweeping(runtime: Runtime, every: float = EVERY) -> AsyncIterator[OutboxSweeper]:
     """Run a sweeper for `runtime` while the block runs; what is pending at its end is swept."""
     sweeper = runtime.extras[SWEEPER] = OutboxSweeper(runtime)
-
-    async def loop() -> None:
-        while True:
-            await asyncio.sleep(every)  # a schedule, not synchronisation
-            await sweeper.sweep()
-
-    task = asyncio.create_task(loop(), name="outbox-sweeper")
     try:
-        yield sweeper
+        async with periodic.every(every, sweeper.sweep, name="outbox sweep", log=log):
+            yield sweeper
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         runtime.extras.pop(SWEEPER, None)
         await sweeper.sweep()

@@ -26,7 +26,6 @@ Each full collection's pause is logged when long and counted in the
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import gc
 import logging
@@ -36,6 +35,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from prometheus_client import Histogram
+
+from hub.plumbing import periodic
 
 log = logging.getLogger("hub.gc")
 
@@ -104,21 +105,13 @@ async def scheduled(every: float = CHECK_EVERY, growth: float = GROWTH) -> Async
     gc.callbacks.append(_freeze_survivors)
     watch = Watch(growth)
 
-    async def loop() -> None:
-        while True:
-            await asyncio.sleep(every)  # a schedule, not synchronisation
-            try:
-                watch.check()
-            except Exception:  # e.g. a failing log handler: the schedule must go on
-                log.exception("scheduled garbage collection failed")
+    async def check() -> None:
+        watch.check()
 
-    task = asyncio.create_task(loop(), name="gc-full-collections")
     try:
-        yield watch
+        async with periodic.every(every, check, name="scheduled garbage collection", log=log):
+            yield watch
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         gc.callbacks.remove(_freeze_survivors)
         gc.set_threshold(*before)
         gc.unfreeze()
