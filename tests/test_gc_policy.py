@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import time
 import weakref
 
 from prometheus_client import REGISTRY
@@ -65,6 +66,7 @@ async def test_young_garbage_is_still_freed_young() -> None:
 
 async def test_a_full_collection_only_once_the_heap_has_grown() -> None:
     async with gc_policy.scheduled(every=3600, growth=1000.0) as watch:
+        watch.quiet = float("inf")  # every interval quiet: the growth alone decides
         counted = full_collections()
         assert not watch.check()
         assert full_collections() == counted
@@ -78,6 +80,36 @@ async def test_a_full_collection_only_once_the_heap_has_grown() -> None:
         assert full_collections() == counted + 1
         assert not watch.check()  # measured again from what the collection left
         del grown
+
+
+def busy() -> None:
+    """Use some CPU: the process clock moves on (its resolution is far below this)."""
+    started = time.process_time()
+    while time.process_time() == started:
+        sum(range(1000))
+
+
+async def test_a_due_collection_waits_for_a_quiet_moment_up_to_the_limit() -> None:
+    async with gc_policy.scheduled(every=3600, growth=1000.0, limit=1000.0) as watch:
+        grown = [[i] for i in range(200_000)]
+        watch.growth = 1.2  # due
+        watch.quiet = 0.0  # and any CPU used since the last check is "busy"
+        counted = full_collections()
+        busy()
+        assert not watch.check()  # busy: it waits
+        assert full_collections() == counted
+        busy()
+        watch.limit = 1.2  # but not past the limit
+        assert watch.check()
+        assert full_collections() == counted + 1
+        more = [[i] for i in range(400_000)]
+        watch.limit = 1000.0
+        busy()
+        assert not watch.check()  # due again, and busy
+        watch.quiet = float("inf")  # whatever the checks themselves used: quiet
+        assert watch.check()
+        assert full_collections() == counted + 2
+        del grown, more
 
 
 async def test_the_schedule_runs() -> None:

@@ -15,10 +15,14 @@ So `hub serve` keeps the old generation empty:
   collection scans it again. Young collections run as before and free most cyclic garbage
   while it is young; the pauses left are theirs, a few milliseconds.
 - Cyclic garbage among frozen objects (a closed socket's last cycles, say) is not freed until
-  the next full collection, so one runs, thawing everything first, when the heap has grown to
-  `GROWTH` times what the last full collection left (checked every `CHECK_EVERY` seconds).
-  Its pause grows with the heap, like CPython's own, but it comes when the heap has doubled,
-  not every few seconds or every minute; the memory it costs is bounded by that factor.
+  the next full collection, which thaws everything first. One is due when the heap has grown to
+  `GROWTH` times what the last full collection left (looked at every `CHECK_EVERY` seconds),
+  and it waits for a quiet moment: a check interval in which the process used at most `QUIET`
+  of a core, which a process delivering events or answering requests never does. A process
+  never quiet collects anyway once the heap has grown `LIMIT` times, so memory stays within
+  that factor of what is alive. Its pause grows with the
+  heap, like CPython's own, but it comes when nobody is waiting on the process, not every few
+  seconds or every minute.
 
 Each full collection's pause is logged when long and counted in the
 `hub_gc_full_collection_seconds` histogram on /metrics.
@@ -40,8 +44,10 @@ from hub.plumbing import periodic
 
 log = logging.getLogger("hub.gc")
 
-CHECK_EVERY = 10.0  # seconds between looks at the heap's size
-GROWTH = 2.0  # a full collection when the heap is this many times its last size
+CHECK_EVERY = 2.0  # seconds between looks at the heap's size
+GROWTH = 2.0  # a full collection is due when the heap is this many times its last size
+LIMIT = 8.0  # and runs, quiet or not, at this many times
+QUIET = 0.05  # the share of a core a process uses at most in a quiet interval
 NEVER = 2**31 - 1  # a generation-2 threshold the counter never reaches
 SLOW = 0.1  # seconds: a full collection longer than this is logged
 
@@ -79,31 +85,45 @@ def _freeze_survivors(phase: str, info: dict[str, Any]) -> None:
 class Watch:
     """The heap's size after the last full collection, and the check against it. The size is
     the interpreter's count of allocated memory blocks, which it keeps per memory pool
-    (counting the frozen objects themselves would walk all of them, as slow as a collection)."""
+    (counting the frozen objects themselves would walk all of them, as slow as a collection).
+    How busy the process was since the last check is the CPU it used meanwhile (all its
+    threads), as a share of the time that passed."""
 
-    def __init__(self, growth: float = GROWTH) -> None:
-        self.growth = growth
+    def __init__(self, growth: float = GROWTH, limit: float = LIMIT, quiet: float = QUIET) -> None:
+        self.growth, self.limit, self.quiet = growth, limit, quiet
         self.base = sys.getallocatedblocks()
+        self.cpu, self.since = time.process_time(), time.monotonic()
 
     def check(self) -> bool:
-        """A full collection if the heap has grown `growth` times; whether one ran."""
-        if sys.getallocatedblocks() <= self.base * self.growth:
+        """A full collection if the heap has grown `growth` times and the last interval was
+        quiet, or it has grown `limit` times; whether one ran."""
+        now, cpu = time.monotonic(), time.process_time()
+        busy = (cpu - self.cpu) / max(now - self.since, 1e-3)
+        self.cpu, self.since = cpu, now
+        size = sys.getallocatedblocks()
+        if size <= self.base * self.growth:
             return False
+        if busy > self.quiet and size <= self.base * self.limit:
+            return False  # due, but something is waiting on the process: at a quiet moment
         collect_fully()
         self.base = sys.getallocatedblocks()
+        self.cpu, self.since = time.process_time(), time.monotonic()
         return True
 
 
 @contextlib.asynccontextmanager
-async def scheduled(every: float = CHECK_EVERY, growth: float = GROWTH) -> AsyncIterator[Watch]:
+async def scheduled(
+    every: float = CHECK_EVERY, growth: float = GROWTH, limit: float = LIMIT
+) -> AsyncIterator[Watch]:
     """Freeze the startup heap and what grows old while the block runs; collect fully only
-    when the heap has grown `growth` times (looked at every `every` seconds)."""
+    when the heap has grown `growth` times and the process is quiet, or `limit` times
+    (looked at every `every` seconds)."""
     before = gc.get_threshold()
     gc.collect()
     gc.freeze()
     gc.set_threshold(before[0], before[1], NEVER)
     gc.callbacks.append(_freeze_survivors)
-    watch = Watch(growth)
+    watch = Watch(growth, limit)
 
     async def check() -> None:
         watch.check()
