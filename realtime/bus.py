@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import NoScriptError
 
 from hub.events import Event
 
@@ -128,11 +129,26 @@ class EventBus:
         if len(calls) == 1:
             results = [await self._script(keys=calls[0][0], args=calls[0][1])]
         else:  # one round trip for a change's events, still run one after another, in order
+            results = await self._pipelined(calls)
+        return [str(result) if result else None for result in results]
+
+    async def _pipelined(self, calls: list[tuple[list[str], list[str | int]]]) -> list[Any]:
+        """The script once per call in one pipeline, by its digest: a pipeline of registered
+        scripts would first ask the server whether it has them, one more round trip each time.
+        If the server has lost it (a restart, SCRIPT FLUSH) no call ran; it is loaded and the
+        pipeline sent again (and each event's uid publishes it once anyway)."""
+
+        def pipeline() -> Any:
             pipe = self.redis.pipeline(transaction=False)
             for keys, args in calls:
-                await self._script(keys=keys, args=args, client=pipe)
-            results = await pipe.execute()
-        return [str(result) if result else None for result in results]
+                pipe.evalsha(self._script.sha, len(keys), *keys, *map(str, args))
+            return pipe
+
+        try:
+            return list(await pipeline().execute())
+        except NoScriptError:
+            await self.redis.script_load(_PUBLISH)
+        return list(await pipeline().execute())
 
     async def history(
         self, channel: str, after: str, count: int = HISTORY_MAX

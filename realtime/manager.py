@@ -20,6 +20,7 @@ from realtime.bus import EventBus, Published, parse_id, pubsub_channel
 from realtime.frames import Notice
 
 if TYPE_CHECKING:  # realtime.socket imports this module
+    from realtime.partials import Viewer
     from realtime.socket import Client
 
 log = logging.getLogger("hub.realtime")
@@ -39,17 +40,11 @@ class Subscription:
     def resume_after(self, event_id: str) -> None:
         self.last_id, self.last_key = event_id, parse_id(event_id)
 
-    def offer(self, event: Published) -> None:
-        if self.replaying:
-            self.buffer.append(event)
-            return
-        self.deliver(event)
-
-    def deliver(self, event: Published) -> None:
+    def deliver(self, event: Published, encode: Encoder | None = None) -> None:
         if self.last_key is not None and event.key <= self.last_key:
             return  # already sent (the replay/live seam, or a gap filled twice)
         self.last_id, self.last_key = event.id, event.key
-        self.client.send_event(self, event)
+        self.client.send_event(self, event, encode)
 
     def go_live(self, replayed: list[Published]) -> None:
         """Send the replay, then what arrived meanwhile, then switch to live delivery."""
@@ -62,6 +57,8 @@ class Subscription:
 
 
 Hook = Callable[[Published], Awaitable[None]]
+# An event's frame for a viewer, as text and as wire bytes (realtime.partials.FrameCache.encoder).
+Encoder = Callable[["Viewer"], tuple[str, bytes]]
 
 
 class Manager:
@@ -75,6 +72,8 @@ class Manager:
         self.hooks: list[Hook] = []  # e.g. re-check permissions on membership changes
         # Run once per event before any socket gets it (e.g. loading what its partial shows).
         self.preparers: list[Hook] = []
+        # An event's frames by viewer, made once per event for all its sockets (set by the service).
+        self.encoder: Callable[[Published], Encoder] | None = None
         self.ephemeral_handlers: list[Callable[[Notice], None]] = []
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
@@ -169,8 +168,18 @@ class Manager:
         known = self.last_seen.get(event.channel)
         if known is None or parse_id(event.id) > parse_id(known):
             self.last_seen[event.channel] = event.id
-        for sub in list(self.channels.get(event.channel, ())):
-            sub.offer(event)
+        subs = self.channels.get(event.channel)
+        if not subs:
+            return
+        # The one loop every event runs per socket: kept to what differs between sockets.
+        encode = self.encoder(event) if self.encoder is not None else None
+        key = event.key
+        for sub in list(subs):
+            if sub.replaying:
+                sub.buffer.append(event)
+            elif sub.last_key is None or key > sub.last_key:
+                sub.last_id, sub.last_key = event.id, key
+                sub.client.send_event(sub, event, encode)
 
     async def _fill_gap(self, channel: str, known: str, upto: Published) -> None:
         """A doorbell message was missed: read the gap from the stream, or make clients resync."""

@@ -43,7 +43,6 @@ class Renderer(Generic[P]):
 
 RENDERERS: dict[str, Renderer[Any]] = {}  # by event type; each its own P
 _CACHE_SIZE = 4096
-_MISSING = object()
 
 
 class FrameCache:
@@ -66,26 +65,54 @@ class FrameCache:
 
     def encoded(self, event: Published, viewer: Viewer) -> tuple[str, bytes]:
         """The viewer's frame of the event, as text and as wire bytes, each made once."""
+        return self.encoder(event)(viewer)
+
+    def encoder(self, event: Published) -> Callable[[Viewer], tuple[str, bytes]]:
+        """The event's frame for a viewer, by variant; what every socket's frame shares (the
+        renderer, the prepared data) is looked up here, once per event rather than per socket."""
         renderer = RENDERERS.get(event.type)
-        prepared = self._prepared.get((event.channel, event.id), _MISSING)
-        usable = renderer is not None and prepared is not _MISSING and prepared is not None
-        variant = renderer.variant(event, prepared, viewer) if usable and renderer else None
-        key = (event.channel, event.id, variant)
+        prepared = self._prepared.get((event.channel, event.id))
+        if renderer is None or prepared is None:
+            same = self._made(event, None, None, None, None)
+            return lambda _viewer: same
+        variant = renderer.variant
+        frames = self._frames
+        made = self._made
+
+        def encoded(viewer: Viewer) -> tuple[str, bytes]:
+            key = (event.channel, event.id, variant(event, prepared, viewer))
+            found = frames.get(key)
+            return found if found is not None else made(event, key, renderer, prepared, viewer)
+
+        return encoded
+
+    def _made(
+        self,
+        event: Published,
+        key: tuple[str, str, Hashable] | None,
+        renderer: Renderer[Any] | None,
+        prepared: Any,
+        viewer: Viewer | None,
+    ) -> tuple[str, bytes]:
+        """The frame of the variant `key` (None: the event has no partial), rendered for
+        `viewer` and kept."""
+        key = key or (event.channel, event.id, None)
         found = self._frames.get(key)
-        if found is None:
-            data = dict(event.data)
-            if usable and renderer is not None:
-                data["partial"] = renderer.render(event, prepared, viewer)
-            frame: EventFrame = {
-                "type": "event",
-                "channel": event.channel,
-                "id": event.id,
-                "event": event.type,
-                "data": data,
-            }
-            text = json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
-            found = (text, encode_text(text))
-            self._frames[key] = found
-            if len(self._frames) > _CACHE_SIZE:
-                self._frames.popitem(last=False)
+        if found is not None:
+            return found
+        data = dict(event.data)
+        if renderer is not None and viewer is not None:
+            data["partial"] = renderer.render(event, prepared, viewer)
+        frame: EventFrame = {
+            "type": "event",
+            "channel": event.channel,
+            "id": event.id,
+            "event": event.type,
+            "data": data,
+        }
+        text = json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+        found = (text, encode_text(text))
+        self._frames[key] = found
+        if len(self._frames) > _CACHE_SIZE:
+            self._frames.popitem(last=False)
         return found

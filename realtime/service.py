@@ -45,6 +45,7 @@ class Realtime:
         self._presence_sent: dict[str, str] = {}  # channel -> the last presence frame broadcast
         self.manager.hooks.append(self._on_event)
         self.manager.preparers.append(self.frames.prepare)
+        self.manager.encoder = self.frames.encoder
         self.manager.ephemeral_handlers.append(self._on_ephemeral)
 
     async def publish(self, events: Sequence[Event]) -> None:

@@ -18,7 +18,7 @@ from realtime import presence
 from realtime.bus import Published, parse_id
 from realtime.channels import Grant, Refused, authorize
 from realtime.frames import Error, Frame
-from realtime.manager import Subscription
+from realtime.manager import Encoder, Subscription
 from realtime.partials import Viewer
 from realtime.wire import protocol_of, write_now
 
@@ -170,8 +170,15 @@ class Client:
         with contextlib.suppress(Exception):
             await self.ws.close(code)
 
-    def send_event(self, sub: Subscription, event: Published) -> None:
-        text, wire = self.hub.frames.encoded(event, self.viewer_for(sub))
+    def send_event(
+        self, sub: Subscription, event: Published, encode: Encoder | None = None
+    ) -> None:
+        """The event's frame for this socket's viewer (`encode`: the event's frames, from the
+        dispatch loop), straight onto the wire while nothing waits ahead of it."""
+        viewer = self.viewer_for(sub)
+        text, wire = (
+            encode(viewer) if encode is not None else self.hub.frames.encoded(event, viewer)
+        )
         if (
             self.flowing  # nothing waiting ahead of it: the order is kept
             and self.closing is None

@@ -47,22 +47,24 @@ def encode_text(text: str) -> bytes:
 
 
 def protocol_of(scope: Scope) -> WebSocketProtocol | None:
-    """The connection's protocol object if the server is `DirectProtocol`, else None."""
+    """The open connection's protocol object if the server is `DirectProtocol` and no
+    extension (compression) was negotiated, which would change every frame; else None."""
     found: WebSocketProtocol | None = scope.get(SCOPE_KEY)
-    return found
+    return None if found is None or found.extensions else found
 
 
 def write_now(protocol: WebSocketProtocol, wire: bytes) -> bool:
-    """Write the frame if the protocol's own send would not have had to wait; else False."""
+    """Write the frame if the protocol's own send would not have had to wait; else False.
+
+    Run for every socket an event reaches, so it checks only what can change while the
+    connection is open: its state, the transport's flow control and closing. (A fragmented
+    message under way is not among them: the ASGI path sends every message in one frame.)"""
     transport = protocol.transport
     if (
         protocol.state is not State.OPEN
-        or protocol.extensions
         or protocol._paused
-        or protocol._fragmented_message_waiter is not None
-        or protocol.transfer_data_task.done()
-        or transport is None
         or transport.is_closing()
+        or protocol.transfer_data_task.done()
     ):
         return False
     transport.write(wire)

@@ -825,13 +825,14 @@ async def test_live_rights_follow_the_viewers_principal(world: World) -> None:
                 can(viewer.principal, Action.POST_IN_NETWORK, network),
                 can(viewer.principal, Action.MODERATE_NETWORK, network),
             )
-            assert rights_in(viewer, network) == expected == rights_in(viewer, network), role
+            found = rights_in(viewer, network, network.id or 0)
+            assert found == expected == rights_in(viewer, network, network.id or 0), role
     member = await viewer_of("member")
     public = next(n for n in networks if n.slug == NETWORKS["public"])
-    assert rights_in(member, public) == (True, False)
+    assert rights_in(member, public, public.id or 0) == (True, False)
     async with act(rt, system=True) as ctx:
         await do_set_network_member(ctx, public.slug, world.users["member"], role="coordinator")
-    assert rights_in(await viewer_of("member"), public) == (True, True)
+    assert rights_in(await viewer_of("member"), public, public.id or 0) == (True, True)
 
 
 async def test_a_post_in_place_is_the_post_the_page_shows(world: World) -> None:
@@ -858,3 +859,33 @@ async def test_a_post_in_place_is_the_post_the_page_shows(world: World) -> None:
     assert found.view.reply_to is not None and found.view.reply_author is not None
     async with act(rt, system=True) as ctx:
         assert await load_post_in_place(ctx, 2**31 - 2) is None
+
+
+async def test_a_new_posts_live_partial_takes_its_files_from_the_event(world: World) -> None:
+    """For post.created, what the event carries stands for the reactions and attachments
+    (hub.web.live): the partial is the one a full load makes, files included."""
+    from hub.actions.posts import notify_post_created
+    from hub.reads.posts import load_post_in_place, post_public
+    from hub.web.pages.partials import post_partial
+
+    rt = world.runtime
+    member = world.users["member"]
+    async with act(rt, actor_id=member) as ctx:
+        upload = await do_store_upload(ctx, filename="plan.pdf", stream=io.BytesIO(PDF))
+    files = [upload.id or 0]
+    async with act(rt, actor_id=member) as ctx:
+        made = await do_reply(ctx, world.threads["public"], body="Prilog", attachment_ids=files)
+        thread = await ctx.db.get(Thread, world.threads["public"])
+        assert thread is not None
+        carried = notify_post_created(thread, made).data
+    assert carried == post_public(made) and carried["attachments"]
+    async with act(rt, system=True) as ctx:
+        loaded = await load_post_in_place(ctx, made.post.id or 0)
+        from_event = await load_post_in_place(ctx, made.post.id or 0, carried)
+    assert loaded is not None and from_event is not None
+    assert post_partial(from_event.view, "sr-Latn") == post_partial(loaded.view, "sr-Latn")
+    assert "plan.pdf" in post_partial(from_event.view, "sr-Latn")
+    shown = {**carried, "reactions": {"heart": 1}}  # not a new post's: read again
+    async with act(rt, system=True) as ctx:
+        again = await load_post_in_place(ctx, made.post.id or 0, shown)
+    assert again is not None and [a.id for a in again.view.attachments] == files

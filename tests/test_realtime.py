@@ -36,7 +36,7 @@ from hub.config import load_settings
 from hub.db import make_engine
 from hub.events import Event
 from hub.plumbing.embedded_redis import EmbeddedRedis
-from realtime.bus import EventBus, stream_key
+from realtime.bus import EventBus, parse_id, stream_key
 from realtime.socket import CLOSE_TOO_SLOW, SEND_BUFFER
 from tests.live import HUB, free_port, hub_env, run_hub, scratch_postgres
 from tests.wsclient import Socket, Stalled, close_code_in
@@ -862,6 +862,38 @@ async def test_events_without_an_outbox_row_are_each_published(
         assert [f["data"]["role"] for f in reader.events(channel)] == ["r0", "r1", "r2"]
     finally:
         await reader.close()
+
+
+async def test_a_changes_events_go_in_one_round_trip_even_after_a_script_flush(
+    cluster: Cluster, redis: Redis
+) -> None:
+    """A change's events are one pipeline of the publishing script by its digest: no SCRIPT
+    EXISTS before it, and a server that lost its scripts gets the script and the pipeline
+    again, each event published once."""
+    bus = EventBus(redis)
+    channel = f"user:{cluster.user_ids['marko.nikolic']}"
+
+    def change(n: int) -> list[Event]:
+        return [
+            Event(channel=channel, type="membership.changed", data={"n": n, "k": k}, uid=f"u{n}{k}")
+            for k in range(2)
+        ]
+
+    async def script_commands() -> int:  # "cmdstat_script" (Redis 6), "cmdstat_script|exists"
+        stats = await redis.info("commandstats")
+        return sum(int(v["calls"]) for k, v in stats.items() if k.startswith("cmdstat_script"))
+
+    await redis.script_flush()
+    first = await bus.publish(change(1))
+    assert None not in first and parse_id(first[0] or "") < parse_id(first[1] or "")
+    before = await script_commands()
+    second = await bus.publish(change(2))
+    assert await script_commands() == before  # the second change: no SCRIPT command at all
+    assert None not in second
+    assert await bus.publish(change(1)) == [None, None]  # published once, whoever tries
+    recovered, events = await bus.history(channel, first[0] or "")
+    assert recovered
+    assert [(e.data["n"], e.data["k"]) for e in events] == [(1, 1), (2, 0), (2, 1)]
 
 
 async def test_a_hub_on_another_redis_database_is_not_heard(

@@ -193,19 +193,42 @@ class PostInPlace:
     thread: Thread
     network: Network
     municipalities: dict[int, Municipality]
+    # Read once for the checks each receiving socket makes (an ORM attribute costs more).
+    network_id: int = 0
+    author_id: int | None = None
 
 
-async def load_post_in_place(ctx: Context, post_id: int) -> PostInPlace | None:
+async def load_post_in_place(
+    ctx: Context, post_id: int, new: dict[str, Any] | None = None
+) -> PostInPlace | None:
     """One post for a live update, without a permission check (the caller filters readers):
-    three queries where access_post, load_post_views and municipalities_of take five."""
+    three queries where access_post, load_post_views and municipalities_of take five.
+
+    `new`: a new post's public shape as its post.created event carries it (post_public). Its
+    reactions (none yet) and attachments are taken from there: one query. What changes later
+    comes with its own event (post.edited, a reaction's)."""
     found = (await ctx.db.exec(_IN_PLACE, params={"post_id": post_id})).first()
     if found is None:
         return None
     view, place = _view(found[2:])
     thread, network = found[0], found[1]
-    await _complete(ctx, {post_id: view})
+    if new is not None and new.get("reactions") == {} and isinstance(new.get("attachments"), list):
+        view.attachments = [  # never stored: the stored name and digest are not shown
+            Attachment(
+                id=a["id"],
+                post_id=post_id,
+                filename=a["filename"],
+                content_type=a["content_type"],
+                size=a["size"],
+                stored_name="",
+                sha256="",
+            )
+            for a in new["attachments"]
+        ]
+    else:
+        await _complete(ctx, {post_id: view})
     places = {place.id: place} if place is not None and place.id is not None else {}
-    return PostInPlace(view, thread, network, places)
+    return PostInPlace(view, thread, network, places, network.id or 0, view.post.author_id)
 
 
 # Each post's reactions by kind, and how many of them are the reader's own (0 or 1), at once.

@@ -43,18 +43,17 @@ class ProposalState:
 POST_EVENTS = ("post.created", "post.edited", "post.deleted", "post.hidden")
 
 
-def rights_in(viewer: Viewer, network: Network) -> tuple[bool, bool]:
+def rights_in(viewer: Viewer, network: Network, network_id: int) -> tuple[bool, bool]:
     """May the viewer post in the network, and moderate it? Both follow from the viewer's
     principal (its role there, or being an administrator) and the network's id alone, so they
-    are worked out once per viewer and network."""
-    key = ("rights", network.id)
-    found: tuple[bool, bool] | None = viewer.memo.get(key)
+    are worked out once per viewer and network, and kept in its memo under the id."""
+    found: tuple[bool, bool] | None = viewer.memo.get(network_id)
     if found is None:
         found = (
             can(viewer.principal, Action.POST_IN_NETWORK, network),
             can(viewer.principal, Action.MODERATE_NETWORK, network),
         )
-        viewer.memo[key] = found
+        viewer.memo[network_id] = found
     return found
 
 
@@ -63,22 +62,25 @@ def register(runtime: Runtime) -> None:
         post_id = event.data.get("id")
         if not isinstance(post_id, int):
             return None
+        new = event.data if event.type == "post.created" else None
         async with act(runtime, system=True) as ctx:
-            return await posts.load_post_in_place(ctx, post_id)
+            return await posts.load_post_in_place(ctx, post_id, new)
 
     def post_variant(event: Published, prepared: PostInPlace, viewer: Viewer) -> Hashable:
-        # Run for every socket that receives the event: the rights come from the viewer's memo.
-        may_post, may_moderate = rights_in(viewer, prepared.network)
+        # Run for every socket that receives the event: the rights come from the viewer's memo,
+        # the ids from the prepared post's plain fields (not through the ORM's attributes).
+        may_post, may_moderate = rights_in(viewer, prepared.network, prepared.network_id)
+        user_id = viewer.user_id
         return (
             viewer.language,
-            viewer.user_id is not None and prepared.view.post.author_id == viewer.user_id,
-            viewer.user_id is not None,
+            user_id is not None and prepared.author_id == user_id,
+            user_id is not None,
             may_post,
             may_moderate,
         )
 
     def render_post(event: Published, prepared: PostInPlace, viewer: Viewer) -> str:
-        may_post, may_moderate = rights_in(viewer, prepared.network)
+        may_post, may_moderate = rights_in(viewer, prepared.network, prepared.network_id)
         page_viewer = PageViewer(
             user_id=viewer.user_id,
             can_post=may_post,
