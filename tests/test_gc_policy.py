@@ -112,6 +112,22 @@ async def test_a_due_collection_waits_for_a_quiet_moment_up_to_the_limit() -> No
         del grown, more
 
 
+async def test_a_due_collection_waits_for_a_quiet_moment_only_so_long() -> None:
+    async with gc_policy.scheduled(every=3600, growth=1000.0, limit=1000.0) as watch:
+        grown = [[i] for i in range(200_000)]
+        watch.growth, watch.quiet = 1.2, 0.0  # due, and never quiet
+        counted = full_collections()
+        busy()
+        assert not watch.check()
+        assert watch.due_since is not None
+        busy()
+        watch.max_wait = time.monotonic() - watch.due_since  # it has waited that long now
+        assert watch.check()
+        assert full_collections() == counted + 1
+        assert watch.due_since is None
+        del grown
+
+
 async def test_the_schedule_runs() -> None:
     counted = full_collections()
     async with gc_policy.scheduled(every=0.01, growth=0.5):  # any heap has "grown"

@@ -19,8 +19,9 @@ So `hub serve` keeps the old generation empty:
   `GROWTH` times what the last full collection left (looked at every `CHECK_EVERY` seconds),
   and it waits for a quiet moment: a check interval in which the process used at most `QUIET`
   of a core, which a process delivering events or answering requests never does. A process
-  never quiet collects anyway once the heap has grown `LIMIT` times, so memory stays within
-  that factor of what is alive. Its pause grows with the
+  never quiet collects anyway `MAX_WAIT` seconds after one fell due, or at once when the heap
+  has grown `LIMIT` times, so memory stays bounded: a burst of load (thousands of sockets
+  opening, then an event to each) passes without a pause. Its pause grows with the
   heap, like CPython's own, but it comes when nobody is waiting on the process, not every few
   seconds or every minute.
 
@@ -46,7 +47,8 @@ log = logging.getLogger("hub.gc")
 
 CHECK_EVERY = 2.0  # seconds between looks at the heap's size
 GROWTH = 2.0  # a full collection is due when the heap is this many times its last size
-LIMIT = 8.0  # and runs, quiet or not, at this many times
+LIMIT = 16.0  # and runs, quiet or not, at this many times
+MAX_WAIT = 600.0  # or once it has waited this many seconds for a quiet moment
 QUIET = 0.05  # the share of a core a process uses at most in a quiet interval
 NEVER = 2**31 - 1  # a generation-2 threshold the counter never reaches
 SLOW = 0.1  # seconds: a full collection longer than this is logged
@@ -89,25 +91,38 @@ class Watch:
     How busy the process was since the last check is the CPU it used meanwhile (all its
     threads), as a share of the time that passed."""
 
-    def __init__(self, growth: float = GROWTH, limit: float = LIMIT, quiet: float = QUIET) -> None:
-        self.growth, self.limit, self.quiet = growth, limit, quiet
+    def __init__(
+        self,
+        growth: float = GROWTH,
+        limit: float = LIMIT,
+        quiet: float = QUIET,
+        max_wait: float = MAX_WAIT,
+    ) -> None:
+        self.growth, self.limit, self.quiet, self.max_wait = growth, limit, quiet, max_wait
         self.base = sys.getallocatedblocks()
         self.cpu, self.since = time.process_time(), time.monotonic()
+        self.due_since: float | None = None
 
     def check(self) -> bool:
         """A full collection if the heap has grown `growth` times and the last interval was
-        quiet, or it has grown `limit` times; whether one ran."""
+        quiet (or it has waited `max_wait` seconds for one), or it has grown `limit` times;
+        whether one ran."""
         now, cpu = time.monotonic(), time.process_time()
         busy = (cpu - self.cpu) / max(now - self.since, 1e-3)
         self.cpu, self.since = cpu, now
         size = sys.getallocatedblocks()
         if size <= self.base * self.growth:
+            self.due_since = None
             return False
-        if busy > self.quiet and size <= self.base * self.limit:
+        if self.due_since is None:
+            self.due_since = now
+        waited = now - self.due_since
+        if busy > self.quiet and waited < self.max_wait and size <= self.base * self.limit:
             return False  # due, but something is waiting on the process: at a quiet moment
         collect_fully()
         self.base = sys.getallocatedblocks()
         self.cpu, self.since = time.process_time(), time.monotonic()
+        self.due_since = None
         return True
 
 
