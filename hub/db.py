@@ -1,4 +1,5 @@
-"""Engine and session factory: SQLite (aiosqlite, WAL, foreign keys on) or PostgreSQL (asyncpg)."""
+"""Engine and session factory: SQLite (aiosqlite, WAL, foreign keys on; hub.sqlite_driver) or
+PostgreSQL (asyncpg)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from sqlalchemy.sql import Executable
 from sqlalchemy.sql.selectable import TypedReturnsRows
 from sqlalchemy.types import DateTime, TypeDecorator
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hub import sqlite_driver
 
 
 def utcnow() -> dt.datetime:
@@ -79,6 +82,8 @@ def make_engine(
     **kwargs: Any,
 ) -> AsyncEngine:
     if url.startswith("sqlite"):
+        if url.startswith("sqlite+aiosqlite:"):  # one thread trip per statement, not four
+            kwargs.setdefault("module", sqlite_driver.dbapi())
         engine = create_async_engine(url, **kwargs)
         pragmas = _sqlite_pragmas_for_migrations if for_migrations else _sqlite_pragmas
         event.listen(engine.sync_engine, "connect", pragmas)
