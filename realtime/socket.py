@@ -170,15 +170,10 @@ class Client:
         with contextlib.suppress(Exception):
             await self.ws.close(code)
 
-    def send_event(
-        self, sub: Subscription, event: Published, encode: Encoder | None = None
-    ) -> None:
-        """The event's frame for this socket's viewer (`encode`: the event's frames, from the
-        dispatch loop), straight onto the wire while nothing waits ahead of it."""
-        viewer = self.viewer_for(sub)
-        text, wire = (
-            encode(viewer) if encode is not None else self.hub.frames.encoded(event, viewer)
-        )
+    def send_event(self, sub: Subscription, event: Published, encode: Encoder | None) -> None:
+        """The frame for this socket's viewer (`encode`: the event's frames, from the dispatch
+        loop; None for a replayed one), straight onto the wire while nothing waits ahead."""
+        text, wire = (encode or self.hub.frames.encoder(event))(self.viewer_for(sub))
         if (
             self.flowing  # nothing waiting ahead of it: the order is kept
             and self.closing is None
