@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import sys
 import time
 import weakref
 
+import pytest
 from prometheus_client import REGISTRY
 
 from hub.plumbing import gc_policy
@@ -69,6 +71,9 @@ async def test_a_full_collection_only_once_the_heap_has_grown() -> None:
         watch.quiet = float("inf")  # every interval quiet: the growth alone decides
         counted = full_collections()
         assert not watch.check()
+        assert REGISTRY.get_sample_value("hub_gc_heap_growth") == pytest.approx(
+            sys.getallocatedblocks() / watch.base, rel=0.05
+        )
         assert full_collections() == counted
         grown = [[i] for i in range(200_000)]
         watch.growth = 1.2

@@ -39,7 +39,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from prometheus_client import Histogram
+from prometheus_client import Gauge, Histogram
 
 from hub.plumbing import periodic
 
@@ -47,7 +47,7 @@ log = logging.getLogger("hub.gc")
 
 CHECK_EVERY = 2.0  # seconds between looks at the heap's size
 GROWTH = 2.0  # a full collection is due when the heap is this many times its last size
-LIMIT = 16.0  # and runs, quiet or not, at this many times
+LIMIT = 64.0  # and runs, quiet or not, at this many times (5,000 sockets: about 5 times)
 MAX_WAIT = 600.0  # or once it has waited this many seconds for a quiet moment
 QUIET = 0.05  # the share of a core a process uses at most in a quiet interval
 NEVER = 2**31 - 1  # a generation-2 threshold the counter never reaches
@@ -60,9 +60,15 @@ FULL_PAUSE = Histogram(
 )
 
 
-def collect_fully() -> float:
+HEAP_GROWTH = Gauge(
+    "hub_gc_heap_growth",
+    "The heap's size (allocated memory blocks) as a multiple of what the last full collection left",
+)
+
+
+def collect_fully(reason: str = "asked") -> float:
     """One full collection now, of everything, frozen objects included, which are frozen
-    again after; returns its pause in seconds."""
+    again after; returns its pause in seconds. `reason` goes into the log line of a long one."""
     started = time.perf_counter()
     gc.unfreeze()
     found = gc.collect()
@@ -72,7 +78,7 @@ def collect_fully() -> float:
     if pause > SLOW:
         log.warning(
             "full garbage collection paused the process",
-            extra={"pause_ms": round(pause * 1000, 1), "collected": found},
+            extra={"pause_ms": round(pause * 1000, 1), "collected": found, "reason": reason},
         )
     return pause
 
@@ -111,15 +117,22 @@ class Watch:
         busy = (cpu - self.cpu) / max(now - self.since, 1e-3)
         self.cpu, self.since = cpu, now
         size = sys.getallocatedblocks()
+        HEAP_GROWTH.set(size / self.base)
         if size <= self.base * self.growth:
             self.due_since = None
             return False
         if self.due_since is None:
             self.due_since = now
         waited = now - self.due_since
-        if busy > self.quiet and waited < self.max_wait and size <= self.base * self.limit:
+        if busy <= self.quiet:
+            reason = f"quiet: {busy:.0%} of a core, the heap {size / self.base:.1f} times"
+        elif waited >= self.max_wait:
+            reason = f"waited {waited:.0f} s for a quiet moment"
+        elif size > self.base * self.limit:
+            reason = f"the heap grown {size / self.base:.1f} times"
+        else:
             return False  # due, but something is waiting on the process: at a quiet moment
-        collect_fully()
+        collect_fully(reason)
         self.base = sys.getallocatedblocks()
         self.cpu, self.since = time.process_time(), time.monotonic()
         self.due_since = None
