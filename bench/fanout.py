@@ -377,6 +377,9 @@ def run_hub(n: int, args: argparse.Namespace, work: Path) -> list[Result]:
         measure(n, posts, args, client, pids, rounds, results, metrics_url=metrics)
         if failures:
             print(f"  {len(failures)} posts failed: {sorted(set(failures))}", file=sys.stderr)
+        for line in (root / "serve.log").read_text(errors="replace").splitlines():
+            if "full garbage collection" in line or "busy" in line:  # a long pause and why
+                print(f"  server: {line[:300]}", file=sys.stderr)
         return results
 
 
