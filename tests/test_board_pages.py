@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 from collections.abc import AsyncIterator, Iterator
@@ -859,6 +860,33 @@ async def test_a_post_in_place_is_the_post_the_page_shows(world: World) -> None:
     assert found.view.reply_to is not None and found.view.reply_author is not None
     async with act(rt, system=True) as ctx:
         assert await load_post_in_place(ctx, 2**31 - 2) is None
+
+
+async def test_live_partials_read_on_a_pool_of_their_own(world: World) -> None:
+    """A burst of writes that has taken every connection of the shared pool (each waiting its
+    turn at SQLite's write lock) does not hold back a live update's partial: its reads go
+    through runtime.live_sessions."""
+    from sqlalchemy.pool import QueuePool
+
+    from hub.web import live
+    from realtime.bus import Published
+    from realtime.partials import RENDERERS
+
+    rt = world.runtime
+    live.register(rt)
+    pool = rt.engine.sync_engine.pool
+    assert isinstance(pool, QueuePool)
+    held = []
+    try:
+        while pool.checkedout() < pool.size() + pool._max_overflow:
+            held.append(await rt.engine.connect())
+        channel = f"thread:{world.threads['public']}"
+        event = Published(channel, "1-0", "post.created", {"id": world.posts["public"]})
+        prepared = await asyncio.wait_for(RENDERERS["post.created"].prepare(event), 10)
+        assert prepared is not None and prepared.view.post.id == world.posts["public"]
+    finally:
+        for conn in held:
+            await conn.close()
 
 
 async def test_a_new_posts_live_partial_takes_its_files_from_the_event(world: World) -> None:

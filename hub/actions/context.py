@@ -21,6 +21,7 @@ from sqlalchemy import (
     literal,
     union_all,
 )
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -235,14 +236,17 @@ async def act(
     ip: str = "",
     system: bool = False,
     known: KnownActor | None = None,
+    sessions: async_sessionmaker[AsyncSession] | None = None,
 ) -> AsyncIterator[Context]:
     """Run actions in one transaction as `actor_id`; commit on success, then publish and enqueue.
 
     `system` is for the operator's own tools (the CLI, workers): it may do what an admin may.
     `known`: the actor as the request's credential check just loaded them (the web layer's
     first action of a request); otherwise the user and their memberships are loaded here.
+    `sessions`: where the session comes from, if not the runtime's shared pool (e.g.
+    `runtime.live_sessions`).
     """
-    async with runtime.sessionmaker() as db:
+    async with (sessions or runtime.sessionmaker)() as db:
         principal: Principal | None = None
         if known is not None and _reusable(known, actor_id):
             db.add(known.user)  # attached to this session as it was loaded: no query

@@ -77,7 +77,9 @@ def collect_fully(reason: str = "asked") -> float:
     FULL_PAUSE.observe(pause)
     if pause > SLOW:
         log.warning(
-            "full garbage collection paused the process",
+            "full garbage collection paused the process for %.0f ms (%s)",
+            pause * 1000,
+            reason,
             extra={"pause_ms": round(pause * 1000, 1), "collected": found, "reason": reason},
         )
     return pause

@@ -49,6 +49,25 @@ class Runtime:
             self.extras["autocommit_engine"] = engine
         return engine
 
+    @property
+    def live_sessions(self) -> async_sessionmaker[AsyncSession]:
+        """Sessions on a small pool of their own, for what live updates read before they go out
+        (realtime partials): a burst of writes that has taken every pooled connection, each
+        waiting its turn at SQLite's write lock, must not hold back the delivery of events to
+        every open socket. Reads never wait for that lock (WAL). An in-memory SQLite database
+        is one connection's own, so there the shared pool serves."""
+        made: async_sessionmaker[AsyncSession] | None = self.extras.get("live_sessions")
+        if made is None:
+            url = self.settings.database_url
+            if url.startswith("sqlite") and (":memory:" in url or "mode=memory" in url):
+                made = self.sessionmaker
+            else:
+                engine = make_engine(url, pool_size=2, max_overflow=2)
+                self.extras["live_engine"] = engine
+                made = make_sessionmaker(engine)
+            self.extras["live_sessions"] = made
+        return made
+
     async def close(self) -> None:
         # Work that must finish first (hub.actions.vote_live: the live tallies still waiting).
         for finish in self.extras.pop("before_close", {}).values():
@@ -56,6 +75,8 @@ class Runtime:
         if self.jobs is not None:
             await self.jobs.aclose()
         await self.redis.aclose()
+        if (live := self.extras.pop("live_engine", None)) is not None:
+            await live.dispose()
         await self.engine.dispose()
 
 

@@ -63,7 +63,7 @@ def register(runtime: Runtime) -> None:
         if not isinstance(post_id, int):
             return None
         new = event.data if event.type == "post.created" else None
-        async with act(runtime, system=True) as ctx:
+        async with act(runtime, system=True, sessions=runtime.live_sessions) as ctx:
             return await posts.load_post_in_place(ctx, post_id, new)
 
     def post_variant(event: Published, prepared: PostInPlace, viewer: Viewer) -> Hashable:
@@ -96,7 +96,7 @@ def register(runtime: Runtime) -> None:
         thread_id = event.data.get("id")
         if not isinstance(thread_id, int):
             return None
-        async with act(runtime, system=True) as ctx:
+        async with act(runtime, system=True, sessions=runtime.live_sessions) as ctx:
             thread = await ctx.db.get(Thread, thread_id)
             if thread is None:
                 return None
@@ -116,7 +116,7 @@ def register(runtime: Runtime) -> None:
         proposal_id = event.data.get("id")
         if not isinstance(proposal_id, int):
             return None
-        async with act(runtime, system=True) as ctx:
+        async with act(runtime, system=True, sessions=runtime.live_sessions) as ctx:
             access = await proposals.access_proposal(ctx, proposal_id)
             return ProposalState(access.proposal, await proposal_reads.timeline(ctx, access))
 
@@ -127,7 +127,7 @@ def register(runtime: Runtime) -> None:
         comment_id = event.data.get("id")
         if not isinstance(comment_id, int):
             return None
-        async with act(runtime, system=True) as ctx:
+        async with act(runtime, system=True, sessions=runtime.live_sessions) as ctx:
             comment = await ctx.db.get(InitiativeComment, comment_id)
             if comment is None:
                 return None
