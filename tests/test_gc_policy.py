@@ -117,6 +117,22 @@ async def test_a_due_collection_waits_for_a_quiet_moment_up_to_the_limit() -> No
         del grown, more
 
 
+async def test_a_stalled_process_is_not_quiet() -> None:
+    """Little CPU with requests in flight is a process waiting (on a busy database, say), not
+    a quiet one: its requests would wait out the pause too."""
+    in_flight = [1]
+    async with gc_policy.scheduled(every=3600, growth=1000.0, waiting=lambda: in_flight[0]) as w:
+        grown = [[i] for i in range(200_000)]
+        w.growth, w.quiet = 1.2, float("inf")  # due, and any CPU counts as quiet
+        counted = full_collections()
+        assert not w.check()
+        assert full_collections() == counted
+        in_flight[0] = 0
+        assert w.check()
+        assert full_collections() == counted + 1
+        del grown
+
+
 async def test_a_due_collection_waits_for_a_quiet_moment_only_so_long() -> None:
     async with gc_policy.scheduled(every=3600, growth=1000.0, limit=1000.0) as watch:
         grown = [[i] for i in range(200_000)]

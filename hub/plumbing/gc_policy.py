@@ -18,7 +18,9 @@ So `hub serve` keeps the old generation empty:
   the next full collection, which thaws everything first. One is due when the heap has grown to
   `GROWTH` times what the last full collection left (looked at every `CHECK_EVERY` seconds),
   and it waits for a quiet moment: a check interval in which the process used at most `QUIET`
-  of a core, which a process delivering events or answering requests never does. A process
+  of a core and no request is in flight (a process stalled on a busy database uses little CPU,
+  but its requests are waiting), which a process delivering events or answering requests never
+  has. A process
   never quiet collects anyway `MAX_WAIT` seconds after one fell due, or at once when the heap
   has grown `LIMIT` times, so memory stays bounded: a burst of load (thousands of sockets
   opening, then an event to each) passes without a pause. Its pause grows with the
@@ -36,7 +38,7 @@ import gc
 import logging
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from prometheus_client import Gauge, Histogram
@@ -105,8 +107,10 @@ class Watch:
         limit: float = LIMIT,
         quiet: float = QUIET,
         max_wait: float = MAX_WAIT,
+        waiting: Callable[[], int] = lambda: 0,
     ) -> None:
         self.growth, self.limit, self.quiet, self.max_wait = growth, limit, quiet, max_wait
+        self.waiting = waiting  # how many requests are in flight
         self.base = sys.getallocatedblocks()
         self.cpu, self.since = time.process_time(), time.monotonic()
         self.due_since: float | None = None
@@ -126,7 +130,7 @@ class Watch:
         if self.due_since is None:
             self.due_since = now
         waited = now - self.due_since
-        if busy <= self.quiet:
+        if busy <= self.quiet and not self.waiting():
             reason = f"quiet: {busy:.0%} of a core, the heap {size / self.base:.1f} times"
         elif waited >= self.max_wait:
             reason = f"waited {waited:.0f} s for a quiet moment"
@@ -143,7 +147,10 @@ class Watch:
 
 @contextlib.asynccontextmanager
 async def scheduled(
-    every: float = CHECK_EVERY, growth: float = GROWTH, limit: float = LIMIT
+    every: float = CHECK_EVERY,
+    growth: float = GROWTH,
+    limit: float = LIMIT,
+    waiting: Callable[[], int] = lambda: 0,
 ) -> AsyncIterator[Watch]:
     """Freeze the startup heap and what grows old while the block runs; collect fully only
     when the heap has grown `growth` times and the process is quiet, or `limit` times
@@ -153,7 +160,7 @@ async def scheduled(
     gc.freeze()
     gc.set_threshold(before[0], before[1], NEVER)
     gc.callbacks.append(_freeze_survivors)
-    watch = Watch(growth, limit)
+    watch = Watch(growth, limit, waiting=waiting)
 
     async def check() -> None:
         watch.check()

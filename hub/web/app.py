@@ -68,7 +68,8 @@ def create_app(
             if worker is not None and settings.run_worker and runtime is None:
                 await stack.enter_async_context(worker(rt))
             if runtime is None:  # a server process of its own (not a test's app)
-                await stack.enter_async_context(gc_policy.scheduled())
+                waiting = HeadersAndMetricsMiddleware.waiting
+                await stack.enter_async_context(gc_policy.scheduled(waiting=waiting))
             log.info("started", extra={"base_url": settings.base_url})
             yield
 

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from http.cookies import SimpleCookie
 from typing import Any
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 from starlette.datastructures import Headers
 from starlette.requests import Request
 
@@ -36,6 +36,8 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 access_log = logging.getLogger("hub.access")
 REQUESTS = Counter("hub_http_requests_total", "HTTP requests", ["method", "status"])
 LATENCY = Histogram("hub_http_request_seconds", "HTTP request latency", ["method"])
+IN_FLIGHT = Gauge("hub_http_requests_in_flight", "HTTP requests this process is answering")
+IN_FLIGHT.set_function(lambda: HeadersAndMetricsMiddleware.waiting())
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 
 NO_SUCH_PAGE = N_("This page does not exist, or you may not see it.")
@@ -217,7 +219,15 @@ def loggable_path(path: str) -> str:
 
 
 class HeadersAndMetricsMiddleware:
-    """Security headers on every response, one structured access-log line, Prometheus metrics."""
+    """Security headers on every response, one structured access-log line, Prometheus metrics,
+    and the count of requests in flight in this process (the garbage collection's idea of a
+    quiet moment needs it: hub.plumbing.gc_policy)."""
+
+    in_flight = 0
+
+    @staticmethod
+    def waiting() -> int:
+        return HeadersAndMetricsMiddleware.in_flight
 
     def __init__(self, app: ASGIApp, secure: bool) -> None:
         self.app = app
@@ -230,6 +240,7 @@ class HeadersAndMetricsMiddleware:
         start = time.perf_counter()
         status = 500
         started = False
+        HeadersAndMetricsMiddleware.in_flight += 1
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status, started
@@ -259,6 +270,7 @@ class HeadersAndMetricsMiddleware:
                 await response(scope, receive, send_with_headers)
             raise
         finally:
+            HeadersAndMetricsMiddleware.in_flight -= 1
             elapsed = time.perf_counter() - start
             REQUESTS.labels(scope["method"], str(status)).inc()
             LATENCY.labels(scope["method"]).observe(elapsed)
