@@ -202,9 +202,12 @@ class Subscribers:
         return result
 
     def expect(self, per_connection: int, deadline: float, event_type: str) -> None:
+        """Start a round of the client's count; returns once the client has (its answer)."""
         assert self.proc.stdin is not None
         self.proc.stdin.write(f"{per_connection} {deadline} {event_type}\n")
         self.proc.stdin.flush()
+        if self.line().get("round") != event_type:
+            raise RuntimeError("the client did not start the round")
 
     def close(self) -> None:
         if self.proc.poll() is None:

@@ -153,6 +153,9 @@ async def main(args: argparse.Namespace) -> None:
     while line := (await loop.run_in_executor(None, sys.stdin.readline)).strip():
         expected, deadline, event_type = line.split()
         subs.next_round(int(expected), event_type)
+        # Said before anything is published: a frame of the round that came before this line
+        # was read would be counted in the round before, then wiped with it.
+        print(json.dumps({"round": event_type}), flush=True)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(subs.all_in.wait(), float(deadline))
         received = len(subs.latencies)
