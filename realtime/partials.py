@@ -60,13 +60,6 @@ class FrameCache:
         if len(self._prepared) > _CACHE_SIZE:
             self._prepared.popitem(last=False)
 
-    def frame(self, event: Published, viewer: Viewer) -> str:
-        return self.encoded(event, viewer)[0]
-
-    def encoded(self, event: Published, viewer: Viewer) -> tuple[str, bytes]:
-        """The viewer's frame of the event, as text and as wire bytes, each made once."""
-        return self.encoder(event)(viewer)
-
     def encoder(self, event: Published) -> Callable[[Viewer], tuple[str, bytes]]:
         """The event's frame for a viewer, by variant; what every socket's frame shares (the
         renderer, the prepared data) is looked up here, once per event rather than per socket."""

@@ -16,16 +16,15 @@ So `hub serve` keeps the old generation empty:
   while it is young; the pauses left are theirs, a few milliseconds.
 - Cyclic garbage among frozen objects (a closed socket's last cycles, say) is not freed until
   the next full collection, which thaws everything first. One is due when the heap has grown to
-  `GROWTH` times what the last full collection left (looked at every `CHECK_EVERY` seconds),
-  and it waits for a quiet moment: a check interval in which the process used at most `QUIET`
-  of a core and no request is in flight (a process stalled on a busy database uses little CPU,
-  but its requests are waiting), which a process delivering events or answering requests never
-  has. A process
-  never quiet collects anyway `MAX_WAIT` seconds after one fell due, or at once when the heap
-  has grown `LIMIT` times, so memory stays bounded: a burst of load (thousands of sockets
-  opening, then an event to each) passes without a pause. Its pause grows with the
-  heap, like CPython's own, but it comes when nobody is waiting on the process, not every few
-  seconds or every minute.
+  `GROWTH` times what the last full collection left (looked at every `CHECK_EVERY` seconds), and
+  it waits for a quiet moment: a check interval in which the process used at most `QUIET` of a
+  core and no request is in flight (a process stalled on a busy database uses little CPU, but
+  its requests are waiting), which a process delivering events or answering requests never has.
+  A process never quiet collects anyway `MAX_WAIT` seconds after one fell due, or at once when
+  the heap has grown `LIMIT` times, so memory stays bounded: a burst of load (thousands of
+  sockets opening, then an event to each) passes without a pause. Its pause grows with the heap,
+  like CPython's own, but it comes when nobody is waiting on the process, not every few seconds
+  or every minute.
 
 Each full collection's pause is logged when long and counted in the
 `hub_gc_full_collection_seconds` histogram on /metrics.

@@ -37,7 +37,7 @@ access_log = logging.getLogger("hub.access")
 REQUESTS = Counter("hub_http_requests_total", "HTTP requests", ["method", "status"])
 LATENCY = Histogram("hub_http_request_seconds", "HTTP request latency", ["method"])
 IN_FLIGHT = Gauge("hub_http_requests_in_flight", "HTTP requests this process is answering")
-IN_FLIGHT.set_function(lambda: HeadersAndMetricsMiddleware.waiting())
+IN_FLIGHT.set_function(lambda: HeadersAndMetricsMiddleware.in_flight)
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 
 NO_SUCH_PAGE = N_("This page does not exist, or you may not see it.")
